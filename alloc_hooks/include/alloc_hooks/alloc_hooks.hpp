@@ -1,0 +1,128 @@
+// Public API of alloc_hooks: exact process-wide allocation counters fed by the replaced global
+// operator new/delete, allocation latency, scoped measurement windows, backend and budget control.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "alloc_hooks/latency_histogram.hpp"
+
+namespace alloc_hooks {
+
+// What is timed. Chosen at start-up by ALLOC_HOOKS_TIMING=off|alloc|all (default all), and
+// switchable at run time.
+enum class TimingMode : std::uint8_t { off, allocations, allocations_and_frees };
+void set_timing(TimingMode mode);
+TimingMode timing();
+
+// Latency percentiles in nanoseconds. Percentiles are bucket upper bounds (at most 1.6 % above
+// the true value); max_ns is exact where the source keeps an exact maximum.
+struct LatencySummary {
+  std::uint64_t count = 0;
+  std::uint64_t p50_ns = 0;
+  std::uint64_t p90_ns = 0;
+  std::uint64_t p99_ns = 0;
+  std::uint64_t p999_ns = 0;
+  std::uint64_t max_ns = 0;
+  std::uint64_t mean_ns = 0;
+};
+LatencySummary summarize(const LatencyHistogram& histogram);
+
+// Process-wide figures, merged from every thread (exited ones included) when read.
+struct Counters {
+  std::uint64_t allocations = 0;
+  std::uint64_t frees = 0;
+  std::uint64_t failed_allocations = 0;        // bad_alloc thrown or nullptr returned
+  std::uint64_t limit_refusals = 0;            // of those, refused by the live-bytes limit
+  std::uint64_t bytes_allocated = 0;           // cumulative requested bytes
+  std::uint64_t bytes_freed = 0;
+  std::uint64_t reserved_bytes_allocated = 0;  // cumulative usable bytes the backend handed out
+  std::uint64_t reserved_bytes_freed = 0;
+  std::int64_t live_bytes = 0;                 // requested bytes not yet freed
+  std::uint64_t peak_live_bytes = 0;           // highest live_bytes since start-up
+  std::int64_t live_reserved_bytes = 0;
+  std::uint64_t latency_budget_violations = 0;
+  LatencyHistogram alloc_latency;              // in clock ticks
+  LatencyHistogram free_latency;
+};
+Counters read_counters();
+
+struct SlowAllocation {
+  std::uint64_t latency_ns = 0;
+  std::uint64_t size = 0;
+  std::uint64_t thread_id = 0;  // the OS thread id
+};
+struct SlowestAllocations {
+  static constexpr std::size_t kCapacity = 64;
+  std::array<SlowAllocation, kCapacity> items{};  // slowest first
+  std::size_t size = 0;
+};
+// The n slowest allocations (n <= kCapacity) since start-up or the last reset.
+SlowestAllocations slowest_allocations(std::size_t n = 16);
+void reset_slowest_allocations();
+
+// Figures restricted to what happened between construction and result(). Windows are
+// process-wide (all threads count) and nest last-in first-out.
+struct WindowResult {
+  std::uint64_t allocations = 0;
+  std::uint64_t frees = 0;
+  std::uint64_t failed_allocations = 0;
+  std::uint64_t bytes_allocated = 0;
+  std::uint64_t bytes_freed = 0;
+  std::uint64_t reserved_bytes_allocated = 0;
+  std::int64_t live_bytes_delta = 0;
+  std::int64_t live_reserved_bytes_delta = 0;
+  std::uint64_t peak_live_bytes = 0;  // highest live bytes inside, minus live bytes at the start
+  std::uint64_t latency_budget_violations = 0;
+  LatencySummary alloc_latency;        // max_ns exact
+  LatencySummary free_latency;         // max_ns is the top bucket's bound
+  LatencyHistogram alloc_latency_histogram;
+};
+
+class Window {
+ public:
+  Window();
+  ~Window();
+  Window(const Window&) = delete;
+  Window& operator=(const Window&) = delete;
+  // Closes the window on the first call; later calls return the same figures.
+  WindowResult result();
+
+ private:
+  Counters start_;
+  std::uint64_t saved_peak_live_bytes_;
+  std::uint64_t saved_max_alloc_ticks_;
+  bool open_ = true;
+  WindowResult result_;
+};
+
+struct BackendInfo {
+  const char* name;     // "system" or "mimalloc"
+  const char* version;  // e.g. "glibc 2.36", "mimalloc 2.0.9"
+};
+// Chosen once, before the first allocation, by ALLOC_HOOKS_BACKEND=system|mimalloc (default system).
+BackendInfo backend();
+
+struct ClockInfo {
+  const char* name;  // "rdtsc", "cntvct", or "steady_clock"
+  double ns_per_tick;
+};
+ClockInfo clock_info();
+
+// Optional in-process budgets, off (0) by default; also set by ALLOC_HOOKS_LIVE_BYTES_LIMIT and
+// ALLOC_HOOKS_ALLOC_BUDGET_NS. An allocation that would take live bytes above the limit fails as
+// the standard says (bad_alloc, or nullptr for nothrow forms). A slower allocation than the latency
+// budget is counted, the worst kept.
+void set_live_bytes_limit(std::uint64_t bytes);
+void set_alloc_latency_budget_ns(std::uint64_t ns);
+struct BudgetReport {
+  std::uint64_t live_bytes_limit = 0;
+  std::uint64_t limit_refusals = 0;
+  std::uint64_t alloc_latency_budget_ns = 0;
+  std::uint64_t latency_budget_violations = 0;
+  SlowAllocation worst_violation;
+};
+BudgetReport budget_report();
+
+}  // namespace alloc_hooks

@@ -1,0 +1,75 @@
+// LatencyHistogram arithmetic and the nanosecond summary of a histogram.
+#include "alloc_hooks/latency_histogram.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "alloc_hooks/alloc_hooks.hpp"
+#include "clock.hpp"
+#include "thread_counters.hpp"
+
+namespace alloc_hooks {
+
+void LatencyHistogram::record(std::uint64_t ticks, std::uint64_t count) {
+  counts[bucket_index(ticks)] += count;
+  total_count += count;
+  total_ticks += ticks * count;
+  max_ticks = std::max(max_ticks, ticks);
+}
+
+void LatencyHistogram::add(const LatencyHistogram& other) {
+  for (std::size_t i = 0; i < kBucketCount; ++i) counts[i] += other.counts[i];
+  total_count += other.total_count;
+  total_ticks += other.total_ticks;
+  max_ticks = std::max(max_ticks, other.max_ticks);
+}
+
+void LatencyHistogram::subtract(const LatencyHistogram& earlier) {
+  for (std::size_t i = 0; i < kBucketCount; ++i) counts[i] -= earlier.counts[i];
+  total_count -= earlier.total_count;
+  total_ticks -= earlier.total_ticks;
+}
+
+std::uint64_t LatencyHistogram::value_at_quantile(double q) const {
+  if (total_count == 0) return 0;
+  q = std::clamp(q, 0.0, 1.0);
+  const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total_count))));
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < kBucketCount; ++i) {
+    seen += counts[i];
+    if (seen >= rank) return bucket_highest(i);
+  }
+  return bucket_highest(kBucketCount - 1);
+}
+
+LatencySummary summarize(const LatencyHistogram& histogram) {
+  LatencySummary summary;
+  summary.count = histogram.count();
+  if (summary.count == 0) return summary;
+  summary.p50_ns = detail::ticks_to_ns(histogram.value_at_quantile(0.50));
+  summary.p90_ns = detail::ticks_to_ns(histogram.value_at_quantile(0.90));
+  summary.p99_ns = detail::ticks_to_ns(histogram.value_at_quantile(0.99));
+  summary.p999_ns = detail::ticks_to_ns(histogram.value_at_quantile(0.999));
+  // A histogram difference keeps no exact maximum: the top non-empty bucket bounds it.
+  std::uint64_t max_ticks = histogram.value_at_quantile(1.0);
+  if (histogram.max_ticks != 0) max_ticks = std::min(max_ticks, histogram.max_ticks);
+  summary.max_ns = detail::ticks_to_ns(max_ticks);
+  summary.mean_ns = detail::ticks_to_ns(histogram.total_ticks / summary.count);
+  return summary;
+}
+
+}  // namespace alloc_hooks
+
+namespace alloc_hooks::detail {
+
+void AtomicLatencyHistogram::add_to(LatencyHistogram& merged) const {
+  for (std::size_t i = 0; i < LatencyHistogram::kBucketCount; ++i) {
+    const std::uint64_t count = counts[i].load(std::memory_order_relaxed);
+    merged.counts[i] += count;
+    merged.total_count += count;
+  }
+  merged.total_ticks += total_ticks.load(std::memory_order_relaxed);
+  merged.max_ticks = std::max(merged.max_ticks, max_ticks.load(std::memory_order_relaxed));
+}
+
+}  // namespace alloc_hooks::detail

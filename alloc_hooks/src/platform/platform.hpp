@@ -1,0 +1,38 @@
+// The operating-system services alloc_hooks needs, one implementation file per OS. Nothing here may
+// call operator new: these run inside the hooks.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace alloc_hooks::platform {
+
+// Zero-filled memory straight from the OS, never returned (holds per-thread counters).
+void* map_zeroed_pages(std::size_t bytes);
+
+std::uint64_t current_thread_id();
+
+// Calls `on_exit(arg)` when the calling thread exits (not for the main thread at process exit).
+// Returns false if the OS refused.
+bool call_at_thread_exit(void (*on_exit)(void*), void* arg);
+
+// The environment variable's value, or nullptr; must not allocate.
+const char* environment(const char* name);
+
+// Writes one line to stderr without allocating and ends the process with `status`.
+[[noreturn]] void fail_fast(const char* message, int status);
+
+// A shared library kept loaded for the process lifetime with its symbols local to it, so that a
+// library exporting malloc (Debian's libmimalloc does) does not replace malloc for the process.
+void* open_local_library(const char* file);
+void* find_symbol(void* library, const char* name);
+
+// The C runtime's allocator: the "system" backend.
+void* system_allocate(std::size_t size);
+void* system_allocate_aligned(std::size_t alignment, std::size_t size);
+void system_release(void* block);
+std::size_t system_usable_size(const void* block);
+// Writes e.g. "glibc 2.36" into `out`.
+void describe_system_allocator(char* out, std::size_t capacity);
+
+}  // namespace alloc_hooks::platform

@@ -1,0 +1,75 @@
+// The interception point: all 20 replaceable global operator new/delete forms, with the standard's
+// semantics (new_handler loop, bad_alloc, nothrow, size 0, deleting nullptr). The counting itself is
+// in accounting.cpp, shared with any other interception point.
+#include <cstddef>
+#include <new>
+
+#include "accounting.hpp"
+
+// The linker pulls this object out of the static library through this symbol (see CMakeLists.txt),
+// so the replacements are in effect even for a program that never names operator new itself.
+extern "C" {
+extern const int alloc_hooks_replace_new_delete;
+const int alloc_hooks_replace_new_delete = 1;
+}
+
+namespace {
+
+using alloc_hooks::detail::count_failed_allocation;
+using alloc_hooks::detail::counted_allocate;
+using alloc_hooks::detail::counted_release;
+using alloc_hooks::detail::last_allocation_refused_by_limit;
+
+void* allocate_or_throw(std::size_t size, std::size_t alignment) {
+  for (;;) {
+    if (void* block = counted_allocate(size, alignment)) return block;
+    const std::new_handler handler = std::get_new_handler();
+    if (handler == nullptr) {
+      count_failed_allocation(last_allocation_refused_by_limit());
+      throw std::bad_alloc();
+    }
+    handler();  // may free memory, install another handler, or throw
+  }
+}
+
+void* allocate_or_null(std::size_t size, std::size_t alignment) noexcept {
+  try {
+    return allocate_or_throw(size, alignment);
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+std::size_t bytes(std::align_val_t alignment) { return static_cast<std::size_t>(alignment); }
+
+}  // namespace
+
+void* operator new(std::size_t size) { return allocate_or_throw(size, 0); }
+void* operator new[](std::size_t size) { return allocate_or_throw(size, 0); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return allocate_or_null(size, 0); }
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return allocate_or_null(size, 0); }
+void* operator new(std::size_t size, std::align_val_t alignment) { return allocate_or_throw(size, bytes(alignment)); }
+void* operator new[](std::size_t size, std::align_val_t alignment) {
+  return allocate_or_throw(size, bytes(alignment));
+}
+void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
+  return allocate_or_null(size, bytes(alignment));
+}
+void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
+  return allocate_or_null(size, bytes(alignment));
+}
+
+// Every block carries its requested size, so all delete forms free the same way; the size and
+// alignment arguments add nothing.
+void operator delete(void* block) noexcept { counted_release(block); }
+void operator delete[](void* block) noexcept { counted_release(block); }
+void operator delete(void* block, std::size_t) noexcept { counted_release(block); }
+void operator delete[](void* block, std::size_t) noexcept { counted_release(block); }
+void operator delete(void* block, std::align_val_t) noexcept { counted_release(block); }
+void operator delete[](void* block, std::align_val_t) noexcept { counted_release(block); }
+void operator delete(void* block, std::size_t, std::align_val_t) noexcept { counted_release(block); }
+void operator delete[](void* block, std::size_t, std::align_val_t) noexcept { counted_release(block); }
+void operator delete(void* block, const std::nothrow_t&) noexcept { counted_release(block); }
+void operator delete[](void* block, const std::nothrow_t&) noexcept { counted_release(block); }
+void operator delete(void* block, std::align_val_t, const std::nothrow_t&) noexcept { counted_release(block); }
+void operator delete[](void* block, std::align_val_t, const std::nothrow_t&) noexcept { counted_release(block); }

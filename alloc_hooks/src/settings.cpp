@@ -1,0 +1,88 @@
+// Settings from the environment and the public setters. Runs inside the first allocation, so it
+// parses by hand rather than with anything that could allocate.
+#include "settings.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "backend.hpp"
+#include "clock.hpp"
+#include "platform/platform.hpp"
+
+namespace alloc_hooks::detail {
+
+Settings settings;
+
+namespace {
+
+// Decimal digits only, no overflow; nullptr or empty means "not set".
+bool parse_unsigned(const char* text, std::uint64_t& value) {
+  if (text == nullptr || *text == '\0') return false;
+  std::uint64_t parsed = 0;
+  for (const char* digit = text; *digit != '\0'; ++digit) {
+    if (*digit < '0' || *digit > '9') return false;
+    const std::uint64_t next = parsed * 10 + static_cast<std::uint64_t>(*digit - '0');
+    if (next / 10 != parsed) return false;
+    parsed = next;
+  }
+  value = parsed;
+  return true;
+}
+
+std::uint64_t unsigned_from_environment(const char* name, const char* error) {
+  const char* text = platform::environment(name);
+  std::uint64_t value = 0;
+  if (text != nullptr && *text != '\0' && !parse_unsigned(text, value)) platform::fail_fast(error, 2);
+  return value;
+}
+
+}  // namespace
+
+void load_settings_from_environment() {
+  if (const char* timing = platform::environment("ALLOC_HOOKS_TIMING"); timing != nullptr && *timing != '\0') {
+    if (std::strcmp(timing, "off") == 0) {
+      settings.timing.store(TimingMode::off);
+    } else if (std::strcmp(timing, "alloc") == 0) {
+      settings.timing.store(TimingMode::allocations);
+    } else if (std::strcmp(timing, "all") == 0) {
+      settings.timing.store(TimingMode::allocations_and_frees);
+    } else {
+      platform::fail_fast("ALLOC_HOOKS_TIMING must be off, alloc or all", 2);
+    }
+  }
+  settings.live_bytes_limit.store(unsigned_from_environment(
+      "ALLOC_HOOKS_LIVE_BYTES_LIMIT", "ALLOC_HOOKS_LIVE_BYTES_LIMIT must be a whole number of bytes"));
+  const std::uint64_t budget_ns = unsigned_from_environment(
+      "ALLOC_HOOKS_ALLOC_BUDGET_NS", "ALLOC_HOOKS_ALLOC_BUDGET_NS must be a whole number of nanoseconds");
+  settings.alloc_budget_ns.store(budget_ns);
+  // Converting needs the clock calibrated: this first allocation waits for it (about 20 ms).
+  if (budget_ns != 0) settings.alloc_budget_ticks.store(std::max<std::uint64_t>(1, ns_to_ticks(budget_ns)));
+}
+
+}  // namespace alloc_hooks::detail
+
+namespace alloc_hooks {
+
+void set_timing(TimingMode mode) {
+  (void)detail::active_backend();  // start-up reads the environment first, so the setter wins
+  detail::settings.timing.store(mode, std::memory_order_relaxed);
+}
+
+TimingMode timing() {
+  (void)detail::active_backend();
+  return detail::settings.timing.load(std::memory_order_relaxed);
+}
+
+void set_live_bytes_limit(std::uint64_t bytes) {
+  (void)detail::active_backend();
+  detail::settings.live_bytes_limit.store(bytes, std::memory_order_relaxed);
+}
+
+void set_alloc_latency_budget_ns(std::uint64_t ns) {
+  (void)detail::active_backend();
+  detail::settings.alloc_budget_ns.store(ns, std::memory_order_relaxed);
+  detail::settings.alloc_budget_ticks.store(ns == 0 ? 0 : std::max<std::uint64_t>(1, detail::ns_to_ticks(ns)),
+                                            std::memory_order_relaxed);
+}
+
+}  // namespace alloc_hooks

@@ -1,0 +1,153 @@
+// The slowest allocations per thread and the latency-budget violations: the rare slow path of
+// the hot path, and the readers that merge them.
+#include <algorithm>
+
+#include "alloc_hooks/alloc_hooks.hpp"
+#include "backend.hpp"
+#include "clock.hpp"
+#include "settings.hpp"
+#include "thread_counters.hpp"
+
+namespace alloc_hooks::detail {
+
+// Starts at 1 so that a fresh, zeroed record is always from an older epoch.
+std::atomic<std::uint64_t> slowest_epoch{1};
+
+namespace {
+
+void store_entry(SlowEntry& entry, std::uint64_t ticks, std::uint64_t size, std::uint64_t thread_id) {
+  entry.ticks.store(ticks, std::memory_order_relaxed);
+  entry.size.store(size, std::memory_order_relaxed);
+  entry.thread_id.store(thread_id, std::memory_order_relaxed);
+}
+
+// Sequence lock, writer side: readers retry while the count is odd or has moved.
+void begin_write(ThreadCounters& counters) {
+  counters.slow_sequence.store(counters.slow_sequence.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+}
+void end_write(ThreadCounters& counters) {
+  counters.slow_sequence.store(counters.slow_sequence.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+}
+
+template <typename Read>
+void read_consistently(const ThreadCounters& counters, Read read) {
+  for (;;) {
+    const std::uint64_t before = counters.slow_sequence.load(std::memory_order_acquire);
+    if (before % 2 != 0) continue;
+    read();
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (counters.slow_sequence.load(std::memory_order_relaxed) == before) return;
+  }
+}
+
+// Keeps `best` as the n largest by latency, slowest first.
+void offer(SlowestAllocations& best, std::size_t n, const SlowAllocation& candidate) {
+  if (best.size == n && candidate.latency_ns <= best.items[n - 1].latency_ns) return;
+  std::size_t position = best.size < n ? best.size++ : n - 1;
+  while (position > 0 && best.items[position - 1].latency_ns < candidate.latency_ns) {
+    best.items[position] = best.items[position - 1];
+    --position;
+  }
+  best.items[position] = candidate;
+}
+
+}  // namespace
+
+void record_slow_allocation(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size) {
+  begin_write(counters);
+  const std::uint64_t epoch = slowest_epoch.load(std::memory_order_relaxed);
+  if (counters.slowest_epoch.load(std::memory_order_relaxed) != epoch) {
+    counters.slowest_count.store(0, std::memory_order_relaxed);
+    counters.slowest_threshold_ticks.store(0, std::memory_order_relaxed);
+    counters.slowest_epoch.store(epoch, std::memory_order_relaxed);
+  }
+  std::uint64_t count = counters.slowest_count.load(std::memory_order_relaxed);
+  if (count < ThreadCounters::kSlowestKept) {
+    store_entry(counters.slowest[count], ticks, size, counters.thread_id);
+    counters.slowest_count.store(++count, std::memory_order_relaxed);
+  } else if (ticks > counters.slowest_threshold_ticks.load(std::memory_order_relaxed)) {
+    SlowEntry* fastest = &counters.slowest[0];
+    for (SlowEntry& entry : counters.slowest) {
+      if (entry.ticks.load(std::memory_order_relaxed) < fastest->ticks.load(std::memory_order_relaxed)) fastest = &entry;
+    }
+    store_entry(*fastest, ticks, size, counters.thread_id);
+  }
+  if (count == ThreadCounters::kSlowestKept) {
+    std::uint64_t threshold = ~std::uint64_t{0};
+    for (const SlowEntry& entry : counters.slowest) threshold = std::min(threshold, entry.ticks.load(std::memory_order_relaxed));
+    counters.slowest_threshold_ticks.store(threshold, std::memory_order_relaxed);
+  }
+  end_write(counters);
+}
+
+void record_budget_violation(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size) {
+  bump(counters.latency_budget_violations);
+  if (ticks <= counters.worst_violation.ticks.load(std::memory_order_relaxed)) return;
+  begin_write(counters);
+  store_entry(counters.worst_violation, ticks, size, counters.thread_id);
+  end_write(counters);
+}
+
+}  // namespace alloc_hooks::detail
+
+namespace alloc_hooks {
+
+using detail::offer;
+using detail::read_consistently;
+using detail::ThreadCounters;
+
+SlowestAllocations slowest_allocations(std::size_t n) {
+  (void)detail::active_backend();
+  n = std::min(n, SlowestAllocations::kCapacity);
+  SlowestAllocations best;
+  if (n == 0) return best;
+  const std::uint64_t epoch = detail::slowest_epoch.load(std::memory_order_relaxed);
+  const double ns_per_tick = detail::ns_per_tick();
+  for (const ThreadCounters* counters = detail::first_thread_counters(); counters != nullptr; counters = counters->next) {
+    std::array<SlowAllocation, ThreadCounters::kSlowestKept> entries;
+    std::size_t count = 0;
+    read_consistently(*counters, [&] {
+      count = counters->slowest_epoch.load(std::memory_order_relaxed) == epoch
+                  ? counters->slowest_count.load(std::memory_order_relaxed)
+                  : 0;
+      for (std::size_t i = 0; i < count; ++i) {
+        const detail::SlowEntry& entry = counters->slowest[i];
+        entries[i] = {static_cast<std::uint64_t>(static_cast<double>(entry.ticks.load(std::memory_order_relaxed)) * ns_per_tick + 0.5),
+                      entry.size.load(std::memory_order_relaxed), entry.thread_id.load(std::memory_order_relaxed)};
+      }
+    });
+    for (std::size_t i = 0; i < count; ++i) offer(best, n, entries[i]);
+  }
+  return best;
+}
+
+void reset_slowest_allocations() {
+  (void)detail::active_backend();
+  detail::slowest_epoch.fetch_add(1, std::memory_order_relaxed);
+}
+
+BudgetReport budget_report() {
+  (void)detail::active_backend();
+  BudgetReport report;
+  report.live_bytes_limit = detail::settings.live_bytes_limit.load(std::memory_order_relaxed);
+  report.alloc_latency_budget_ns = detail::settings.alloc_budget_ns.load(std::memory_order_relaxed);
+  std::uint64_t worst_ticks = 0;
+  for (const ThreadCounters* counters = detail::first_thread_counters(); counters != nullptr; counters = counters->next) {
+    report.limit_refusals += counters->limit_refusals.load(std::memory_order_relaxed);
+    report.latency_budget_violations += counters->latency_budget_violations.load(std::memory_order_relaxed);
+    std::uint64_t ticks = 0, size = 0, thread_id = 0;
+    read_consistently(*counters, [&] {
+      ticks = counters->worst_violation.ticks.load(std::memory_order_relaxed);
+      size = counters->worst_violation.size.load(std::memory_order_relaxed);
+      thread_id = counters->worst_violation.thread_id.load(std::memory_order_relaxed);
+    });
+    if (ticks > worst_ticks) {
+      worst_ticks = ticks;
+      report.worst_violation = {detail::ticks_to_ns(ticks), size, thread_id};
+    }
+  }
+  return report;
+}
+
+}  // namespace alloc_hooks

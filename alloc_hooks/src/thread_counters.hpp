@@ -1,0 +1,78 @@
+// Per-thread counters: each thread writes only its own record (no shared cache line, no lock);
+// readers merge all records. Records live in OS pages, are never freed, and are reused by later
+// threads after their thread exits, so the figures of exited threads are kept.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "alloc_hooks/latency_histogram.hpp"
+
+namespace alloc_hooks::detail {
+
+// Single-writer increment: a plain load and store (no locked instruction); atomic only so that
+// concurrent readers see whole values.
+inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
+  counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+}
+
+struct AtomicLatencyHistogram {
+  std::atomic<std::uint64_t> counts[LatencyHistogram::kBucketCount];
+  std::atomic<std::uint64_t> total_ticks;
+  std::atomic<std::uint64_t> max_ticks;
+
+  void record(std::uint64_t ticks) {
+    bump(counts[LatencyHistogram::bucket_index(ticks)]);
+    bump(total_ticks, ticks);
+    if (ticks > max_ticks.load(std::memory_order_relaxed)) max_ticks.store(ticks, std::memory_order_relaxed);
+  }
+  void add_to(LatencyHistogram& merged) const;
+};
+
+struct SlowEntry {
+  std::atomic<std::uint64_t> ticks;
+  std::atomic<std::uint64_t> size;
+  std::atomic<std::uint64_t> thread_id;
+};
+
+struct alignas(64) ThreadCounters {
+  static constexpr std::size_t kSlowestKept = 64;
+
+  std::atomic<std::uint64_t> allocations;
+  std::atomic<std::uint64_t> frees;
+  std::atomic<std::uint64_t> failed_allocations;
+  std::atomic<std::uint64_t> limit_refusals;
+  std::atomic<std::uint64_t> bytes_allocated;
+  std::atomic<std::uint64_t> bytes_freed;
+  std::atomic<std::uint64_t> reserved_bytes_allocated;
+  std::atomic<std::uint64_t> reserved_bytes_freed;
+  std::atomic<std::uint64_t> latency_budget_violations;
+
+  // The slowest allocations of the current epoch; guarded by a sequence lock for readers.
+  std::atomic<std::uint64_t> slowest_threshold_ticks;  // 0 until the list is full
+  std::atomic<std::uint64_t> slowest_epoch;
+  std::atomic<std::uint64_t> slowest_count;
+  std::atomic<std::uint64_t> slow_sequence;  // odd while the owner writes the list or the worst
+  SlowEntry slowest[kSlowestKept];
+  SlowEntry worst_violation;
+
+  AtomicLatencyHistogram alloc_latency;
+  AtomicLatencyHistogram free_latency;
+
+  std::uint64_t thread_id;
+  std::atomic<bool> in_use;
+  ThreadCounters* next;
+};
+
+// Registry: a lock-free list of all records ever created.
+ThreadCounters* acquire_thread_counters();
+void release_thread_counters(ThreadCounters* counters);
+ThreadCounters* first_thread_counters();
+
+// Slow path of the slowest-allocations list and of the latency budget (slowest_allocations.cpp).
+extern std::atomic<std::uint64_t> slowest_epoch;
+void record_slow_allocation(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size);
+void record_budget_violation(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size);
+
+}  // namespace alloc_hooks::detail

@@ -1,0 +1,49 @@
+// Measurement windows. A window lowers the shared running maxima (peak live bytes, slowest
+// allocation) to "now" when it opens, reads them when it closes, and hands the larger of its own
+// and its parent's values back, so nested windows each see their own span.
+#include "accounting.hpp"
+#include "alloc_hooks/alloc_hooks.hpp"
+#include "clock.hpp"
+
+namespace alloc_hooks {
+
+Window::Window() : start_(read_counters()) {
+  const auto live_now = static_cast<std::uint64_t>(std::max<std::int64_t>(0, detail::live_bytes.load()));
+  start_.live_bytes = static_cast<std::int64_t>(live_now);
+  saved_peak_live_bytes_ = detail::window_peak_live_bytes.exchange(live_now);
+  saved_max_alloc_ticks_ = detail::window_max_alloc_ticks.exchange(0);
+}
+
+Window::~Window() { (void)result(); }
+
+WindowResult Window::result() {
+  if (!open_) return result_;
+  open_ = false;
+  const std::uint64_t peak_inside = detail::window_peak_live_bytes.load();
+  const std::uint64_t max_alloc_ticks = detail::window_max_alloc_ticks.load();
+  Counters end = read_counters();
+  detail::raise_to(detail::window_peak_live_bytes, saved_peak_live_bytes_);
+  detail::raise_to(detail::window_max_alloc_ticks, saved_max_alloc_ticks_);
+
+  const auto start_live = static_cast<std::uint64_t>(start_.live_bytes);
+  result_.allocations = end.allocations - start_.allocations;
+  result_.frees = end.frees - start_.frees;
+  result_.failed_allocations = end.failed_allocations - start_.failed_allocations;
+  result_.bytes_allocated = end.bytes_allocated - start_.bytes_allocated;
+  result_.bytes_freed = end.bytes_freed - start_.bytes_freed;
+  result_.reserved_bytes_allocated = end.reserved_bytes_allocated - start_.reserved_bytes_allocated;
+  result_.live_bytes_delta = end.live_bytes - start_.live_bytes;
+  result_.live_reserved_bytes_delta = end.live_reserved_bytes - start_.live_reserved_bytes;
+  result_.peak_live_bytes = peak_inside > start_live ? peak_inside - start_live : 0;
+  result_.latency_budget_violations = end.latency_budget_violations - start_.latency_budget_violations;
+
+  end.alloc_latency.subtract(start_.alloc_latency);
+  end.alloc_latency.max_ticks = max_alloc_ticks;
+  end.free_latency.subtract(start_.free_latency);
+  result_.alloc_latency = summarize(end.alloc_latency);
+  result_.free_latency = summarize(end.free_latency);
+  result_.alloc_latency_histogram = end.alloc_latency;
+  return result_;
+}
+
+}  // namespace alloc_hooks
