@@ -44,8 +44,10 @@ struct ThreadState {
 };
 constinit thread_local ThreadState thread_state{nullptr, false, false};
 
-void on_thread_exit(void* counters) {
-  release_thread_counters(static_cast<ThreadCounters*>(counters));
+void on_thread_exit(void* record) {
+  auto* counters = static_cast<ThreadCounters*>(record);
+  live_bytes.fetch_add(counters->unflushed_live_bytes.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+  release_thread_counters(counters);
   thread_state.counters = nullptr;  // an allocation after this acquires a record again
 }
 
@@ -84,8 +86,27 @@ ALLOC_HOOKS_COLD void raise_peaks(std::uint64_t live) {
   raise_to(peak_live_bytes, live);  // always >= the window's: windows only ever lower theirs
 }
 
-ALLOC_HOOKS_COLD void* refuse_over_limit(std::size_t size) {
-  live_bytes.fetch_sub(static_cast<std::int64_t>(size), std::memory_order_relaxed);
+// Adds `delta` to the process-wide live bytes and returns the new total as this thread sees it.
+// Batch 0 (the default): one shared counter, exact in the order the updates happened. Batch B:
+// each thread passes its changes on once they exceed B bytes, so the total seen by one thread is
+// off by at most B for every other thread (docs/alloc_hooks.md).
+inline std::int64_t change_live_bytes(ThreadCounters& counters, std::int64_t delta) {
+  const std::int64_t batch = settings.live_batch_bytes.load(std::memory_order_relaxed);
+  if (ALLOC_HOOKS_LIKELY(batch == 0)) return live_bytes.fetch_add(delta, std::memory_order_relaxed) + delta;
+  std::int64_t pending = counters.unflushed_live_bytes.load(std::memory_order_relaxed) + delta;
+  std::int64_t shared;
+  if (pending > batch || pending < -batch) {
+    shared = live_bytes.fetch_add(pending, std::memory_order_relaxed) + pending;
+    pending = 0;
+  } else {
+    shared = live_bytes.load(std::memory_order_relaxed);
+  }
+  counters.unflushed_live_bytes.store(pending, std::memory_order_relaxed);
+  return shared + pending;
+}
+
+ALLOC_HOOKS_COLD void* refuse_over_limit(ThreadCounters& counters, std::size_t size) {
+  change_live_bytes(counters, -static_cast<std::int64_t>(size));
   thread_state.refused_by_limit = true;
   thread_state.inside_allocation = false;
   return nullptr;
@@ -122,10 +143,9 @@ void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
   ThreadCounters& counters = this_thread_counters();
 
   // Counted before the block exists so that the limit holds exactly across threads.
-  const std::int64_t live =
-      live_bytes.fetch_add(static_cast<std::int64_t>(size), std::memory_order_relaxed) + static_cast<std::int64_t>(size);
+  const std::int64_t live = change_live_bytes(counters, static_cast<std::int64_t>(size));
   const std::uint64_t limit = settings.live_bytes_limit.load(std::memory_order_relaxed);
-  if (ALLOC_HOOKS_UNLIKELY(limit != 0 && static_cast<std::uint64_t>(live) > limit)) return refuse_over_limit(size);
+  if (ALLOC_HOOKS_UNLIKELY(limit != 0 && static_cast<std::uint64_t>(live) > limit)) return refuse_over_limit(counters, size);
 
   const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
   const std::uint64_t start = timed ? read_ticks() : 0;
@@ -133,7 +153,7 @@ void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
   const std::uint64_t end = timed ? read_ticks() : 0;
 
   if (ALLOC_HOOKS_UNLIKELY(block == nullptr)) {
-    live_bytes.fetch_sub(static_cast<std::int64_t>(size), std::memory_order_relaxed);
+    change_live_bytes(counters, -static_cast<std::int64_t>(size));
     thread_state.inside_allocation = false;
     return nullptr;
   }
@@ -162,8 +182,8 @@ void counted_release(void* block) noexcept {
     backend.release(block);
     return;
   }
-  live_bytes.fetch_sub(static_cast<std::int64_t>(trailer), std::memory_order_relaxed);
   ThreadCounters& counters = this_thread_counters();
+  change_live_bytes(counters, -static_cast<std::int64_t>(trailer));
   const bool timed = settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
   const std::uint64_t start = timed ? read_ticks() : 0;
   backend.release(block);

@@ -20,7 +20,8 @@ void count_failed_allocation(bool refused_by_limit) noexcept;
 bool last_allocation_refused_by_limit() noexcept;
 
 // Process-wide live bytes: one shared counter, so that its peak is the peak in the order the
-// updates really happened, across threads.
+// updates really happened, across threads. With a live-bytes batch set, threads hold back up to
+// that many bytes each (ThreadCounters::unflushed_live_bytes).
 extern std::atomic<std::int64_t> live_bytes;
 extern std::atomic<std::uint64_t> peak_live_bytes;
 // Running maxima since the innermost open window started (see window.cpp).

@@ -20,10 +20,11 @@ Counters read_counters() {
     merged.reserved_bytes_allocated += counters->reserved_bytes_allocated.load(std::memory_order_relaxed);
     merged.reserved_bytes_freed += counters->reserved_bytes_freed.load(std::memory_order_relaxed);
     merged.latency_budget_violations += counters->latency_budget_violations.load(std::memory_order_relaxed);
+    merged.live_bytes += counters->unflushed_live_bytes.load(std::memory_order_relaxed);
     counters->alloc_latency.add_to(merged.alloc_latency);
     counters->free_latency.add_to(merged.free_latency);
   }
-  merged.live_bytes = detail::live_bytes.load(std::memory_order_relaxed);
+  merged.live_bytes += detail::live_bytes.load(std::memory_order_relaxed);
   merged.peak_live_bytes = detail::peak_live_bytes.load(std::memory_order_relaxed);
   merged.live_reserved_bytes = static_cast<std::int64_t>(merged.reserved_bytes_allocated - merged.reserved_bytes_freed);
   return merged;

@@ -52,6 +52,10 @@ void load_settings_from_environment() {
   }
   settings.live_bytes_limit.store(unsigned_from_environment(
       "ALLOC_HOOKS_LIVE_BYTES_LIMIT", "ALLOC_HOOKS_LIVE_BYTES_LIMIT must be a whole number of bytes"));
+  const std::uint64_t batch = unsigned_from_environment(
+      "ALLOC_HOOKS_LIVE_BATCH_BYTES", "ALLOC_HOOKS_LIVE_BATCH_BYTES must be a whole number of bytes below 2^62");
+  if (batch >= (std::uint64_t{1} << 62)) platform::fail_fast("ALLOC_HOOKS_LIVE_BATCH_BYTES must be a whole number of bytes below 2^62", 2);
+  settings.live_batch_bytes.store(static_cast<std::int64_t>(batch));
   const std::uint64_t budget_ns = unsigned_from_environment(
       "ALLOC_HOOKS_ALLOC_BUDGET_NS", "ALLOC_HOOKS_ALLOC_BUDGET_NS must be a whole number of nanoseconds");
   settings.alloc_budget_ns.store(budget_ns);
@@ -76,6 +80,12 @@ TimingMode timing() {
 void set_live_bytes_limit(std::uint64_t bytes) {
   (void)detail::active_backend();
   detail::settings.live_bytes_limit.store(bytes, std::memory_order_relaxed);
+}
+
+void set_live_batch_bytes(std::uint64_t bytes) {
+  (void)detail::active_backend();
+  detail::settings.live_batch_bytes.store(static_cast<std::int64_t>(std::min(bytes, std::uint64_t{1} << 62)),
+                                          std::memory_order_relaxed);
 }
 
 void set_alloc_latency_budget_ns(std::uint64_t ns) {

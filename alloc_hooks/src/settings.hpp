@@ -9,14 +9,15 @@
 namespace alloc_hooks::detail {
 
 struct Settings {
-  std::atomic<TimingMode> timing{TimingMode::allocations_and_frees};
+  std::atomic<TimingMode> timing{TimingMode::allocations};
   std::atomic<std::uint64_t> live_bytes_limit{0};       // 0: no limit
   std::atomic<std::uint64_t> alloc_budget_ticks{0};     // 0: no latency budget
   std::atomic<std::uint64_t> alloc_budget_ns{0};
+  std::atomic<std::int64_t> live_batch_bytes{0};        // 0: exact shared live-bytes counter
 };
 extern Settings settings;
 
-// Reads ALLOC_HOOKS_TIMING, ALLOC_HOOKS_LIVE_BYTES_LIMIT and ALLOC_HOOKS_ALLOC_BUDGET_NS; a
+// Reads ALLOC_HOOKS_TIMING, _LIVE_BYTES_LIMIT, _ALLOC_BUDGET_NS and _LIVE_BATCH_BYTES; a
 // malformed value ends the process with one line on stderr and status 2.
 void load_settings_from_environment();
 

@@ -16,28 +16,24 @@ std::atomic<std::uint64_t> slowest_epoch{1};
 namespace {
 
 void store_entry(SlowEntry& entry, std::uint64_t ticks, std::uint64_t size, std::uint64_t thread_id) {
-  entry.ticks.store(ticks, std::memory_order_relaxed);
-  entry.size.store(size, std::memory_order_relaxed);
-  entry.thread_id.store(thread_id, std::memory_order_relaxed);
+  entry.ticks.store(ticks);
+  entry.size.store(size);
+  entry.thread_id.store(thread_id);
 }
 
-// Sequence lock, writer side: readers retry while the count is odd or has moved.
-void begin_write(ThreadCounters& counters) {
-  counters.slow_sequence.store(counters.slow_sequence.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
-}
-void end_write(ThreadCounters& counters) {
-  counters.slow_sequence.store(counters.slow_sequence.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-}
+// Sequence lock, writer side: readers retry while the count is odd or has moved. This file is off
+// the hot path, so every access is sequentially consistent (no fences, which ThreadSanitizer
+// cannot model).
+void begin_write(ThreadCounters& counters) { counters.slow_sequence.store(counters.slow_sequence.load() + 1); }
+void end_write(ThreadCounters& counters) { counters.slow_sequence.store(counters.slow_sequence.load() + 1); }
 
 template <typename Read>
 void read_consistently(const ThreadCounters& counters, Read read) {
   for (;;) {
-    const std::uint64_t before = counters.slow_sequence.load(std::memory_order_acquire);
+    const std::uint64_t before = counters.slow_sequence.load();
     if (before % 2 != 0) continue;
     read();
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if (counters.slow_sequence.load(std::memory_order_relaxed) == before) return;
+    if (counters.slow_sequence.load() == before) return;
   }
 }
 
@@ -56,34 +52,34 @@ void offer(SlowestAllocations& best, std::size_t n, const SlowAllocation& candid
 
 void record_slow_allocation(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size) {
   begin_write(counters);
-  const std::uint64_t epoch = slowest_epoch.load(std::memory_order_relaxed);
-  if (counters.slowest_epoch.load(std::memory_order_relaxed) != epoch) {
-    counters.slowest_count.store(0, std::memory_order_relaxed);
-    counters.slowest_threshold_ticks.store(0, std::memory_order_relaxed);
-    counters.slowest_epoch.store(epoch, std::memory_order_relaxed);
+  const std::uint64_t epoch = slowest_epoch.load();
+  if (counters.slowest_epoch.load() != epoch) {
+    counters.slowest_count.store(0);
+    counters.slowest_threshold_ticks.store(0);
+    counters.slowest_epoch.store(epoch);
   }
-  std::uint64_t count = counters.slowest_count.load(std::memory_order_relaxed);
+  std::uint64_t count = counters.slowest_count.load();
   if (count < ThreadCounters::kSlowestKept) {
     store_entry(counters.slowest[count], ticks, size, counters.thread_id);
-    counters.slowest_count.store(++count, std::memory_order_relaxed);
-  } else if (ticks > counters.slowest_threshold_ticks.load(std::memory_order_relaxed)) {
+    counters.slowest_count.store(++count);
+  } else if (ticks > counters.slowest_threshold_ticks.load()) {
     SlowEntry* fastest = &counters.slowest[0];
     for (SlowEntry& entry : counters.slowest) {
-      if (entry.ticks.load(std::memory_order_relaxed) < fastest->ticks.load(std::memory_order_relaxed)) fastest = &entry;
+      if (entry.ticks.load() < fastest->ticks.load()) fastest = &entry;
     }
     store_entry(*fastest, ticks, size, counters.thread_id);
   }
   if (count == ThreadCounters::kSlowestKept) {
     std::uint64_t threshold = ~std::uint64_t{0};
-    for (const SlowEntry& entry : counters.slowest) threshold = std::min(threshold, entry.ticks.load(std::memory_order_relaxed));
-    counters.slowest_threshold_ticks.store(threshold, std::memory_order_relaxed);
+    for (const SlowEntry& entry : counters.slowest) threshold = std::min(threshold, entry.ticks.load());
+    counters.slowest_threshold_ticks.store(threshold);
   }
   end_write(counters);
 }
 
 void record_budget_violation(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size) {
   bump(counters.latency_budget_violations);
-  if (ticks <= counters.worst_violation.ticks.load(std::memory_order_relaxed)) return;
+  if (ticks <= counters.worst_violation.ticks.load()) return;
   begin_write(counters);
   store_entry(counters.worst_violation, ticks, size, counters.thread_id);
   end_write(counters);
@@ -102,19 +98,19 @@ SlowestAllocations slowest_allocations(std::size_t n) {
   n = std::min(n, SlowestAllocations::kCapacity);
   SlowestAllocations best;
   if (n == 0) return best;
-  const std::uint64_t epoch = detail::slowest_epoch.load(std::memory_order_relaxed);
+  const std::uint64_t epoch = detail::slowest_epoch.load();
   const double ns_per_tick = detail::ns_per_tick();
   for (const ThreadCounters* counters = detail::first_thread_counters(); counters != nullptr; counters = counters->next) {
     std::array<SlowAllocation, ThreadCounters::kSlowestKept> entries;
     std::size_t count = 0;
     read_consistently(*counters, [&] {
-      count = counters->slowest_epoch.load(std::memory_order_relaxed) == epoch
-                  ? counters->slowest_count.load(std::memory_order_relaxed)
+      count = counters->slowest_epoch.load() == epoch
+                  ? counters->slowest_count.load()
                   : 0;
       for (std::size_t i = 0; i < count; ++i) {
         const detail::SlowEntry& entry = counters->slowest[i];
-        entries[i] = {static_cast<std::uint64_t>(static_cast<double>(entry.ticks.load(std::memory_order_relaxed)) * ns_per_tick + 0.5),
-                      entry.size.load(std::memory_order_relaxed), entry.thread_id.load(std::memory_order_relaxed)};
+        entries[i] = {static_cast<std::uint64_t>(static_cast<double>(entry.ticks.load()) * ns_per_tick + 0.5),
+                      entry.size.load(), entry.thread_id.load()};
       }
     });
     for (std::size_t i = 0; i < count; ++i) offer(best, n, entries[i]);
@@ -124,7 +120,7 @@ SlowestAllocations slowest_allocations(std::size_t n) {
 
 void reset_slowest_allocations() {
   (void)detail::active_backend();
-  detail::slowest_epoch.fetch_add(1, std::memory_order_relaxed);
+  detail::slowest_epoch.fetch_add(1);
 }
 
 BudgetReport budget_report() {
@@ -134,13 +130,13 @@ BudgetReport budget_report() {
   report.alloc_latency_budget_ns = detail::settings.alloc_budget_ns.load(std::memory_order_relaxed);
   std::uint64_t worst_ticks = 0;
   for (const ThreadCounters* counters = detail::first_thread_counters(); counters != nullptr; counters = counters->next) {
-    report.limit_refusals += counters->limit_refusals.load(std::memory_order_relaxed);
-    report.latency_budget_violations += counters->latency_budget_violations.load(std::memory_order_relaxed);
+    report.limit_refusals += counters->limit_refusals.load();
+    report.latency_budget_violations += counters->latency_budget_violations.load();
     std::uint64_t ticks = 0, size = 0, thread_id = 0;
     read_consistently(*counters, [&] {
-      ticks = counters->worst_violation.ticks.load(std::memory_order_relaxed);
-      size = counters->worst_violation.size.load(std::memory_order_relaxed);
-      thread_id = counters->worst_violation.thread_id.load(std::memory_order_relaxed);
+      ticks = counters->worst_violation.ticks.load();
+      size = counters->worst_violation.size.load();
+      thread_id = counters->worst_violation.thread_id.load();
     });
     if (ticks > worst_ticks) {
       worst_ticks = ticks;

@@ -48,6 +48,7 @@ struct alignas(64) ThreadCounters {
   std::atomic<std::uint64_t> reserved_bytes_allocated;
   std::atomic<std::uint64_t> reserved_bytes_freed;
   std::atomic<std::uint64_t> latency_budget_violations;
+  std::atomic<std::int64_t> unflushed_live_bytes;  // only with a live-bytes batch
 
   // The slowest allocations of the current epoch; guarded by a sequence lock for readers.
   std::atomic<std::uint64_t> slowest_threshold_ticks;  // 0 until the list is full

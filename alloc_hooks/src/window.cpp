@@ -8,8 +8,7 @@
 namespace alloc_hooks {
 
 Window::Window() : start_(read_counters()) {
-  const auto live_now = static_cast<std::uint64_t>(std::max<std::int64_t>(0, detail::live_bytes.load()));
-  start_.live_bytes = static_cast<std::int64_t>(live_now);
+  const auto live_now = static_cast<std::uint64_t>(std::max<std::int64_t>(0, start_.live_bytes));
   saved_peak_live_bytes_ = detail::window_peak_live_bytes.exchange(live_now);
   saved_max_alloc_ticks_ = detail::window_max_alloc_ticks.exchange(0);
 }

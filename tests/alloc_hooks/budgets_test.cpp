@@ -17,6 +17,7 @@ class Budgets : public ::testing::Test {
   void TearDown() override {
     alloc_hooks::set_live_bytes_limit(0);
     alloc_hooks::set_alloc_latency_budget_ns(0);
+    alloc_hooks::set_timing(alloc_hooks::TimingMode::allocations);
   }
   static std::uint64_t live_now() { return static_cast<std::uint64_t>(alloc_hooks::read_counters().live_bytes); }
 };

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstdint>
 #include <new>
 #include <thread>
@@ -61,33 +62,78 @@ void* work(void* argument) {
   return nullptr;
 }
 
+struct PatternOutcome {
+  alloc_hooks::WindowResult result;
+  std::uint64_t expected_bytes = 0;
+};
+
 // Raw pthreads: std::thread allocates its state in one thread and frees it in another, outside
 // what this test can book.
-TEST(Threads, FourThreadsWithCrossThreadFreesAreExactToTheByte) {
+PatternOutcome run_four_thread_pattern() {
   Shared shared;
   shared.blocks.assign(kThreads, std::vector<void*>(kAllocationsPerThread));
-  std::uint64_t expected_bytes = 0;
+  PatternOutcome outcome;
   for (int thread = 0; thread < kThreads; ++thread) {
-    for (int index = 0; index < kAllocationsPerThread; ++index) expected_bytes += size_of(thread, index);
+    for (int index = 0; index < kAllocationsPerThread; ++index) outcome.expected_bytes += size_of(thread, index);
   }
   Worker workers[kThreads];
   pthread_t threads[kThreads];
   alloc_hooks::Window window;
   for (int thread = 0; thread < kThreads; ++thread) {
     workers[thread] = {&shared, thread};
-    ASSERT_EQ(pthread_create(&threads[thread], nullptr, work, &workers[thread]), 0);
+    if (pthread_create(&threads[thread], nullptr, work, &workers[thread]) != 0) std::abort();
   }
   shared.go.store(true);
   for (pthread_t thread : threads) pthread_join(thread, nullptr);
-  const alloc_hooks::WindowResult result = window.result();
+  outcome.result = window.result();
+  return outcome;
+}
 
+void expect_exact_totals(const PatternOutcome& outcome) {
+  const alloc_hooks::WindowResult& result = outcome.result;
   EXPECT_EQ(result.allocations, std::uint64_t{kThreads} * kAllocationsPerThread);
   EXPECT_EQ(result.frees, std::uint64_t{kThreads} * kAllocationsPerThread);
-  EXPECT_EQ(result.bytes_allocated, expected_bytes);
-  EXPECT_EQ(result.bytes_freed, expected_bytes);
+  EXPECT_EQ(result.bytes_allocated, outcome.expected_bytes);
+  EXPECT_EQ(result.bytes_freed, outcome.expected_bytes);
   EXPECT_EQ(result.live_bytes_delta, 0);
   EXPECT_EQ(result.live_reserved_bytes_delta, 0);
-  EXPECT_EQ(result.peak_live_bytes, expected_bytes);
+}
+
+TEST(Threads, FourThreadsWithCrossThreadFreesAreExactToTheByte) {
+  const PatternOutcome outcome = run_four_thread_pattern();
+  expect_exact_totals(outcome);
+  EXPECT_EQ(outcome.result.peak_live_bytes, outcome.expected_bytes);
+}
+
+constexpr std::uint64_t kBatch = 64 * 1024;
+
+class BatchedLiveBytes : public ::testing::Test {
+ protected:
+  void SetUp() override { alloc_hooks::set_live_batch_bytes(kBatch); }
+  void TearDown() override { alloc_hooks::set_live_batch_bytes(0); }
+};
+
+TEST_F(BatchedLiveBytes, FourThreadsKeepExactTotalsAndAPeakWithinTheBound) {
+  const PatternOutcome outcome = run_four_thread_pattern();
+  expect_exact_totals(outcome);
+  // The thread that reached the peak misses at most kBatch bytes of each of the other three.
+  const auto peak = static_cast<std::int64_t>(outcome.result.peak_live_bytes);
+  const auto expected = static_cast<std::int64_t>(outcome.expected_bytes);
+  EXPECT_LE(std::llabs(peak - expected), static_cast<std::int64_t>((kThreads - 1) * kBatch));
+}
+
+TEST_F(BatchedLiveBytes, OneThreadStaysExact) {
+  alloc_hooks::Window window;
+  std::vector<void*> blocks;
+  blocks.reserve(1000);
+  for (int i = 0; i < 1000; ++i) {
+    blocks.push_back(::operator new(1000 + i));
+    test_support::keep(blocks.back());
+  }
+  for (void* block : blocks) ::operator delete(block);
+  const alloc_hooks::WindowResult result = window.result();
+  EXPECT_EQ(result.peak_live_bytes, 1000u * 1000u + 999u * 1000u / 2u + 8000u);  // + the pointer vector
+  EXPECT_EQ(result.live_bytes_delta, 8000);
 }
 
 TEST(Threads, CountersOfExitedThreadsAreKept) {

@@ -112,6 +112,7 @@ TEST(Window, AllocationLatencyHistogramHoldsOnlyTheWindowsAllocations) {
   EXPECT_EQ(result.free_latency.count, 1000u);
   EXPECT_LE(result.alloc_latency.p50_ns, result.alloc_latency.p99_ns);
   EXPECT_LE(result.alloc_latency.p99_ns, result.alloc_latency.p999_ns);
+  alloc_hooks::set_timing(alloc_hooks::TimingMode::allocations);
 }
 
 }  // namespace

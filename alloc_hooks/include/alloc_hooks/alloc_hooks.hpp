@@ -10,8 +10,9 @@
 
 namespace alloc_hooks {
 
-// What is timed. Chosen at start-up by ALLOC_HOOKS_TIMING=off|alloc|all (default all), and
-// switchable at run time.
+// What is timed. Chosen at start-up by ALLOC_HOOKS_TIMING=off|alloc|all (default alloc), and
+// switchable at run time. Timing frees too doubles the clock reads per new/delete pair
+// (docs/performance.md), so it is asked for, not default.
 enum class TimingMode : std::uint8_t { off, allocations, allocations_and_frees };
 void set_timing(TimingMode mode);
 TimingMode timing();
@@ -96,6 +97,14 @@ class Window {
   bool open_ = true;
   WindowResult result_;
 };
+
+// Live-bytes batching, off (0) by default; also set by ALLOC_HOOKS_LIVE_BATCH_BYTES. Off, every
+// allocation and free updates one shared counter: live and peak bytes are exact in the order the
+// updates happened, but threads contend for that counter. With `bytes` > 0, each thread passes its
+// changes on in batches of more than `bytes`: counts, bytes and live bytes read after the threads
+// are done stay exact, and a peak is off by at most `bytes` for every thread other than the one
+// that reached it (exact with one thread). Set it before threads start allocating.
+void set_live_batch_bytes(std::uint64_t bytes);
 
 struct BackendInfo {
   const char* name;     // "system" or "mimalloc"
