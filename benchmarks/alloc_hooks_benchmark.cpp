@@ -17,7 +17,15 @@ void new_delete_pair(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(new_delete_pair)->Arg(512)->Arg(1024)->Arg(2048)->Arg(4096)->Arg(8192)->Threads(1)->Threads(4)->UseRealTime();
+BENCHMARK(new_delete_pair)
+    ->Arg(512)
+    ->Arg(1024)
+    ->Arg(2048)
+    ->Arg(4096)
+    ->Arg(8192)
+    ->Threads(1)
+    ->Threads(4)
+    ->UseRealTime();
 
 // The seed's "multiple concepts" workload: vectors that are really filled, and their names.
 struct Concept {
@@ -29,7 +37,8 @@ void concepts_batch(benchmark::State& state) {
   for (auto _ : state) {
     std::vector<Concept> concepts;
     for (int i = 0; i < 100; ++i) {
-      concepts.push_back({std::vector<float>(512, static_cast<float>(i)), "concept_" + std::to_string(i)});
+      concepts.push_back(
+          {std::vector<float>(512, static_cast<float>(i)), "concept_" + std::to_string(i)});
     }
     benchmark::DoNotOptimize(concepts.data());
   }

@@ -19,11 +19,14 @@ int main() {
     }
     const alloc_hooks::WindowResult result = window.result();
     const std::uint64_t expected = floats * sizeof(float);
-    const bool exact = result.bytes_allocated == expected && result.allocations == 1 && result.live_bytes_delta == 0;
-    spdlog::info("vector<float>({:4}): requested {:5} B (expected {:5}), reserved {:5} B, peak {:5} B, "
-                 "{} alloc, latency {} ns{}",
-                 floats, result.bytes_allocated, expected, result.reserved_bytes_allocated, result.peak_live_bytes,
-                 result.allocations, result.alloc_latency.max_ns, exact ? "" : "  <-- MISMATCH");
+    const bool exact = result.bytes_allocated == expected && result.allocations == 1 &&
+                       result.live_bytes_delta == 0;
+    spdlog::info(
+        "vector<float>({:4}): requested {:5} B (expected {:5}), reserved {:5} B, peak {:5} B, "
+        "{} alloc, latency {} ns{}",
+        floats, result.bytes_allocated, expected, result.reserved_bytes_allocated,
+        result.peak_live_bytes, result.allocations, result.alloc_latency.max_ns,
+        exact ? "" : "  <-- MISMATCH");
     if (!exact) status = 1;
   }
   alloc_hooks::log_summary();

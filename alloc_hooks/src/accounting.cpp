@@ -46,7 +46,8 @@ constinit thread_local ThreadState thread_state{nullptr, false, false};
 
 void on_thread_exit(void* record) {
   auto* counters = static_cast<ThreadCounters*>(record);
-  live_bytes.fetch_add(counters->unflushed_live_bytes.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+  live_bytes.fetch_add(counters->unflushed_live_bytes.exchange(0, std::memory_order_relaxed),
+                       std::memory_order_relaxed);
   release_thread_counters(counters);
   thread_state.counters = nullptr;  // an allocation after this acquires a record again
 }
@@ -73,7 +74,8 @@ inline void* obtain(const Backend& backend, std::size_t bytes, std::size_t align
   return alignment == 0 ? backend.allocate(bytes) : backend.allocate_aligned(alignment, bytes);
 }
 
-ALLOC_HOOKS_COLD void* allocate_uncounted(const Backend& backend, std::size_t size, std::size_t alignment) {
+ALLOC_HOOKS_COLD void* allocate_uncounted(const Backend& backend, std::size_t size,
+                                          std::size_t alignment) {
   void* block = obtain(backend, size + kTrailerBytes, alignment);
   if (block == nullptr) return nullptr;
   const Trailer trailer = size | kUncounted;
@@ -92,7 +94,8 @@ ALLOC_HOOKS_COLD void raise_peaks(std::uint64_t live) {
 // off by at most B for every other thread (docs/alloc_hooks.md).
 inline std::int64_t change_live_bytes(ThreadCounters& counters, std::int64_t delta) {
   const std::int64_t batch = settings.live_batch_bytes.load(std::memory_order_relaxed);
-  if (ALLOC_HOOKS_LIKELY(batch == 0)) return live_bytes.fetch_add(delta, std::memory_order_relaxed) + delta;
+  if (ALLOC_HOOKS_LIKELY(batch == 0))
+    return live_bytes.fetch_add(delta, std::memory_order_relaxed) + delta;
   std::int64_t pending = counters.unflushed_live_bytes.load(std::memory_order_relaxed) + delta;
   std::int64_t shared;
   if (pending > batch || pending < -batch) {
@@ -114,7 +117,8 @@ ALLOC_HOOKS_COLD void* refuse_over_limit(ThreadCounters& counters, std::size_t s
 
 void record_alloc_latency(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size) {
   counters.alloc_latency.record(ticks);
-  if (ALLOC_HOOKS_UNLIKELY(ticks > counters.slowest_threshold_ticks.load(std::memory_order_relaxed) ||
+  if (ALLOC_HOOKS_UNLIKELY(ticks >
+                               counters.slowest_threshold_ticks.load(std::memory_order_relaxed) ||
                            counters.slowest_epoch.load(std::memory_order_relaxed) !=
                                slowest_epoch.load(std::memory_order_relaxed))) {
     record_slow_allocation(counters, ticks, size);
@@ -123,21 +127,24 @@ void record_alloc_latency(ThreadCounters& counters, std::uint64_t ticks, std::ui
     raise_to(window_max_alloc_ticks, ticks);
   }
   const std::uint64_t budget = settings.alloc_budget_ticks.load(std::memory_order_relaxed);
-  if (ALLOC_HOOKS_UNLIKELY(budget != 0 && ticks > budget)) record_budget_violation(counters, ticks, size);
+  if (ALLOC_HOOKS_UNLIKELY(budget != 0 && ticks > budget))
+    record_budget_violation(counters, ticks, size);
 }
 
 }  // namespace
 
 void raise_to(std::atomic<std::uint64_t>& maximum, std::uint64_t value) noexcept {
   std::uint64_t current = maximum.load(std::memory_order_relaxed);
-  while (value > current && !maximum.compare_exchange_weak(current, value, std::memory_order_relaxed)) {
+  while (value > current &&
+         !maximum.compare_exchange_weak(current, value, std::memory_order_relaxed)) {
   }
 }
 
 void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
   const Backend& backend = active_backend();
   if (ALLOC_HOOKS_UNLIKELY(size > kLargestRequest)) return nullptr;  // no backend can serve it
-  if (ALLOC_HOOKS_UNLIKELY(thread_state.inside_allocation)) return allocate_uncounted(backend, size, alignment);
+  if (ALLOC_HOOKS_UNLIKELY(thread_state.inside_allocation))
+    return allocate_uncounted(backend, size, alignment);
   thread_state.inside_allocation = true;
   thread_state.refused_by_limit = false;
   ThreadCounters& counters = this_thread_counters();
@@ -145,7 +152,8 @@ void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
   // Counted before the block exists so that the limit holds exactly across threads.
   const std::int64_t live = change_live_bytes(counters, static_cast<std::int64_t>(size));
   const std::uint64_t limit = settings.live_bytes_limit.load(std::memory_order_relaxed);
-  if (ALLOC_HOOKS_UNLIKELY(limit != 0 && static_cast<std::uint64_t>(live) > limit)) return refuse_over_limit(counters, size);
+  if (ALLOC_HOOKS_UNLIKELY(limit != 0 && static_cast<std::uint64_t>(live) > limit))
+    return refuse_over_limit(counters, size);
 
   const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
   const std::uint64_t start = timed ? read_ticks() : 0;
@@ -161,7 +169,8 @@ void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
   const Trailer trailer = size;
   std::memcpy(trailer_of(block, usable), &trailer, kTrailerBytes);
 
-  if (ALLOC_HOOKS_UNLIKELY(static_cast<std::uint64_t>(live) > window_peak_live_bytes.load(std::memory_order_relaxed))) {
+  if (ALLOC_HOOKS_UNLIKELY(static_cast<std::uint64_t>(live) >
+                           window_peak_live_bytes.load(std::memory_order_relaxed))) {
     raise_peaks(static_cast<std::uint64_t>(live));
   }
   bump(counters.allocations);
@@ -184,7 +193,8 @@ void counted_release(void* block) noexcept {
   }
   ThreadCounters& counters = this_thread_counters();
   change_live_bytes(counters, -static_cast<std::int64_t>(trailer));
-  const bool timed = settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
+  const bool timed =
+      settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
   const std::uint64_t start = timed ? read_ticks() : 0;
   backend.release(block);
   if (timed) counters.free_latency.record(read_ticks() - start);
@@ -200,6 +210,8 @@ void count_failed_allocation(bool refused_by_limit) noexcept {
   if (refused_by_limit) bump(counters.limit_refusals);
 }
 
-bool last_allocation_refused_by_limit() noexcept { return thread_state.refused_by_limit; }
+bool last_allocation_refused_by_limit() noexcept {
+  return thread_state.refused_by_limit;
+}
 
 }  // namespace alloc_hooks::detail

@@ -54,7 +54,8 @@ const Backend* load_mimalloc() {
                         2);
   }
   mimalloc_backend.allocate = load_symbol<decltype(&mi_malloc)>(library, "mi_malloc");
-  mi_malloc_aligned_function = load_symbol<decltype(&mi_malloc_aligned)>(library, "mi_malloc_aligned");
+  mi_malloc_aligned_function =
+      load_symbol<decltype(&mi_malloc_aligned)>(library, "mi_malloc_aligned");
   mimalloc_backend.allocate_aligned = mimalloc_allocate_aligned;
   mimalloc_backend.release = load_symbol<decltype(&mi_free)>(library, "mi_free");
   mimalloc_backend.usable_size = load_symbol<decltype(&mi_usable_size)>(library, "mi_usable_size");

@@ -15,9 +15,9 @@ namespace alloc_hooks::detail {
 extern std::atomic<bool> use_cycle_counter;
 
 inline std::uint64_t steady_ticks() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-          .count());
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
 }
 
 inline std::uint64_t read_ticks() {

@@ -33,7 +33,8 @@ void LatencyHistogram::subtract(const LatencyHistogram& earlier) {
 std::uint64_t LatencyHistogram::value_at_quantile(double q) const {
   if (total_count == 0) return 0;
   q = std::clamp(q, 0.0, 1.0);
-  const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total_count))));
+  const auto rank = std::max<std::uint64_t>(
+      1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total_count))));
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < kBucketCount; ++i) {
     seen += counts[i];

@@ -1,6 +1,6 @@
 // The interception point: all 20 replaceable global operator new/delete forms, with the standard's
-// semantics (new_handler loop, bad_alloc, nothrow, size 0, deleting nullptr). The counting itself is
-// in accounting.cpp, shared with any other interception point.
+// semantics (new_handler loop, bad_alloc, nothrow, size 0, deleting nullptr). The counting itself
+// is in accounting.cpp, shared with any other interception point.
 #include <cstddef>
 #include <new>
 
@@ -40,15 +40,27 @@ void* allocate_or_null(std::size_t size, std::size_t alignment) noexcept {
   }
 }
 
-std::size_t bytes(std::align_val_t alignment) { return static_cast<std::size_t>(alignment); }
+std::size_t bytes(std::align_val_t alignment) {
+  return static_cast<std::size_t>(alignment);
+}
 
 }  // namespace
 
-void* operator new(std::size_t size) { return allocate_or_throw(size, 0); }
-void* operator new[](std::size_t size) { return allocate_or_throw(size, 0); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return allocate_or_null(size, 0); }
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return allocate_or_null(size, 0); }
-void* operator new(std::size_t size, std::align_val_t alignment) { return allocate_or_throw(size, bytes(alignment)); }
+void* operator new(std::size_t size) {
+  return allocate_or_throw(size, 0);
+}
+void* operator new[](std::size_t size) {
+  return allocate_or_throw(size, 0);
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return allocate_or_null(size, 0);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return allocate_or_null(size, 0);
+}
+void* operator new(std::size_t size, std::align_val_t alignment) {
+  return allocate_or_throw(size, bytes(alignment));
+}
 void* operator new[](std::size_t size, std::align_val_t alignment) {
   return allocate_or_throw(size, bytes(alignment));
 }
@@ -61,15 +73,39 @@ void* operator new[](std::size_t size, std::align_val_t alignment, const std::no
 
 // Every block carries its requested size, so all delete forms free the same way; the size and
 // alignment arguments add nothing.
-void operator delete(void* block) noexcept { counted_release(block); }
-void operator delete[](void* block) noexcept { counted_release(block); }
-void operator delete(void* block, std::size_t) noexcept { counted_release(block); }
-void operator delete[](void* block, std::size_t) noexcept { counted_release(block); }
-void operator delete(void* block, std::align_val_t) noexcept { counted_release(block); }
-void operator delete[](void* block, std::align_val_t) noexcept { counted_release(block); }
-void operator delete(void* block, std::size_t, std::align_val_t) noexcept { counted_release(block); }
-void operator delete[](void* block, std::size_t, std::align_val_t) noexcept { counted_release(block); }
-void operator delete(void* block, const std::nothrow_t&) noexcept { counted_release(block); }
-void operator delete[](void* block, const std::nothrow_t&) noexcept { counted_release(block); }
-void operator delete(void* block, std::align_val_t, const std::nothrow_t&) noexcept { counted_release(block); }
-void operator delete[](void* block, std::align_val_t, const std::nothrow_t&) noexcept { counted_release(block); }
+void operator delete(void* block) noexcept {
+  counted_release(block);
+}
+void operator delete[](void* block) noexcept {
+  counted_release(block);
+}
+void operator delete(void* block, std::size_t) noexcept {
+  counted_release(block);
+}
+void operator delete[](void* block, std::size_t) noexcept {
+  counted_release(block);
+}
+void operator delete(void* block, std::align_val_t) noexcept {
+  counted_release(block);
+}
+void operator delete[](void* block, std::align_val_t) noexcept {
+  counted_release(block);
+}
+void operator delete(void* block, std::size_t, std::align_val_t) noexcept {
+  counted_release(block);
+}
+void operator delete[](void* block, std::size_t, std::align_val_t) noexcept {
+  counted_release(block);
+}
+void operator delete(void* block, const std::nothrow_t&) noexcept {
+  counted_release(block);
+}
+void operator delete[](void* block, const std::nothrow_t&) noexcept {
+  counted_release(block);
+}
+void operator delete(void* block, std::align_val_t, const std::nothrow_t&) noexcept {
+  counted_release(block);
+}
+void operator delete[](void* block, std::align_val_t, const std::nothrow_t&) noexcept {
+  counted_release(block);
+}

@@ -32,14 +32,16 @@ bool parse_unsigned(const char* text, std::uint64_t& value) {
 std::uint64_t unsigned_from_environment(const char* name, const char* error) {
   const char* text = platform::environment(name);
   std::uint64_t value = 0;
-  if (text != nullptr && *text != '\0' && !parse_unsigned(text, value)) platform::fail_fast(error, 2);
+  if (text != nullptr && *text != '\0' && !parse_unsigned(text, value))
+    platform::fail_fast(error, 2);
   return value;
 }
 
 }  // namespace
 
 void load_settings_from_environment() {
-  if (const char* timing = platform::environment("ALLOC_HOOKS_TIMING"); timing != nullptr && *timing != '\0') {
+  if (const char* timing = platform::environment("ALLOC_HOOKS_TIMING");
+      timing != nullptr && *timing != '\0') {
     if (std::strcmp(timing, "off") == 0) {
       settings.timing.store(TimingMode::off);
     } else if (std::strcmp(timing, "alloc") == 0) {
@@ -50,17 +52,23 @@ void load_settings_from_environment() {
       platform::fail_fast("ALLOC_HOOKS_TIMING must be off, alloc or all", 2);
     }
   }
-  settings.live_bytes_limit.store(unsigned_from_environment(
-      "ALLOC_HOOKS_LIVE_BYTES_LIMIT", "ALLOC_HOOKS_LIVE_BYTES_LIMIT must be a whole number of bytes"));
+  settings.live_bytes_limit.store(
+      unsigned_from_environment("ALLOC_HOOKS_LIVE_BYTES_LIMIT",
+                                "ALLOC_HOOKS_LIVE_BYTES_LIMIT must be a whole number of bytes"));
   const std::uint64_t batch = unsigned_from_environment(
-      "ALLOC_HOOKS_LIVE_BATCH_BYTES", "ALLOC_HOOKS_LIVE_BATCH_BYTES must be a whole number of bytes below 2^62");
-  if (batch >= (std::uint64_t{1} << 62)) platform::fail_fast("ALLOC_HOOKS_LIVE_BATCH_BYTES must be a whole number of bytes below 2^62", 2);
+      "ALLOC_HOOKS_LIVE_BATCH_BYTES",
+      "ALLOC_HOOKS_LIVE_BATCH_BYTES must be a whole number of bytes below 2^62");
+  if (batch >= (std::uint64_t{1} << 62))
+    platform::fail_fast("ALLOC_HOOKS_LIVE_BATCH_BYTES must be a whole number of bytes below 2^62",
+                        2);
   settings.live_batch_bytes.store(static_cast<std::int64_t>(batch));
   const std::uint64_t budget_ns = unsigned_from_environment(
-      "ALLOC_HOOKS_ALLOC_BUDGET_NS", "ALLOC_HOOKS_ALLOC_BUDGET_NS must be a whole number of nanoseconds");
+      "ALLOC_HOOKS_ALLOC_BUDGET_NS",
+      "ALLOC_HOOKS_ALLOC_BUDGET_NS must be a whole number of nanoseconds");
   settings.alloc_budget_ns.store(budget_ns);
   // Converting needs the clock calibrated: this first allocation waits for it (about 20 ms).
-  if (budget_ns != 0) settings.alloc_budget_ticks.store(std::max<std::uint64_t>(1, ns_to_ticks(budget_ns)));
+  if (budget_ns != 0)
+    settings.alloc_budget_ticks.store(std::max<std::uint64_t>(1, ns_to_ticks(budget_ns)));
 }
 
 }  // namespace alloc_hooks::detail
@@ -84,15 +92,16 @@ void set_live_bytes_limit(std::uint64_t bytes) {
 
 void set_live_batch_bytes(std::uint64_t bytes) {
   (void)detail::active_backend();
-  detail::settings.live_batch_bytes.store(static_cast<std::int64_t>(std::min(bytes, std::uint64_t{1} << 62)),
-                                          std::memory_order_relaxed);
+  detail::settings.live_batch_bytes.store(
+      static_cast<std::int64_t>(std::min(bytes, std::uint64_t{1} << 62)),
+      std::memory_order_relaxed);
 }
 
 void set_alloc_latency_budget_ns(std::uint64_t ns) {
   (void)detail::active_backend();
   detail::settings.alloc_budget_ns.store(ns, std::memory_order_relaxed);
-  detail::settings.alloc_budget_ticks.store(ns == 0 ? 0 : std::max<std::uint64_t>(1, detail::ns_to_ticks(ns)),
-                                            std::memory_order_relaxed);
+  detail::settings.alloc_budget_ticks.store(
+      ns == 0 ? 0 : std::max<std::uint64_t>(1, detail::ns_to_ticks(ns)), std::memory_order_relaxed);
 }
 
 }  // namespace alloc_hooks

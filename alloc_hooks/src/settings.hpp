@@ -10,10 +10,10 @@ namespace alloc_hooks::detail {
 
 struct Settings {
   std::atomic<TimingMode> timing{TimingMode::allocations};
-  std::atomic<std::uint64_t> live_bytes_limit{0};       // 0: no limit
-  std::atomic<std::uint64_t> alloc_budget_ticks{0};     // 0: no latency budget
+  std::atomic<std::uint64_t> live_bytes_limit{0};    // 0: no limit
+  std::atomic<std::uint64_t> alloc_budget_ticks{0};  // 0: no latency budget
   std::atomic<std::uint64_t> alloc_budget_ns{0};
-  std::atomic<std::int64_t> live_batch_bytes{0};        // 0: exact shared live-bytes counter
+  std::atomic<std::int64_t> live_batch_bytes{0};  // 0: exact shared live-bytes counter
 };
 extern Settings settings;
 

@@ -15,7 +15,8 @@ std::atomic<std::uint64_t> slowest_epoch{1};
 
 namespace {
 
-void store_entry(SlowEntry& entry, std::uint64_t ticks, std::uint64_t size, std::uint64_t thread_id) {
+void store_entry(SlowEntry& entry, std::uint64_t ticks, std::uint64_t size,
+                 std::uint64_t thread_id) {
   entry.ticks.store(ticks);
   entry.size.store(size);
   entry.thread_id.store(thread_id);
@@ -24,8 +25,12 @@ void store_entry(SlowEntry& entry, std::uint64_t ticks, std::uint64_t size, std:
 // Sequence lock, writer side: readers retry while the count is odd or has moved. This file is off
 // the hot path, so every access is sequentially consistent (no fences, which ThreadSanitizer
 // cannot model).
-void begin_write(ThreadCounters& counters) { counters.slow_sequence.store(counters.slow_sequence.load() + 1); }
-void end_write(ThreadCounters& counters) { counters.slow_sequence.store(counters.slow_sequence.load() + 1); }
+void begin_write(ThreadCounters& counters) {
+  counters.slow_sequence.store(counters.slow_sequence.load() + 1);
+}
+void end_write(ThreadCounters& counters) {
+  counters.slow_sequence.store(counters.slow_sequence.load() + 1);
+}
 
 template <typename Read>
 void read_consistently(const ThreadCounters& counters, Read read) {
@@ -71,7 +76,8 @@ void record_slow_allocation(ThreadCounters& counters, std::uint64_t ticks, std::
   }
   if (count == ThreadCounters::kSlowestKept) {
     std::uint64_t threshold = ~std::uint64_t{0};
-    for (const SlowEntry& entry : counters.slowest) threshold = std::min(threshold, entry.ticks.load());
+    for (const SlowEntry& entry : counters.slowest)
+      threshold = std::min(threshold, entry.ticks.load());
     counters.slowest_threshold_ticks.store(threshold);
   }
   end_write(counters);
@@ -100,17 +106,17 @@ SlowestAllocations slowest_allocations(std::size_t n) {
   if (n == 0) return best;
   const std::uint64_t epoch = detail::slowest_epoch.load();
   const double ns_per_tick = detail::ns_per_tick();
-  for (const ThreadCounters* counters = detail::first_thread_counters(); counters != nullptr; counters = counters->next) {
+  for (const ThreadCounters* counters = detail::first_thread_counters(); counters != nullptr;
+       counters = counters->next) {
     std::array<SlowAllocation, ThreadCounters::kSlowestKept> entries;
     std::size_t count = 0;
     read_consistently(*counters, [&] {
-      count = counters->slowest_epoch.load() == epoch
-                  ? counters->slowest_count.load()
-                  : 0;
+      count = counters->slowest_epoch.load() == epoch ? counters->slowest_count.load() : 0;
       for (std::size_t i = 0; i < count; ++i) {
         const detail::SlowEntry& entry = counters->slowest[i];
-        entries[i] = {static_cast<std::uint64_t>(static_cast<double>(entry.ticks.load()) * ns_per_tick + 0.5),
-                      entry.size.load(), entry.thread_id.load()};
+        entries[i] = {
+            static_cast<std::uint64_t>(static_cast<double>(entry.ticks.load()) * ns_per_tick + 0.5),
+            entry.size.load(), entry.thread_id.load()};
       }
     });
     for (std::size_t i = 0; i < count; ++i) offer(best, n, entries[i]);
@@ -129,7 +135,8 @@ BudgetReport budget_report() {
   report.live_bytes_limit = detail::settings.live_bytes_limit.load(std::memory_order_relaxed);
   report.alloc_latency_budget_ns = detail::settings.alloc_budget_ns.load(std::memory_order_relaxed);
   std::uint64_t worst_ticks = 0;
-  for (const ThreadCounters* counters = detail::first_thread_counters(); counters != nullptr; counters = counters->next) {
+  for (const ThreadCounters* counters = detail::first_thread_counters(); counters != nullptr;
+       counters = counters->next) {
     report.limit_refusals += counters->limit_refusals.load();
     report.latency_budget_violations += counters->latency_budget_violations.load();
     std::uint64_t ticks = 0, size = 0, thread_id = 0;

@@ -25,7 +25,8 @@ struct AtomicLatencyHistogram {
   void record(std::uint64_t ticks) {
     bump(counts[LatencyHistogram::bucket_index(ticks)]);
     bump(total_ticks, ticks);
-    if (ticks > max_ticks.load(std::memory_order_relaxed)) max_ticks.store(ticks, std::memory_order_relaxed);
+    if (ticks > max_ticks.load(std::memory_order_relaxed))
+      max_ticks.store(ticks, std::memory_order_relaxed);
   }
   void add_to(LatencyHistogram& merged) const;
 };

@@ -10,11 +10,14 @@ namespace {
 std::atomic<ThreadCounters*> registry_head{nullptr};
 }
 
-ThreadCounters* first_thread_counters() { return registry_head.load(std::memory_order_acquire); }
+ThreadCounters* first_thread_counters() {
+  return registry_head.load(std::memory_order_acquire);
+}
 
 ThreadCounters* acquire_thread_counters() {
   ThreadCounters* counters = nullptr;
-  for (ThreadCounters* candidate = first_thread_counters(); candidate != nullptr; candidate = candidate->next) {
+  for (ThreadCounters* candidate = first_thread_counters(); candidate != nullptr;
+       candidate = candidate->next) {
     bool free_record = false;
     if (candidate->in_use.compare_exchange_strong(free_record, true, std::memory_order_acq_rel)) {
       counters = candidate;

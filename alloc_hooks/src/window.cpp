@@ -13,7 +13,9 @@ Window::Window() : start_(read_counters()) {
   saved_max_alloc_ticks_ = detail::window_max_alloc_ticks.exchange(0);
 }
 
-Window::~Window() { (void)result(); }
+Window::~Window() {
+  (void)result();
+}
 
 WindowResult Window::result() {
   if (!open_) return result_;
@@ -34,7 +36,8 @@ WindowResult Window::result() {
   result_.live_bytes_delta = end.live_bytes - start_.live_bytes;
   result_.live_reserved_bytes_delta = end.live_reserved_bytes - start_.live_reserved_bytes;
   result_.peak_live_bytes = peak_inside > start_live ? peak_inside - start_live : 0;
-  result_.latency_budget_violations = end.latency_budget_violations - start_.latency_budget_violations;
+  result_.latency_budget_violations =
+      end.latency_budget_violations - start_.latency_budget_violations;
 
   end.alloc_latency.subtract(start_.alloc_latency);
   end.alloc_latency.max_ticks = max_alloc_ticks;

@@ -19,7 +19,9 @@ using InHeapRegion = bool (*)(const void*);
 
 InHeapRegion mimalloc_in_heap_region() {
   void* library = dlopen("libmimalloc.so.2", RTLD_NOW | RTLD_LOCAL);
-  return library == nullptr ? nullptr : reinterpret_cast<InHeapRegion>(dlsym(library, "mi_is_in_heap_region"));
+  return library == nullptr
+             ? nullptr
+             : reinterpret_cast<InHeapRegion>(dlsym(library, "mi_is_in_heap_region"));
 }
 
 std::string expected_backend() {
@@ -31,7 +33,8 @@ TEST(Backend, NamesTheRequestedBackendAndItsVersion) {
   const alloc_hooks::BackendInfo info = alloc_hooks::backend();
   EXPECT_EQ(info.name, expected_backend());
   const std::string version = info.version;
-  EXPECT_EQ(version.rfind(expected_backend() == "system" ? "glibc " : "mimalloc ", 0), 0u) << version;
+  EXPECT_EQ(version.rfind(expected_backend() == "system" ? "glibc " : "mimalloc ", 0), 0u)
+      << version;
 }
 
 TEST(Backend, EveryBlockComesFromTheNamedBackend) {

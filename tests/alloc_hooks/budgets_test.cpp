@@ -19,7 +19,9 @@ class Budgets : public ::testing::Test {
     alloc_hooks::set_alloc_latency_budget_ns(0);
     alloc_hooks::set_timing(alloc_hooks::TimingMode::allocations);
   }
-  static std::uint64_t live_now() { return static_cast<std::uint64_t>(alloc_hooks::read_counters().live_bytes); }
+  static std::uint64_t live_now() {
+    return static_cast<std::uint64_t>(alloc_hooks::read_counters().live_bytes);
+  }
 };
 
 TEST_F(Budgets, AllocationCrossingTheLimitThrowsAndIsCountedAsFailed) {
@@ -76,7 +78,8 @@ TEST_F(Budgets, LatencyBudgetCountsEverySlowerAllocationAndKeepsTheWorst) {
   // A delta of 0 ticks is possible (rdtsc resolution): it is not over a 1 ns budget.
   EXPECT_GE(result.latency_budget_violations, 40u);
   EXPECT_LE(result.latency_budget_violations, 50u);
-  EXPECT_EQ(after.latency_budget_violations - before.latency_budget_violations, result.latency_budget_violations);
+  EXPECT_EQ(after.latency_budget_violations - before.latency_budget_violations,
+            result.latency_budget_violations);
   EXPECT_EQ(after.alloc_latency_budget_ns, 0u);
   EXPECT_GE(after.worst_violation.latency_ns, 1u);
   EXPECT_GT(after.worst_violation.size, 0u);

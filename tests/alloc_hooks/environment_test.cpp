@@ -31,11 +31,13 @@ void expect_usage_error(const std::string& environment, const std::string& messa
 }
 
 TEST(Environment, UnknownBackendIsAUsageError) {
-  expect_usage_error("ALLOC_HOOKS_BACKEND=tcmalloc", "ALLOC_HOOKS_BACKEND must be system or mimalloc");
+  expect_usage_error("ALLOC_HOOKS_BACKEND=tcmalloc",
+                     "ALLOC_HOOKS_BACKEND must be system or mimalloc");
 }
 
 TEST(Environment, UnknownTimingModeIsAUsageError) {
-  expect_usage_error("ALLOC_HOOKS_TIMING=sometimes", "ALLOC_HOOKS_TIMING must be off, alloc or all");
+  expect_usage_error("ALLOC_HOOKS_TIMING=sometimes",
+                     "ALLOC_HOOKS_TIMING must be off, alloc or all");
 }
 
 TEST(Environment, MalformedLimitIsAUsageError) {
@@ -44,7 +46,10 @@ TEST(Environment, MalformedLimitIsAUsageError) {
 }
 
 TEST(Environment, ValidSettingsRunTheDemo) {
-  EXPECT_EQ(run_demo_with("ALLOC_HOOKS_BACKEND=mimalloc ALLOC_HOOKS_TIMING=alloc ALLOC_HOOKS_ALLOC_BUDGET_NS=5000000").status, 0);
+  EXPECT_EQ(run_demo_with("ALLOC_HOOKS_BACKEND=mimalloc ALLOC_HOOKS_TIMING=alloc "
+                          "ALLOC_HOOKS_ALLOC_BUDGET_NS=5000000")
+                .status,
+            0);
 }
 
 TEST(Environment, LimitFromTheEnvironmentFailsAllocations) {

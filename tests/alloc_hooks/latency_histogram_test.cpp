@@ -23,13 +23,14 @@ TEST(LatencyHistogram, BucketsTileTheRangeWithAtMostThreePercentWidth) {
 
 TEST(LatencyHistogram, CoversTenNanosecondsToTenSecondsAtFiveGigahertz) {
   const std::uint64_t ten_seconds_of_ticks = 50'000'000'000ull;
-  EXPECT_LT(LatencyHistogram::bucket_index(ten_seconds_of_ticks), LatencyHistogram::kBucketCount - 1);
+  EXPECT_LT(LatencyHistogram::bucket_index(ten_seconds_of_ticks),
+            LatencyHistogram::kBucketCount - 1);
   EXPECT_EQ(LatencyHistogram::bucket_index(10), 10u);
 }
 
 TEST(LatencyHistogram, EveryValueLandsInTheBucketThatContainsIt) {
-  for (std::uint64_t value : {0ull, 1ull, 127ull, 128ull, 129ull, 1000ull, 65535ull, 65536ull, 123456789ull,
-                              (1ull << 39) + 12345}) {
+  for (std::uint64_t value : {0ull, 1ull, 127ull, 128ull, 129ull, 1000ull, 65535ull, 65536ull,
+                              123456789ull, (1ull << 39) + 12345}) {
     const std::size_t index = LatencyHistogram::bucket_index(value);
     EXPECT_LE(LatencyHistogram::bucket_lowest(index), value);
     EXPECT_GE(LatencyHistogram::bucket_highest(index), value);
@@ -51,8 +52,8 @@ TEST(LatencyHistogram, PercentilesOfOneToOneHundred) {
 
 TEST(LatencyHistogram, PercentilesOfLargeValuesAreBucketUpperBounds) {
   LatencyHistogram histogram;
-  histogram.record(1000, 990);       // 1000 sits in [1000, 1007]
-  histogram.record(1'000'000, 10);   // 1e6 sits in [999424, 1007615]
+  histogram.record(1000, 990);      // 1000 sits in [1000, 1007]
+  histogram.record(1'000'000, 10);  // 1e6 sits in [999424, 1007615]
   EXPECT_EQ(histogram.value_at_quantile(0.50), 1007u);
   EXPECT_EQ(histogram.value_at_quantile(0.99), 1007u);
   EXPECT_EQ(histogram.value_at_quantile(0.999), 1007615u);
@@ -65,7 +66,8 @@ TEST(LatencyHistogram, SubtractLeavesTheDifference) {
   later.record(700, 2);
   later.subtract(earlier);
   EXPECT_EQ(later.count(), 2u);
-  EXPECT_EQ(later.value_at_quantile(0.0), LatencyHistogram::bucket_highest(LatencyHistogram::bucket_index(700)));
+  EXPECT_EQ(later.value_at_quantile(0.0),
+            LatencyHistogram::bucket_highest(LatencyHistogram::bucket_index(700)));
 }
 
 TEST(LatencyHistogram, EmptyHistogramReportsZero) {

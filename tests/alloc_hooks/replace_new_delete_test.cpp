@@ -48,16 +48,20 @@ constexpr std::size_t kDefault = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 constexpr std::size_t kAligned = static_cast<std::size_t>(kAlign);
 
 TEST(ReplaceNewDelete, NewWithDelete) {
-  expect_one_exact_pair(plain_new, [](void* p) { ::operator delete(p); }, kDefault);
+  expect_one_exact_pair(
+      plain_new, [](void* p) { ::operator delete(p); }, kDefault);
 }
 TEST(ReplaceNewDelete, NewWithSizedDelete) {
-  expect_one_exact_pair(plain_new, [](void* p) { ::operator delete(p, kSize); }, kDefault);
+  expect_one_exact_pair(
+      plain_new, [](void* p) { ::operator delete(p, kSize); }, kDefault);
 }
 TEST(ReplaceNewDelete, ArrayNewWithArrayDelete) {
-  expect_one_exact_pair(array_new, [](void* p) { ::operator delete[](p); }, kDefault);
+  expect_one_exact_pair(
+      array_new, [](void* p) { ::operator delete[](p); }, kDefault);
 }
 TEST(ReplaceNewDelete, ArrayNewWithSizedArrayDelete) {
-  expect_one_exact_pair(array_new, [](void* p) { ::operator delete[](p, kSize); }, kDefault);
+  expect_one_exact_pair(
+      array_new, [](void* p) { ::operator delete[](p, kSize); }, kDefault);
 }
 TEST(ReplaceNewDelete, NothrowNewWithNothrowDelete) {
   expect_one_exact_pair([] { return ::operator new(kSize, std::nothrow); },
@@ -68,16 +72,20 @@ TEST(ReplaceNewDelete, NothrowArrayNewWithNothrowArrayDelete) {
                         [](void* p) { ::operator delete[](p, std::nothrow); }, kDefault);
 }
 TEST(ReplaceNewDelete, AlignedNewWithAlignedDelete) {
-  expect_one_exact_pair(aligned_new, [](void* p) { ::operator delete(p, kAlign); }, kAligned);
+  expect_one_exact_pair(
+      aligned_new, [](void* p) { ::operator delete(p, kAlign); }, kAligned);
 }
 TEST(ReplaceNewDelete, AlignedNewWithSizedAlignedDelete) {
-  expect_one_exact_pair(aligned_new, [](void* p) { ::operator delete(p, kSize, kAlign); }, kAligned);
+  expect_one_exact_pair(
+      aligned_new, [](void* p) { ::operator delete(p, kSize, kAlign); }, kAligned);
 }
 TEST(ReplaceNewDelete, AlignedArrayNewWithAlignedArrayDelete) {
-  expect_one_exact_pair(aligned_array_new, [](void* p) { ::operator delete[](p, kAlign); }, kAligned);
+  expect_one_exact_pair(
+      aligned_array_new, [](void* p) { ::operator delete[](p, kAlign); }, kAligned);
 }
 TEST(ReplaceNewDelete, AlignedArrayNewWithSizedAlignedArrayDelete) {
-  expect_one_exact_pair(aligned_array_new, [](void* p) { ::operator delete[](p, kSize, kAlign); }, kAligned);
+  expect_one_exact_pair(
+      aligned_array_new, [](void* p) { ::operator delete[](p, kSize, kAlign); }, kAligned);
 }
 TEST(ReplaceNewDelete, AlignedNothrowNewWithAlignedNothrowDelete) {
   expect_one_exact_pair([] { return ::operator new(kSize, kAlign, std::nothrow); },
@@ -123,10 +131,10 @@ TEST(ReplaceNewDelete, AlignmentsFrom16To64KiBAreHonouredAndFreedExactly) {
   for (std::size_t alignment = 16; alignment <= 65536; alignment *= 2) {
     for (const std::size_t size : {std::size_t{1}, std::size_t{24}, alignment, alignment * 3 + 5}) {
       alloc_hooks::Window window;
-      void* block = ::operator new(size, std::align_val_t{alignment});
+      void* block = ::operator new (size, std::align_val_t{alignment});
       keep(block);
       const bool is_aligned = aligned_to(block, alignment);
-      ::operator delete(block, std::align_val_t{alignment});
+      ::operator delete (block, std::align_val_t{alignment});
       const alloc_hooks::WindowResult result = window.result();
       EXPECT_TRUE(is_aligned) << alignment;
       EXPECT_EQ(result.bytes_allocated, size) << alignment;

@@ -57,7 +57,7 @@ TEST(StandardSemantics, NothrowFormsReturnNullWithoutThrowing) {
   alloc_hooks::Window window;
   void* plain = ::operator new(kImpossible, std::nothrow);
   void* array = ::operator new[](kImpossible, std::nothrow);
-  void* aligned = ::operator new(kImpossible, std::align_val_t{128}, std::nothrow);
+  void* aligned = ::operator new (kImpossible, std::align_val_t{128}, std::nothrow);
   void* aligned_array = ::operator new[](kImpossible, std::align_val_t{128}, std::nothrow);
   const alloc_hooks::WindowResult result = window.result();
   EXPECT_EQ(plain, nullptr);
@@ -93,7 +93,9 @@ TEST(StandardSemantics, NewHandlerIsCalledAndItsReleaseLetsTheRetrySucceed) {
   EXPECT_EQ(result.failed_allocations, 0u);
 }
 
-void always_throw() { throw std::bad_alloc(); }
+void always_throw() {
+  throw std::bad_alloc();
+}
 
 TEST(StandardSemantics, NothrowFormReturnsNullWhenTheHandlerThrows) {
   std::set_new_handler(always_throw);
@@ -106,8 +108,8 @@ TEST(StandardSemantics, DeletingNullIsANoOp) {
   alloc_hooks::Window window;
   ::operator delete(nullptr);
   ::operator delete[](nullptr);
-  ::operator delete(nullptr, std::size_t{8});
-  ::operator delete(nullptr, std::align_val_t{64});
+  ::operator delete (nullptr, std::size_t{8});
+  ::operator delete (nullptr, std::align_val_t{64});
   ::operator delete[](nullptr, std::size_t{8}, std::align_val_t{64});
   ::operator delete(nullptr, std::nothrow);
   const alloc_hooks::WindowResult result = window.result();

@@ -27,7 +27,8 @@ struct AllocatesAtStartAndExit {
     test_support::keep(at_exit);
     ::operator delete(at_exit);
     const alloc_hooks::Counters after = alloc_hooks::read_counters();
-    if (after.allocations - before.allocations != 1 || after.bytes_allocated - before.bytes_allocated != 444 ||
+    if (after.allocations - before.allocations != 1 ||
+        after.bytes_allocated - before.bytes_allocated != 444 ||
         after.live_bytes != before.live_bytes) {
       static const char message[] = "allocation in a static destructor was not counted\n";
       ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);

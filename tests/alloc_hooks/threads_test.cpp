@@ -6,8 +6,8 @@
 #include <pthread.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 #include <thread>
 #include <vector>
@@ -46,7 +46,8 @@ void* work(void* argument) {
   for (int index = 0; index < kAllocationsPerThread; ++index) {
     // Alternate plain and array forms; free with sized and unsized forms below.
     const std::size_t size = size_of(worker.thread, index);
-    shared.blocks[worker.thread][index] = index % 2 == 0 ? ::operator new(size) : ::operator new[](size);
+    shared.blocks[worker.thread][index] =
+        index % 2 == 0 ? ::operator new(size) : ::operator new[](size);
     test_support::keep(shared.blocks[worker.thread][index]);
   }
   ++shared.allocated;
@@ -74,7 +75,8 @@ PatternOutcome run_four_thread_pattern() {
   shared.blocks.assign(kThreads, std::vector<void*>(kAllocationsPerThread));
   PatternOutcome outcome;
   for (int thread = 0; thread < kThreads; ++thread) {
-    for (int index = 0; index < kAllocationsPerThread; ++index) outcome.expected_bytes += size_of(thread, index);
+    for (int index = 0; index < kAllocationsPerThread; ++index)
+      outcome.expected_bytes += size_of(thread, index);
   }
   Worker workers[kThreads];
   pthread_t threads[kThreads];
@@ -132,7 +134,8 @@ TEST_F(BatchedLiveBytes, OneThreadStaysExact) {
   }
   for (void* block : blocks) ::operator delete(block);
   const alloc_hooks::WindowResult result = window.result();
-  EXPECT_EQ(result.peak_live_bytes, 1000u * 1000u + 999u * 1000u / 2u + 8000u);  // + the pointer vector
+  EXPECT_EQ(result.peak_live_bytes,
+            1000u * 1000u + 999u * 1000u / 2u + 8000u);  // + the pointer vector
   EXPECT_EQ(result.live_bytes_delta, 8000);
 }
 

@@ -68,7 +68,8 @@ TEST_F(Timing, SlowestAllocationsAreSortedAndFromThisRun) {
     }
   }
   EXPECT_EQ(alloc_hooks::slowest_allocations(0).size, 0u);
-  EXPECT_EQ(alloc_hooks::slowest_allocations(1000).size, alloc_hooks::SlowestAllocations::kCapacity);
+  EXPECT_EQ(alloc_hooks::slowest_allocations(1000).size,
+            alloc_hooks::SlowestAllocations::kCapacity);
 }
 
 }  // namespace

@@ -14,5 +14,7 @@ int main() {
   std::printf("consumer: %llu allocation(s), %llu bytes, backend %s\n",
               static_cast<unsigned long long>(result.allocations),
               static_cast<unsigned long long>(result.bytes_allocated), alloc_hooks::backend().name);
-  return result.allocations == 1 && result.bytes_allocated == 4096 && result.live_bytes_delta == 0 ? 0 : 1;
+  return result.allocations == 1 && result.bytes_allocated == 4096 && result.live_bytes_delta == 0
+             ? 0
+             : 1;
 }

@@ -3,6 +3,8 @@
 
 namespace test_support {
 
-inline void keep(const void* pointer) { asm volatile("" : : "g"(pointer) : "memory"); }
+inline void keep(const void* pointer) {
+  asm volatile("" : : "g"(pointer) : "memory");
+}
 
 }  // namespace test_support

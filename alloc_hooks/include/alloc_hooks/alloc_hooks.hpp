@@ -34,17 +34,17 @@ LatencySummary summarize(const LatencyHistogram& histogram);
 struct Counters {
   std::uint64_t allocations = 0;
   std::uint64_t frees = 0;
-  std::uint64_t failed_allocations = 0;        // bad_alloc thrown or nullptr returned
-  std::uint64_t limit_refusals = 0;            // of those, refused by the live-bytes limit
-  std::uint64_t bytes_allocated = 0;           // cumulative requested bytes
+  std::uint64_t failed_allocations = 0;  // bad_alloc thrown or nullptr returned
+  std::uint64_t limit_refusals = 0;      // of those, refused by the live-bytes limit
+  std::uint64_t bytes_allocated = 0;     // cumulative requested bytes
   std::uint64_t bytes_freed = 0;
   std::uint64_t reserved_bytes_allocated = 0;  // cumulative usable bytes the backend handed out
   std::uint64_t reserved_bytes_freed = 0;
-  std::int64_t live_bytes = 0;                 // requested bytes not yet freed
-  std::uint64_t peak_live_bytes = 0;           // highest live_bytes since start-up
+  std::int64_t live_bytes = 0;        // requested bytes not yet freed
+  std::uint64_t peak_live_bytes = 0;  // highest live_bytes since start-up
   std::int64_t live_reserved_bytes = 0;
   std::uint64_t latency_budget_violations = 0;
-  LatencyHistogram alloc_latency;              // in clock ticks
+  LatencyHistogram alloc_latency;  // in clock ticks
   LatencyHistogram free_latency;
 };
 Counters read_counters();
@@ -76,8 +76,8 @@ struct WindowResult {
   std::int64_t live_reserved_bytes_delta = 0;
   std::uint64_t peak_live_bytes = 0;  // highest live bytes inside, minus live bytes at the start
   std::uint64_t latency_budget_violations = 0;
-  LatencySummary alloc_latency;        // max_ns exact
-  LatencySummary free_latency;         // max_ns is the top bucket's bound
+  LatencySummary alloc_latency;  // max_ns exact
+  LatencySummary free_latency;   // max_ns is the top bucket's bound
   LatencyHistogram alloc_latency_histogram;
 };
 
@@ -110,7 +110,8 @@ struct BackendInfo {
   const char* name;     // "system" or "mimalloc"
   const char* version;  // e.g. "glibc 2.36", "mimalloc 2.0.9"
 };
-// Chosen once, before the first allocation, by ALLOC_HOOKS_BACKEND=system|mimalloc (default system).
+// Chosen once, before the first allocation, by ALLOC_HOOKS_BACKEND=system|mimalloc (default
+// system).
 BackendInfo backend();
 
 struct ClockInfo {

@@ -12,9 +12,9 @@ namespace alloc_hooks {
 
 class LatencyHistogram {
  public:
-  static constexpr int kSubBucketBits = 6;                      // 64 sub-buckets per octave
-  static constexpr int kExactBits = kSubBucketBits + 1;         // values < 128 get a bucket each
-  static constexpr int kTopOctave = 40;                         // covers up to 2^40 ticks
+  static constexpr int kSubBucketBits = 6;               // 64 sub-buckets per octave
+  static constexpr int kExactBits = kSubBucketBits + 1;  // values < 128 get a bucket each
+  static constexpr int kTopOctave = 40;                  // covers up to 2^40 ticks
   static constexpr std::size_t kExactBuckets = std::size_t{1} << kExactBits;
   static constexpr std::size_t kBucketCount =
       kExactBuckets + (kTopOctave - kExactBits) * (std::size_t{1} << kSubBucketBits);
@@ -24,15 +24,18 @@ class LatencyHistogram {
     const int octave = 63 - std::countl_zero(ticks);
     if (octave >= kTopOctave) return kBucketCount - 1;
     const int shift = octave - kSubBucketBits;
-    const std::size_t sub_bucket = static_cast<std::size_t>(ticks >> shift) - (std::size_t{1} << kSubBucketBits);
-    return kExactBuckets + static_cast<std::size_t>(octave - kExactBits) * (std::size_t{1} << kSubBucketBits) +
+    const std::size_t sub_bucket =
+        static_cast<std::size_t>(ticks >> shift) - (std::size_t{1} << kSubBucketBits);
+    return kExactBuckets +
+           static_cast<std::size_t>(octave - kExactBits) * (std::size_t{1} << kSubBucketBits) +
            sub_bucket;
   }
   static constexpr std::uint64_t bucket_lowest(std::size_t index) {
     if (index < kExactBuckets) return index;
     const std::size_t offset = index - kExactBuckets;
     const int octave = kExactBits + static_cast<int>(offset >> kSubBucketBits);
-    const std::uint64_t sub_bucket = (std::uint64_t{1} << kSubBucketBits) + (offset & ((1u << kSubBucketBits) - 1));
+    const std::uint64_t sub_bucket =
+        (std::uint64_t{1} << kSubBucketBits) + (offset & ((1u << kSubBucketBits) - 1));
     return sub_bucket << (octave - kSubBucketBits);
   }
   static constexpr std::uint64_t bucket_highest(std::size_t index) {

@@ -20,7 +20,9 @@ void* map_zeroed_pages(std::size_t bytes) {
   return pages == MAP_FAILED ? nullptr : pages;
 }
 
-std::uint64_t current_thread_id() { return static_cast<std::uint64_t>(syscall(SYS_gettid)); }
+std::uint64_t current_thread_id() {
+  return static_cast<std::uint64_t>(syscall(SYS_gettid));
+}
 
 bool call_at_thread_exit(void (*on_exit)(void*), void* arg) {
   // One key for the process. pthread key destructors run after C++ thread_local destructors, so
@@ -30,7 +32,9 @@ bool call_at_thread_exit(void (*on_exit)(void*), void* arg) {
   return key_created && pthread_setspecific(key, arg) == 0;
 }
 
-const char* environment(const char* name) { return std::getenv(name); }
+const char* environment(const char* name) {
+  return std::getenv(name);
+}
 
 void fail_fast(const char* message, int status) {
   const char prefix[] = "alloc_hooks: ";
@@ -45,14 +49,22 @@ void* open_local_library(const char* file) {
   return dlopen(file, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 }
 
-void* find_symbol(void* library, const char* name) { return dlsym(library, name); }
+void* find_symbol(void* library, const char* name) {
+  return dlsym(library, name);
+}
 
-void* system_allocate(std::size_t size) { return std::malloc(size); }
+void* system_allocate(std::size_t size) {
+  return std::malloc(size);
+}
 void* system_allocate_aligned(std::size_t alignment, std::size_t size) {
   return memalign(alignment, size);
 }
-void system_release(void* block) { std::free(block); }
-std::size_t system_usable_size(const void* block) { return malloc_usable_size(const_cast<void*>(block)); }
+void system_release(void* block) {
+  std::free(block);
+}
+std::size_t system_usable_size(const void* block) {
+  return malloc_usable_size(const_cast<void*>(block));
+}
 
 void describe_system_allocator(char* out, std::size_t capacity) {
   std::snprintf(out, capacity, "glibc %s", gnu_get_libc_version());
