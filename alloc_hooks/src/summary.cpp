@@ -16,25 +16,42 @@ std::string format_latency(const char* what, const LatencySummary& latency) {
       latency.max_ns, latency.mean_ns);
 }
 
+// What process counters and window results have in common, under the names each uses.
+struct Figures {
+  std::uint64_t allocations, frees, failed_allocations, bytes_allocated;
+  const char* live_name;
+  std::int64_t live;
+  std::uint64_t peak_live_bytes;
+  const char* reserved_name;
+  std::int64_t reserved;
+  LatencySummary alloc_latency, free_latency;
+};
+
+std::string format_figures(const Figures& figures) {
+  return fmt::format(
+      "allocations={} frees={} failed={} bytes_allocated={} {}={} peak_live_bytes={} {}={}\n{}\n{}",
+      figures.allocations, figures.frees, figures.failed_allocations, figures.bytes_allocated,
+      figures.live_name, figures.live, figures.peak_live_bytes, figures.reserved_name,
+      figures.reserved, format_latency("alloc", figures.alloc_latency),
+      format_latency("free", figures.free_latency));
+}
+
 }  // namespace
 
 std::string format_summary(const Counters& counters) {
-  return fmt::format(
-      "allocations={} frees={} failed={} bytes_allocated={} live_bytes={} peak_live_bytes={} "
-      "live_reserved_bytes={}\n{}\n{}",
-      counters.allocations, counters.frees, counters.failed_allocations, counters.bytes_allocated,
-      counters.live_bytes, counters.peak_live_bytes, counters.live_reserved_bytes,
-      format_latency("alloc", summarize(counters.alloc_latency)),
-      format_latency("free", summarize(counters.free_latency)));
+  return format_figures({counters.allocations, counters.frees, counters.failed_allocations,
+                         counters.bytes_allocated, "live_bytes", counters.live_bytes,
+                         counters.peak_live_bytes, "live_reserved_bytes",
+                         counters.live_reserved_bytes, summarize(counters.alloc_latency),
+                         summarize(counters.free_latency)});
 }
 
 std::string format_summary(const WindowResult& result) {
-  return fmt::format(
-      "allocations={} frees={} failed={} bytes_allocated={} live_bytes_delta={} peak_live_bytes={} "
-      "reserved_bytes_allocated={}\n{}\n{}",
-      result.allocations, result.frees, result.failed_allocations, result.bytes_allocated,
-      result.live_bytes_delta, result.peak_live_bytes, result.reserved_bytes_allocated,
-      format_latency("alloc", result.alloc_latency), format_latency("free", result.free_latency));
+  return format_figures({result.allocations, result.frees, result.failed_allocations,
+                         result.bytes_allocated, "live_bytes_delta", result.live_bytes_delta,
+                         result.peak_live_bytes, "reserved_bytes_allocated",
+                         static_cast<std::int64_t>(result.reserved_bytes_allocated),
+                         result.alloc_latency, result.free_latency});
 }
 
 void log_summary() {

@@ -66,11 +66,7 @@ TEST_F(Budgets, LatencyBudgetCountsEverySlowerAllocationAndKeepsTheWorst) {
   // 1 ns: every timed allocation is over budget (the clock alone costs more).
   alloc_hooks::set_alloc_latency_budget_ns(1);
   alloc_hooks::Window window;
-  for (int i = 0; i < 50; ++i) {
-    void* block = ::operator new(777);
-    keep(block);
-    ::operator delete(block);
-  }
+  test_support::allocate_and_free(50, 777);
   const alloc_hooks::WindowResult result = window.result();
   alloc_hooks::set_alloc_latency_budget_ns(0);
   const alloc_hooks::BudgetReport after = alloc_hooks::budget_report();

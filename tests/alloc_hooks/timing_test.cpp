@@ -12,15 +12,7 @@
 
 namespace {
 
-using test_support::keep;
-
-void allocate_and_free(int count, std::size_t size) {
-  for (int i = 0; i < count; ++i) {
-    void* block = ::operator new(size);
-    keep(block);
-    ::operator delete(block);
-  }
-}
+using test_support::allocate_and_free;
 
 class Timing : public ::testing::Test {
  protected:

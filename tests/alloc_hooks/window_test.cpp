@@ -101,11 +101,7 @@ TEST(Window, ResultIsStableAfterTheFirstCall) {
 TEST(Window, AllocationLatencyHistogramHoldsOnlyTheWindowsAllocations) {
   alloc_hooks::set_timing(alloc_hooks::TimingMode::allocations_and_frees);
   alloc_hooks::Window window;
-  for (int i = 0; i < 1000; ++i) {
-    void* block = ::operator new(128);
-    keep(block);
-    ::operator delete(block);
-  }
+  test_support::allocate_and_free(1000, 128);
   const alloc_hooks::WindowResult result = window.result();
   EXPECT_EQ(result.alloc_latency.count, 1000u);
   EXPECT_EQ(result.alloc_latency_histogram.count(), 1000u);
