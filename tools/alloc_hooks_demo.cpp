@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "alloc_hooks/alloc_hooks.hpp"
+#include "alloc_hooks/observe.hpp"
 #include "alloc_hooks/summary.hpp"
 
 int main() {
@@ -15,7 +16,7 @@ int main() {
     alloc_hooks::Window window;
     {
       std::vector<float> vector(floats, 1.0f);
-      asm volatile("" : : "g"(vector.data()) : "memory");  // keep the allocation observable
+      alloc_hooks::keep_observable(vector.data());
     }
     const alloc_hooks::WindowResult result = window.result();
     const std::uint64_t expected = floats * sizeof(float);

@@ -3,12 +3,13 @@
 #include <vector>
 
 #include "alloc_hooks/alloc_hooks.hpp"
+#include "alloc_hooks/observe.hpp"
 
 int main() {
   alloc_hooks::Window window;
   {
     std::vector<float> vector(1024, 1.0f);
-    asm volatile("" : : "g"(vector.data()) : "memory");
+    alloc_hooks::keep_observable(vector.data());
   }
   const alloc_hooks::WindowResult result = window.result();
   std::printf("consumer: %llu allocation(s), %llu bytes, backend %s\n",

@@ -1,14 +1,13 @@
-// Helpers that keep allocations observable: GCC removes unused new/delete pairs at -O2.
+// Test helpers that keep allocations observable (GCC removes unused new/delete pairs at -O2).
 #pragma once
 
+#include <alloc_hooks/observe.hpp>
 #include <cstddef>
 #include <new>
 
 namespace test_support {
 
-inline void keep(const void* pointer) {
-  asm volatile("" : : "g"(pointer) : "memory");
-}
+inline void keep(const void* pointer) { alloc_hooks::keep_observable(pointer); }
 
 // `count` new/delete pairs of `size` bytes.
 inline void allocate_and_free(int count, std::size_t size) {

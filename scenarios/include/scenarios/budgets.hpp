@@ -1,0 +1,26 @@
+// Budgets a scenario is held to, their defaults (the seed task's), and the budgets file.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace scenarios {
+
+struct Budgets {
+  std::uint64_t process_limit_mb = 1024;          // peak live bytes and peak RSS
+  std::uint64_t alloc_budget_us = 5000;           // every single allocation
+  std::optional<double> iteration_budget_ms;      // one iteration of the workload
+  std::optional<double> reserved_ratio_limit;     // reserved bytes / requested bytes
+  std::optional<std::uint64_t> growth_limit_mb;   // RSS and live-bytes growth over a case
+};
+
+nlohmann::json to_json(const Budgets& budgets);
+
+// Applies the keys of a budgets file (docs/result_schema.md) over `budgets`. Throws
+// std::runtime_error with a one-line message for an unreadable file, malformed JSON, an unknown key
+// or a value of the wrong type.
+void apply_budgets_file(const std::string& path, Budgets& budgets);
+
+}  // namespace scenarios

@@ -1,0 +1,82 @@
+// The shared harness: runs a scenario's cases (warm-up, then iterations each inside an alloc_hooks
+// window), checks budgets and expectations, and turns the outcome into the result document.
+#pragma once
+
+#include <alloc_hooks/alloc_hooks.hpp>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenarios/budgets.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace scenarios {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct RunOptions {
+  std::uint64_t iterations = 0;         // 0: the scenario's default
+  std::optional<std::uint64_t> warmup;  // default: a tenth of the iterations, at least 1
+  Budgets budgets;
+};
+
+struct Distribution {  // nanoseconds
+  std::uint64_t min = 0, median = 0, p99 = 0, max = 0;
+};
+
+struct CaseResult {
+  std::string name;
+  nlohmann::json parameters;
+  std::uint64_t iterations = 0;
+  // Per iteration; when iterations differ (consistent == false) the largest is kept.
+  std::uint64_t requested_bytes = 0;
+  std::uint64_t allocations = 0;
+  std::uint64_t frees = 0;
+  std::uint64_t reserved_bytes = 0;
+  bool consistent = true;
+  std::uint64_t expected_requested_bytes = 0;
+  std::uint64_t expected_allocations = 0;
+  std::uint64_t peak_live_bytes = 0;   // highest peak of an iteration, relative to its start
+  std::uint64_t leaked_iterations = 0;  // iterations whose live-bytes delta was not 0
+  std::int64_t largest_live_bytes_delta = 0;
+  alloc_hooks::LatencySummary alloc_latency;
+  Distribution iteration_ns;
+  std::int64_t rss_growth_bytes = 0;  // RSS after the last measured iteration minus after the first
+};
+
+struct Violation {
+  std::string budget;
+  std::string case_name;  // empty for the whole process
+  double limit = 0;
+  double observed = 0;
+  std::string unit;
+  std::string message;
+};
+
+struct RunResult {
+  std::string scenario;
+  std::string description;
+  std::string expectation_note;
+  nlohmann::json parameters;
+  std::uint64_t iterations = 0;
+  std::uint64_t warmup_iterations = 0;
+  alloc_hooks::BackendInfo allocator{};
+  Budgets budgets;
+  std::vector<CaseResult> cases;
+  std::uint64_t peak_live_bytes = 0;  // process-wide, since start-up
+  std::uint64_t peak_rss_bytes = 0;
+  alloc_hooks::SlowestAllocations slowest;
+  std::vector<Violation> violations;
+  bool passed = false;
+};
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+nlohmann::json to_json(const RunResult& result);
+
+// The executables' main: flags (docs/scenarios.md), run, terminal summary, optional JSON file.
+// Returns 0 when every budget held, 1 on a breach or leak, 2 on bad input.
+int scenario_main(int argc, char** argv, const std::string& scenario_name);
+
+}  // namespace scenarios

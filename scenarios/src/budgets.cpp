@@ -1,0 +1,61 @@
+// Budgets to and from JSON; the budgets file is a JSON object with any of the keys of to_json().
+#include "scenarios/budgets.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+namespace scenarios {
+
+nlohmann::json to_json(const Budgets& budgets) {
+  nlohmann::json json = {{"process_limit_mb", budgets.process_limit_mb},
+                         {"alloc_budget_us", budgets.alloc_budget_us}};
+  if (budgets.iteration_budget_ms) json["iteration_budget_ms"] = *budgets.iteration_budget_ms;
+  if (budgets.reserved_ratio_limit) json["reserved_ratio_limit"] = *budgets.reserved_ratio_limit;
+  if (budgets.growth_limit_mb) json["growth_limit_mb"] = *budgets.growth_limit_mb;
+  return json;
+}
+
+namespace {
+
+std::uint64_t whole_number(const nlohmann::json& value, const std::string& key) {
+  if (!value.is_number_unsigned()) throw std::runtime_error(key + " must be a whole number >= 0");
+  return value.get<std::uint64_t>();
+}
+
+double positive_number(const nlohmann::json& value, const std::string& key) {
+  if (!value.is_number() || value.get<double>() <= 0) throw std::runtime_error(key + " must be a number > 0");
+  return value.get<double>();
+}
+
+}  // namespace
+
+void apply_budgets_file(const std::string& path, Budgets& budgets) {
+  std::ifstream file(path);
+  if (!file) throw std::runtime_error("cannot read budgets file " + path);
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(file);
+  } catch (const nlohmann::json::parse_error& error) {
+    throw std::runtime_error("budgets file " + path + " is not valid JSON (byte " +
+                             std::to_string(error.byte) + ")");
+  }
+  if (!json.is_object()) throw std::runtime_error("budgets file " + path + " must hold a JSON object");
+  for (const auto& [key, value] : json.items()) {
+    const std::string where = "budgets file " + path + ": " + key;
+    if (key == "process_limit_mb") {
+      budgets.process_limit_mb = whole_number(value, where);
+    } else if (key == "alloc_budget_us") {
+      budgets.alloc_budget_us = whole_number(value, where);
+    } else if (key == "iteration_budget_ms") {
+      budgets.iteration_budget_ms = positive_number(value, where);
+    } else if (key == "reserved_ratio_limit") {
+      budgets.reserved_ratio_limit = positive_number(value, where);
+    } else if (key == "growth_limit_mb") {
+      budgets.growth_limit_mb = whole_number(value, where);
+    } else {
+      throw std::runtime_error("budgets file " + path + ": unknown key " + key);
+    }
+  }
+}
+
+}  // namespace scenarios

@@ -1,0 +1,27 @@
+// The scenarios by name, and the container-growth arithmetic their expectations share.
+#include <map>
+
+#include "scenarios/scenario.hpp"
+
+namespace scenarios {
+
+Scenario (*find_scenario(const std::string& name))() {
+  static const std::map<std::string, Scenario (*)()> by_name = {{"vector", vector_scenario},
+                                                                {"concepts", concepts_scenario},
+                                                                {"fragmentation", fragmentation_scenario},
+                                                                {"concurrent", concurrent_scenario}};
+  const auto found = by_name.find(name);
+  return found == by_name.end() ? nullptr : found->second;
+}
+
+GrowthCost push_back_growth(std::uint64_t pushes, std::uint64_t element_size) {
+  GrowthCost cost;
+  for (std::uint64_t capacity = 1; pushes > 0; capacity *= 2) {
+    cost.bytes += capacity * element_size;
+    ++cost.allocations;
+    if (capacity >= pushes) break;
+  }
+  return cost;
+}
+
+}  // namespace scenarios

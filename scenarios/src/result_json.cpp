@@ -1,0 +1,76 @@
+// The result document (docs/result_schema.md): the one JSON writer of the scenarios.
+#include "provenance.hpp"
+#include "scenarios/harness.hpp"
+
+namespace scenarios {
+
+namespace {
+
+nlohmann::json latency_json(const alloc_hooks::LatencySummary& latency) {
+  return {{"count", latency.count}, {"p50", latency.p50_ns},   {"p90", latency.p90_ns}, {"p99", latency.p99_ns},
+          {"p999", latency.p999_ns}, {"max", latency.max_ns}, {"mean", latency.mean_ns}};
+}
+
+nlohmann::json case_json(const CaseResult& result) {
+  const double requested = static_cast<double>(result.requested_bytes);
+  return {{"name", result.name},
+          {"parameters", result.parameters},
+          {"iterations", result.iterations},
+          {"requested_bytes", result.requested_bytes},
+          {"allocations", result.allocations},
+          {"frees", result.frees},
+          {"expected_requested_bytes", result.expected_requested_bytes},
+          {"expected_allocations", result.expected_allocations},
+          {"consistent", result.consistent},
+          {"peak_live_bytes", result.peak_live_bytes},
+          {"reserved_bytes", result.reserved_bytes},
+          {"slack_bytes", result.reserved_bytes - std::min(result.reserved_bytes, result.requested_bytes)},
+          {"reserved_ratio", requested > 0 ? static_cast<double>(result.reserved_bytes) / requested : 0.0},
+          {"leaked_iterations", result.leaked_iterations},
+          {"largest_live_bytes_delta", result.largest_live_bytes_delta},
+          {"rss_growth_bytes", result.rss_growth_bytes},
+          {"alloc_latency_ns", latency_json(result.alloc_latency)},
+          {"iteration_ns",
+           {{"min", result.iteration_ns.min},
+            {"median", result.iteration_ns.median},
+            {"p99", result.iteration_ns.p99},
+            {"max", result.iteration_ns.max}}}};
+}
+
+}  // namespace
+
+nlohmann::json to_json(const RunResult& run) {
+  nlohmann::json cases = nlohmann::json::array();
+  for (const CaseResult& result : run.cases) cases.push_back(case_json(result));
+  nlohmann::json violations = nlohmann::json::array();
+  for (const Violation& violation : run.violations) {
+    violations.push_back({{"budget", violation.budget},
+                          {"case", violation.case_name},
+                          {"limit", violation.limit},
+                          {"observed", violation.observed},
+                          {"unit", violation.unit},
+                          {"message", violation.message}});
+  }
+  nlohmann::json slowest = nlohmann::json::array();
+  for (std::size_t i = 0; i < run.slowest.size; ++i) {
+    const alloc_hooks::SlowAllocation& slow = run.slowest.items[i];
+    slowest.push_back({{"latency_ns", slow.latency_ns}, {"size", slow.size}, {"thread_id", slow.thread_id}});
+  }
+  return {{"schema_version", kSchemaVersion},
+          {"scenario", run.scenario},
+          {"description", run.description},
+          {"expectation_note", run.expectation_note},
+          {"parameters", run.parameters},
+          {"iterations", run.iterations},
+          {"warmup_iterations", run.warmup_iterations},
+          {"allocator", {{"name", run.allocator.name}, {"version", run.allocator.version}}},
+          {"budgets", to_json(run.budgets)},
+          {"cases", cases},
+          {"process", {{"peak_live_bytes", run.peak_live_bytes}, {"peak_rss_bytes", run.peak_rss_bytes}}},
+          {"slowest_allocations", slowest},
+          {"violations", violations},
+          {"passed", run.passed},
+          {"provenance", provenance()}};
+}
+
+}  // namespace scenarios

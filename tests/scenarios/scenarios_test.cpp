@@ -1,0 +1,75 @@
+// Each scenario in-process with a few iterations: exact requested bytes and allocation counts
+// equal the computed expectation, no iteration leaks, and every default budget holds.
+#include <gtest/gtest.h>
+
+#include "scenarios/harness.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace {
+
+class EachScenario : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(EachScenario, MatchesItsExpectationAndHoldsItsBudgets) {
+  const scenarios::Scenario scenario = scenarios::find_scenario(GetParam())();
+  scenarios::RunOptions options;
+  options.iterations = 5;
+  options.warmup = 1;
+  options.budgets = scenario.default_budgets;
+  const scenarios::RunResult run = scenarios::run_scenario(scenario, options);
+  ASSERT_EQ(run.cases.size(), scenario.cases.size());
+  for (const scenarios::CaseResult& result : run.cases) {
+    EXPECT_EQ(result.requested_bytes, result.expected_requested_bytes) << result.name;
+    EXPECT_EQ(result.allocations, result.expected_allocations) << result.name;
+    EXPECT_EQ(result.frees, result.expected_allocations) << result.name;
+    EXPECT_TRUE(result.consistent) << result.name;
+    EXPECT_EQ(result.leaked_iterations, 0u) << result.name;
+    EXPECT_GE(result.reserved_bytes, result.requested_bytes) << result.name;
+    EXPECT_EQ(result.alloc_latency.count, 5 * result.expected_allocations) << result.name;
+  }
+  for (const scenarios::Violation& violation : run.violations) ADD_FAILURE() << violation.message;
+  EXPECT_TRUE(run.passed);
+  EXPECT_EQ(std::string(run.allocator.name), alloc_hooks::backend().name);
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, EachScenario,
+                         ::testing::Values("vector", "concepts", "fragmentation", "concurrent"));
+
+TEST(Expectations, ConceptsCountTheirContainerGrowth) {
+  // 100 x 2048-byte float buffers + an outer vector grown 1, 2, 4, ..., 128 elements of 56 bytes.
+  const scenarios::Scenario scenario = scenarios::concepts_scenario();
+  ASSERT_EQ(scenario.cases.size(), 1u);
+  EXPECT_EQ(scenario.cases[0].expected_allocations, 108u);
+  EXPECT_EQ(scenario.cases[0].expected_requested_bytes, 204'800u + 255u * 56u);
+}
+
+TEST(Expectations, PushBackGrowthDoublesFromOne) {
+  EXPECT_EQ(scenarios::push_back_growth(0, 24).allocations, 0u);
+  EXPECT_EQ(scenarios::push_back_growth(1, 24).bytes, 24u);
+  EXPECT_EQ(scenarios::push_back_growth(64, 24).allocations, 7u);
+  EXPECT_EQ(scenarios::push_back_growth(65, 24).allocations, 8u);
+  EXPECT_EQ(scenarios::push_back_growth(75, 24).bytes, 255u * 24u);
+}
+
+TEST(Budgets, ImpossibleBudgetsAreReportedInTheTasksWords) {
+  for (const char* name : {"vector", "concepts", "fragmentation", "concurrent"}) {
+    const scenarios::Scenario scenario = scenarios::find_scenario(name)();
+    scenarios::RunOptions options;
+    options.iterations = 2;
+    options.warmup = 1;
+    options.budgets = scenario.default_budgets;
+    options.budgets.process_limit_mb = 0;
+    options.budgets.alloc_budget_us = 0;
+    const scenarios::RunResult run = scenarios::run_scenario(scenario, options);
+    EXPECT_FALSE(run.passed) << name;
+    bool one_gb = false, five_ms = false;
+    for (const scenarios::Violation& violation : run.violations) {
+      one_gb |= violation.message.find("exceeded 1GB") != std::string::npos;
+      five_ms |= violation.message.find("exceeded 5ms") != std::string::npos;
+      EXPECT_NE(violation.message.find(name), std::string::npos) << violation.message;
+    }
+    EXPECT_TRUE(one_gb) << name;
+    EXPECT_TRUE(five_ms) << name;
+  }
+}
+
+}  // namespace

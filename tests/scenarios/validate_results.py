@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Runs every scenario executable under both allocators (and once with impossible budgets), and
+validates each result document against docs/result.schema.json.
+Usage: validate_results.py SCHEMA SCENARIO_DIR WORK_DIR"""
+import json
+import pathlib
+import subprocess
+import sys
+
+import jsonschema
+
+
+def main(schema_path, scenario_dir, work_dir):
+    schema = json.loads(pathlib.Path(schema_path).read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    work = pathlib.Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    runs = [(name, allocator, []) for name in ("vector", "concepts", "fragmentation", "concurrent")
+            for allocator in ("system", "mimalloc")]
+    runs.append(("concepts", "system", ["--limit-mb", "0", "--alloc-budget-us", "0"]))
+    failures = 0
+    for name, allocator, extra in runs:
+        result = work / f"{name}-{allocator}{'-breach' if extra else ''}.json"
+        command = [f"{scenario_dir}/scenario_{name}", "--iterations", "3", "--allocator", allocator,
+                   "--json", str(result), *extra]
+        status = subprocess.run(command, stdout=subprocess.DEVNULL, check=False).returncode
+        if status != (1 if extra else 0):
+            print(f"FAIL {result.name}: exit status {status}")
+            failures += 1
+            continue
+        errors = sorted(validator.iter_errors(json.loads(result.read_text())), key=str)
+        for error in errors:
+            print(f"FAIL {result.name}: {'/'.join(map(str, error.absolute_path))}: {error.message}")
+        failures += bool(errors)
+        if not errors:
+            print(f"ok   {result.name}")
+    print(f"{len(runs) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:4]))
