@@ -23,7 +23,8 @@ std::uint64_t whole_number(const nlohmann::json& value, const std::string& key) 
 }
 
 double positive_number(const nlohmann::json& value, const std::string& key) {
-  if (!value.is_number() || value.get<double>() <= 0) throw std::runtime_error(key + " must be a number > 0");
+  if (!value.is_number() || value.get<double>() <= 0)
+    throw std::runtime_error(key + " must be a number > 0");
   return value.get<double>();
 }
 
@@ -39,7 +40,8 @@ void apply_budgets_file(const std::string& path, Budgets& budgets) {
     throw std::runtime_error("budgets file " + path + " is not valid JSON (byte " +
                              std::to_string(error.byte) + ")");
   }
-  if (!json.is_object()) throw std::runtime_error("budgets file " + path + " must hold a JSON object");
+  if (!json.is_object())
+    throw std::runtime_error("budgets file " + path + " must hold a JSON object");
   for (const auto& [key, value] : json.items()) {
     const std::string where = "budgets file " + path + ": " + key;
     if (key == "process_limit_mb") {

@@ -40,17 +40,19 @@ int scenario_main(int argc, char** argv, const std::string& scenario_name) {
   RunOptions options;
   std::uint64_t warmup = 0, limit_mb = 0, alloc_budget_us = 0;
   double iteration_budget_ms = 0;
-  app.add_option("--allocator", allocator, "system or mimalloc")->check(CLI::IsMember({"system", "mimalloc"}));
+  app.add_option("--allocator", allocator, "system or mimalloc")
+      ->check(CLI::IsMember({"system", "mimalloc"}));
   app.add_option("--json", json_path, "write the result document to FILE");
   app.add_option("--iterations", options.iterations, "measured iterations per case")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
   CLI::Option* warmup_option = app.add_option("--warmup", warmup, "warm-up iterations per case");
-  CLI::Option* limit_option = app.add_option("--limit-mb", limit_mb, "process limit in MB (default 1024)");
-  CLI::Option* alloc_option =
-      app.add_option("--alloc-budget-us", alloc_budget_us, "budget of every allocation in us (default 5000)");
-  CLI::Option* iteration_option = app.add_option("--iteration-budget-ms", iteration_budget_ms,
-                                                 "budget of one iteration in ms")
-                                      ->check(CLI::Range(1e-6, 1e9));
+  CLI::Option* limit_option =
+      app.add_option("--limit-mb", limit_mb, "process limit in MB (default 1024)");
+  CLI::Option* alloc_option = app.add_option("--alloc-budget-us", alloc_budget_us,
+                                             "budget of every allocation in us (default 5000)");
+  CLI::Option* iteration_option =
+      app.add_option("--iteration-budget-ms", iteration_budget_ms, "budget of one iteration in ms")
+          ->check(CLI::Range(1e-6, 1e9));
   app.add_option("--budgets", budgets_path, "budgets file (JSON, see docs/scenarios.md)");
   try {
     app.parse(argc, argv);

@@ -27,35 +27,34 @@ static_assert(kConcepts <= 10'000'000, "longer names would allocate");
 Scenario concepts_scenario() {
   Scenario scenario;
   scenario.name = "concepts";
-  scenario.description = "100 x (std::vector<float>(512, i) + \"concept_\" + i) pushed into one std::vector";
+  scenario.description =
+      "100 x (std::vector<float>(512, i) + \"concept_\" + i) pushed into one std::vector";
   const GrowthCost growth = push_back_growth(kConcepts, sizeof(Concept));
   scenario.expectation_note =
       "100 float buffers of 512 * 4 bytes; the names fit the 15-character inline string buffer and "
       "allocate nothing; the outer vector doubles from capacity 1 to 128, " +
-      std::to_string(growth.allocations) + " buffers of sizeof(Concept) = " + std::to_string(sizeof(Concept)) +
-      " bytes per element";
+      std::to_string(growth.allocations) +
+      " buffers of sizeof(Concept) = " + std::to_string(sizeof(Concept)) + " bytes per element";
   scenario.parameters = {{"concepts", kConcepts}, {"dimensions", kDimensions}};
   scenario.default_iterations = 300;
   scenario.default_budgets.iteration_budget_ms = 50;
   scenario.default_budgets.reserved_ratio_limit = 2.0;
   scenario.too_slow_words = "Multiple concept allocation too slow";
   scenario.too_much_memory_words = "Memory delta too high";
-  scenario.cases.push_back({"100 concepts",
-                            scenario.parameters,
-                            kConcepts * kDimensions * sizeof(float) + growth.bytes,
-                            kConcepts + growth.allocations,
-                            [](Measurement& measurement) {
-                              measurement.begin();
-                              {
-                                std::vector<Concept> concepts;
-                                for (std::uint64_t i = 0; i < kConcepts; ++i) {
-                                  concepts.push_back({std::vector<float>(kDimensions, static_cast<float>(i)),
-                                                      "concept_" + std::to_string(i)});
-                                }
-                                alloc_hooks::keep_observable(concepts.data());
-                              }
-                              measurement.end();
-                            }});
+  scenario.cases.push_back(
+      {"100 concepts", scenario.parameters, kConcepts * kDimensions * sizeof(float) + growth.bytes,
+       kConcepts + growth.allocations, [](Measurement& measurement) {
+         measurement.begin();
+         {
+           std::vector<Concept> concepts;
+           for (std::uint64_t i = 0; i < kConcepts; ++i) {
+             concepts.push_back({std::vector<float>(kDimensions, static_cast<float>(i)),
+                                 "concept_" + std::to_string(i)});
+           }
+           alloc_hooks::keep_observable(concepts.data());
+         }
+         measurement.end();
+       }});
   return scenario;
 }
 

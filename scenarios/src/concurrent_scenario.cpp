@@ -55,22 +55,22 @@ void run_once(Measurement& measurement) {
 Scenario concurrent_scenario() {
   Scenario scenario;
   scenario.name = "concurrent";
-  scenario.description = "4 threads x 25 x std::vector<float>(256) pushed into one mutex-guarded std::vector";
+  scenario.description =
+      "4 threads x 25 x std::vector<float>(256) pushed into one mutex-guarded std::vector";
   const GrowthCost growth = push_back_growth(kThreads * kPerThread, sizeof(std::vector<float>));
-  scenario.expectation_note = "100 float buffers of 256 * 4 bytes; the shared vector doubles from capacity 1 to 128, " +
-                              std::to_string(growth.allocations) + " buffers of " +
-                              std::to_string(sizeof(std::vector<float>)) + " bytes per element";
+  scenario.expectation_note =
+      "100 float buffers of 256 * 4 bytes; the shared vector doubles from capacity 1 to 128, " +
+      std::to_string(growth.allocations) + " buffers of " +
+      std::to_string(sizeof(std::vector<float>)) + " bytes per element";
   scenario.parameters = {{"threads", kThreads}, {"per_thread", kPerThread}, {"floats", kFloats}};
   scenario.default_iterations = 300;
   scenario.default_budgets.iteration_budget_ms = 30;
   scenario.default_budgets.reserved_ratio_limit = 2.0;
   scenario.too_slow_words = "Concurrent memory access too slow";
   scenario.too_much_memory_words = "Concurrent memory usage too high";
-  scenario.cases.push_back({"4 threads",
-                            scenario.parameters,
+  scenario.cases.push_back({"4 threads", scenario.parameters,
                             kThreads * kPerThread * kFloats * sizeof(float) + growth.bytes,
-                            kThreads * kPerThread + growth.allocations,
-                            run_once});
+                            kThreads * kPerThread + growth.allocations, run_once});
   return scenario;
 }
 

@@ -23,36 +23,34 @@ Scenario fragmentation_scenario() {
   scenario.expectation_note =
       "75 float buffers of 256 * 4 bytes; shrink_to_fit() of an empty vector frees and allocates "
       "nothing; the outer vector doubles from capacity 1 to 128, " +
-      std::to_string(growth.allocations) + " buffers of " + std::to_string(sizeof(std::vector<float>)) +
-      " bytes per element";
+      std::to_string(growth.allocations) + " buffers of " +
+      std::to_string(sizeof(std::vector<float>)) + " bytes per element";
   scenario.parameters = {{"first", kFirst}, {"second", kSecond}, {"floats", kFloats}};
   scenario.default_iterations = 1000;
   scenario.default_budgets.iteration_budget_ms = 20;
   scenario.default_budgets.growth_limit_mb = 100;
   scenario.too_slow_words = "Fragmentation test too slow";
   scenario.too_much_memory_words = "Memory fragmentation too high";
-  scenario.cases.push_back({"pattern",
-                            scenario.parameters,
-                            (kFirst + kSecond) * kFloats * sizeof(float) + growth.bytes,
-                            kFirst + kSecond + growth.allocations,
-                            [](Measurement& measurement) {
-                              measurement.begin();
-                              {
-                                std::vector<std::vector<float>> allocations;
-                                for (std::uint64_t i = 0; i < kFirst; ++i) {
-                                  allocations.push_back(std::vector<float>(kFloats, static_cast<float>(i)));
-                                }
-                                for (std::size_t i = 0; i < allocations.size(); i += 2) {
-                                  allocations[i].clear();
-                                  allocations[i].shrink_to_fit();
-                                }
-                                for (std::uint64_t i = 0; i < kSecond; ++i) {
-                                  allocations.push_back(std::vector<float>(kFloats, static_cast<float>(i + 100)));
-                                }
-                                alloc_hooks::keep_observable(allocations.data());
-                              }
-                              measurement.end();
-                            }});
+  scenario.cases.push_back(
+      {"pattern", scenario.parameters, (kFirst + kSecond) * kFloats * sizeof(float) + growth.bytes,
+       kFirst + kSecond + growth.allocations, [](Measurement& measurement) {
+         measurement.begin();
+         {
+           std::vector<std::vector<float>> allocations;
+           for (std::uint64_t i = 0; i < kFirst; ++i) {
+             allocations.push_back(std::vector<float>(kFloats, static_cast<float>(i)));
+           }
+           for (std::size_t i = 0; i < allocations.size(); i += 2) {
+             allocations[i].clear();
+             allocations[i].shrink_to_fit();
+           }
+           for (std::uint64_t i = 0; i < kSecond; ++i) {
+             allocations.push_back(std::vector<float>(kFloats, static_cast<float>(i + 100)));
+           }
+           alloc_hooks::keep_observable(allocations.data());
+         }
+         measurement.end();
+       }});
   return scenario;
 }
 

@@ -32,7 +32,8 @@ class WindowMeasurement final : public Measurement {
     const Clock::time_point stop = Clock::now();
     result = window_->result();
     window_.reset();
-    wall_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start_).count());
+    wall_ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start_).count());
   }
   alloc_hooks::WindowResult result;
   std::uint64_t wall_ns = 0;
@@ -46,7 +47,8 @@ Distribution distribution_of(std::vector<std::uint64_t> values) {
   if (values.empty()) return {};
   std::sort(values.begin(), values.end());
   const auto at = [&](double quantile) {
-    return values[std::min(values.size() - 1, static_cast<std::size_t>(quantile * static_cast<double>(values.size())))];
+    return values[std::min(values.size() - 1, static_cast<std::size_t>(
+                                                  quantile * static_cast<double>(values.size())))];
   };
   return {values.front(), at(0.5), at(0.99), values.back()};
 }
@@ -79,13 +81,14 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations) {
     result.peak_live_bytes = std::max(result.peak_live_bytes, window.peak_live_bytes);
     if (window.live_bytes_delta != 0) {
       ++result.leaked_iterations;
-      result.largest_live_bytes_delta = std::max(result.largest_live_bytes_delta, window.live_bytes_delta);
+      result.largest_live_bytes_delta =
+          std::max(result.largest_live_bytes_delta, window.live_bytes_delta);
     }
     latency.add(window.alloc_latency_histogram);
     wall_ns[iteration] = measurement->wall_ns;
   }
-  result.rss_growth_bytes =
-      static_cast<std::int64_t>(platform::current_rss_bytes()) - static_cast<std::int64_t>(rss_before);
+  result.rss_growth_bytes = static_cast<std::int64_t>(platform::current_rss_bytes()) -
+                            static_cast<std::int64_t>(rss_before);
   result.alloc_latency = alloc_hooks::summarize(latency);
   result.iteration_ns = distribution_of(std::move(wall_ns));
   return result;
@@ -100,12 +103,13 @@ class Checker {
 
   void check_process(std::uint64_t peak_live_bytes, std::uint64_t peak_rss_bytes) {
     const double limit = static_cast<double>(budgets_.process_limit_mb);
-    for (const auto& [what, bytes] : {std::pair{"peak live bytes", peak_live_bytes}, std::pair{"peak RSS", peak_rss_bytes}}) {
+    for (const auto& [what, bytes] :
+         {std::pair{"peak live bytes", peak_live_bytes}, std::pair{"peak RSS", peak_rss_bytes}}) {
       const double observed = static_cast<double>(bytes) / kMiB;
       if (observed > limit) {
         add("process_limit_mb", "", limit, observed, "MB",
-            fmt::format("Total memory exceeded 1GB limit: {} {:.2f} MB > {} MB in scenario {}", what, observed,
-                        budgets_.process_limit_mb, scenario_.name));
+            fmt::format("Total memory exceeded 1GB limit: {} {:.2f} MB > {} MB in scenario {}",
+                        what, observed, budgets_.process_limit_mb, scenario_.name));
       }
     }
   }
@@ -116,13 +120,14 @@ class Checker {
     const double alloc_limit_ms = static_cast<double>(budgets_.alloc_budget_us) / 1e3;
     if (slowest_ms > alloc_limit_ms) {
       add("alloc_budget_us", result.name, alloc_limit_ms, slowest_ms, "ms",
-          fmt::format("Allocation exceeded 5ms budget: slowest allocation {:.4f} ms > {} ms {}", slowest_ms,
-                      alloc_limit_ms, where));
+          fmt::format("Allocation exceeded 5ms budget: slowest allocation {:.4f} ms > {} ms {}",
+                      slowest_ms, alloc_limit_ms, where));
     }
     if (budgets_.iteration_budget_ms) {
       const double slowest_iteration_ms = static_cast<double>(result.iteration_ns.max) / 1e6;
       if (slowest_iteration_ms > *budgets_.iteration_budget_ms) {
-        add("iteration_budget_ms", result.name, *budgets_.iteration_budget_ms, slowest_iteration_ms, "ms",
+        add("iteration_budget_ms", result.name, *budgets_.iteration_budget_ms, slowest_iteration_ms,
+            "ms",
             fmt::format("{}: {:.3f} ms > {} ms {}", scenario_.too_slow_words, slowest_iteration_ms,
                         *budgets_.iteration_budget_ms, where));
       }
@@ -133,14 +138,17 @@ class Checker {
         result.allocations != result.expected_allocations) {
       add("expectation", result.name, static_cast<double>(result.expected_requested_bytes),
           static_cast<double>(result.requested_bytes), "bytes",
-          fmt::format("Expectation not met: requested {} bytes in {} allocations, expected {} bytes in {}{} {}",
+          fmt::format("Expectation not met: requested {} bytes in {} allocations, expected {} "
+                      "bytes in {}{} {}",
                       result.requested_bytes, result.allocations, result.expected_requested_bytes,
-                      result.expected_allocations, result.consistent ? "" : " (iterations differ)", where));
+                      result.expected_allocations, result.consistent ? "" : " (iterations differ)",
+                      where));
     }
     if (result.leaked_iterations > 0) {
       add("leak", result.name, 0, static_cast<double>(result.largest_live_bytes_delta), "bytes",
-          fmt::format("Leak: {} of {} iterations left up to {} bytes live {}", result.leaked_iterations,
-                      result.iterations, result.largest_live_bytes_delta, where));
+          fmt::format("Leak: {} of {} iterations left up to {} bytes live {}",
+                      result.leaked_iterations, result.iterations, result.largest_live_bytes_delta,
+                      where));
     }
   }
 
@@ -151,8 +159,9 @@ class Checker {
     const double reserved_ratio = static_cast<double>(result.reserved_bytes) / expected;
     if (reserved_ratio > limit) {
       add("reserved_ratio_limit", result.name, limit, reserved_ratio, "x",
-          fmt::format("{}: reserved {} bytes for expected {} bytes ({:.2f}x > {}x) {}", scenario_.too_much_memory_words,
-                      result.reserved_bytes, result.expected_requested_bytes, reserved_ratio, limit, where));
+          fmt::format("{}: reserved {} bytes for expected {} bytes ({:.2f}x > {}x) {}",
+                      scenario_.too_much_memory_words, result.reserved_bytes,
+                      result.expected_requested_bytes, reserved_ratio, limit, where));
     }
     // RSS moves in whole pages: the expectation is rounded up to pages before the rule applies.
     const std::uint64_t page = platform::page_size();
@@ -161,28 +170,31 @@ class Checker {
     const double rss_ratio = static_cast<double>(result.rss_growth_bytes) / expected_pages_bytes;
     if (rss_ratio > limit) {
       add("reserved_ratio_limit", result.name, limit, rss_ratio, "x",
-          fmt::format("{}: RSS grew {} bytes for expected {} bytes, {} in whole pages ({:.2f}x > {}x) {}",
-                      scenario_.too_much_memory_words, result.rss_growth_bytes, result.expected_requested_bytes,
-                      expected_pages_bytes, rss_ratio, limit, where));
+          fmt::format(
+              "{}: RSS grew {} bytes for expected {} bytes, {} in whole pages ({:.2f}x > {}x) {}",
+              scenario_.too_much_memory_words, result.rss_growth_bytes,
+              result.expected_requested_bytes, expected_pages_bytes, rss_ratio, limit, where));
     }
   }
 
   void check_growth(const CaseResult& result, const std::string& where) {
     const double limit = static_cast<double>(*budgets_.growth_limit_mb);
-    for (const auto& [what, bytes] : {std::pair{"peak live bytes", static_cast<std::int64_t>(result.peak_live_bytes)},
-                                      std::pair{"RSS growth", result.rss_growth_bytes}}) {
+    for (const auto& [what, bytes] :
+         {std::pair{"peak live bytes", static_cast<std::int64_t>(result.peak_live_bytes)},
+          std::pair{"RSS growth", result.rss_growth_bytes}}) {
       const double observed = static_cast<double>(bytes) / kMiB;
       if (observed > limit) {
         add("growth_limit_mb", result.name, limit, observed, "MB",
-            fmt::format("{}: {} {:.2f}MB delta > {} MB {}", scenario_.too_much_memory_words, what, observed, limit,
-                        where));
+            fmt::format("{}: {} {:.2f}MB delta > {} MB {}", scenario_.too_much_memory_words, what,
+                        observed, limit, where));
       }
     }
   }
 
-  void add(std::string budget, std::string case_name, double limit, double observed, std::string unit,
-           std::string message) {
-    violations_.push_back({std::move(budget), std::move(case_name), limit, observed, std::move(unit), std::move(message)});
+  void add(std::string budget, std::string case_name, double limit, double observed,
+           std::string unit, std::string message) {
+    violations_.push_back({std::move(budget), std::move(case_name), limit, observed,
+                           std::move(unit), std::move(message)});
   }
 
   const Scenario& scenario_;
@@ -208,7 +220,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     for (std::uint64_t i = 0; i < run.warmup_iterations; ++i) workload.run_once(unmeasured);
   }
   alloc_hooks::reset_slowest_allocations();
-  for (const Case& workload : scenario.cases) run.cases.push_back(measure_case(workload, run.iterations));
+  for (const Case& workload : scenario.cases)
+    run.cases.push_back(measure_case(workload, run.iterations));
   run.peak_live_bytes = alloc_hooks::read_counters().peak_live_bytes;
   run.peak_rss_bytes = platform::peak_rss_bytes();
   run.slowest = alloc_hooks::slowest_allocations(16);

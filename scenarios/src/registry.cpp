@@ -6,10 +6,11 @@
 namespace scenarios {
 
 Scenario (*find_scenario(const std::string& name))() {
-  static const std::map<std::string, Scenario (*)()> by_name = {{"vector", vector_scenario},
-                                                                {"concepts", concepts_scenario},
-                                                                {"fragmentation", fragmentation_scenario},
-                                                                {"concurrent", concurrent_scenario}};
+  static const std::map<std::string, Scenario (*)()> by_name = {
+      {"vector", vector_scenario},
+      {"concepts", concepts_scenario},
+      {"fragmentation", fragmentation_scenario},
+      {"concurrent", concurrent_scenario}};
   const auto found = by_name.find(name);
   return found == by_name.end() ? nullptr : found->second;
 }

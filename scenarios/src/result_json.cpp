@@ -7,8 +7,9 @@ namespace scenarios {
 namespace {
 
 nlohmann::json latency_json(const alloc_hooks::LatencySummary& latency) {
-  return {{"count", latency.count}, {"p50", latency.p50_ns},   {"p90", latency.p90_ns}, {"p99", latency.p99_ns},
-          {"p999", latency.p999_ns}, {"max", latency.max_ns}, {"mean", latency.mean_ns}};
+  return {{"count", latency.count}, {"p50", latency.p50_ns},   {"p90", latency.p90_ns},
+          {"p99", latency.p99_ns},  {"p999", latency.p999_ns}, {"max", latency.max_ns},
+          {"mean", latency.mean_ns}};
 }
 
 nlohmann::json case_json(const CaseResult& result) {
@@ -24,8 +25,10 @@ nlohmann::json case_json(const CaseResult& result) {
           {"consistent", result.consistent},
           {"peak_live_bytes", result.peak_live_bytes},
           {"reserved_bytes", result.reserved_bytes},
-          {"slack_bytes", result.reserved_bytes - std::min(result.reserved_bytes, result.requested_bytes)},
-          {"reserved_ratio", requested > 0 ? static_cast<double>(result.reserved_bytes) / requested : 0.0},
+          {"slack_bytes",
+           result.reserved_bytes - std::min(result.reserved_bytes, result.requested_bytes)},
+          {"reserved_ratio",
+           requested > 0 ? static_cast<double>(result.reserved_bytes) / requested : 0.0},
           {"leaked_iterations", result.leaked_iterations},
           {"largest_live_bytes_delta", result.largest_live_bytes_delta},
           {"rss_growth_bytes", result.rss_growth_bytes},
@@ -54,7 +57,8 @@ nlohmann::json to_json(const RunResult& run) {
   nlohmann::json slowest = nlohmann::json::array();
   for (std::size_t i = 0; i < run.slowest.size; ++i) {
     const alloc_hooks::SlowAllocation& slow = run.slowest.items[i];
-    slowest.push_back({{"latency_ns", slow.latency_ns}, {"size", slow.size}, {"thread_id", slow.thread_id}});
+    slowest.push_back(
+        {{"latency_ns", slow.latency_ns}, {"size", slow.size}, {"thread_id", slow.thread_id}});
   }
   return {{"schema_version", kSchemaVersion},
           {"scenario", run.scenario},
@@ -66,7 +70,8 @@ nlohmann::json to_json(const RunResult& run) {
           {"allocator", {{"name", run.allocator.name}, {"version", run.allocator.version}}},
           {"budgets", to_json(run.budgets)},
           {"cases", cases},
-          {"process", {{"peak_live_bytes", run.peak_live_bytes}, {"peak_rss_bytes", run.peak_rss_bytes}}},
+          {"process",
+           {{"peak_live_bytes", run.peak_live_bytes}, {"peak_rss_bytes", run.peak_rss_bytes}}},
           {"slowest_allocations", slowest},
           {"violations", violations},
           {"passed", run.passed},

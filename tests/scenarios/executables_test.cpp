@@ -30,8 +30,8 @@ std::string scratch(const std::string& leaf) {
 
 Outcome run(const std::string& scenario, const std::string& arguments) {
   const std::string out = scratch(scenario + ".out"), err = scratch(scenario + ".err");
-  const std::string command = std::string(SCENARIO_BINARY_DIR) + "/scenario_" + scenario + " " + arguments +
-                              " > " + out + " 2> " + err;
+  const std::string command = std::string(SCENARIO_BINARY_DIR) + "/scenario_" + scenario + " " +
+                              arguments + " > " + out + " 2> " + err;
   const int raw = std::system(command.c_str());
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(out), read_file(err)};
 }
@@ -42,13 +42,16 @@ TEST(Executables, ReleaseBuildsPerformEveryExpectedAllocation) {
   for (const char* scenario : kScenarios) {
     for (const char* allocator : {"system", "mimalloc"}) {
       const std::string json_path = scratch(std::string(scenario) + "_" + allocator + ".json");
-      const Outcome outcome = run(scenario, "--iterations 3 --allocator " + std::string(allocator) + " --json " + json_path);
-      ASSERT_EQ(outcome.status, 0) << scenario << " " << allocator << "\n" << outcome.out << outcome.err;
+      const Outcome outcome = run(scenario, "--iterations 3 --allocator " + std::string(allocator) +
+                                                " --json " + json_path);
+      ASSERT_EQ(outcome.status, 0) << scenario << " " << allocator << "\n"
+                                   << outcome.out << outcome.err;
       const nlohmann::json result = nlohmann::json::parse(read_file(json_path));
       EXPECT_EQ(result["allocator"]["name"], allocator);
       EXPECT_TRUE(result["passed"].get<bool>());
       for (const nlohmann::json& measured : result["cases"]) {
-        EXPECT_EQ(measured["allocations"], measured["expected_allocations"]) << scenario << " " << measured["name"];
+        EXPECT_EQ(measured["allocations"], measured["expected_allocations"])
+            << scenario << " " << measured["name"];
         EXPECT_EQ(measured["requested_bytes"], measured["expected_requested_bytes"])
             << scenario << " " << measured["name"];
       }
@@ -59,7 +62,8 @@ TEST(Executables, ReleaseBuildsPerformEveryExpectedAllocation) {
 TEST(Executables, ImpossibleBudgetsExitOneWithTheTasksWords) {
   for (const char* scenario : kScenarios) {
     const std::string json_path = scratch(std::string(scenario) + ".json");
-    const Outcome outcome = run(scenario, "--iterations 2 --limit-mb 0 --alloc-budget-us 0 --json " + json_path);
+    const Outcome outcome =
+        run(scenario, "--iterations 2 --limit-mb 0 --alloc-budget-us 0 --json " + json_path);
     EXPECT_EQ(outcome.status, 1) << scenario;
     EXPECT_NE(outcome.out.find("exceeded 1GB"), std::string::npos) << outcome.out;
     EXPECT_NE(outcome.out.find("exceeded 5ms"), std::string::npos) << outcome.out;
@@ -74,7 +78,8 @@ TEST(Executables, BudgetsFileTightensTheIterationBudget) {
   std::ofstream(budgets) << R"({"iteration_budget_ms": 0.000001})";
   const Outcome outcome = run("concepts", "--iterations 2 --budgets " + budgets);
   EXPECT_EQ(outcome.status, 1);
-  EXPECT_NE(outcome.out.find("Multiple concept allocation too slow"), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("Multiple concept allocation too slow"), std::string::npos)
+      << outcome.out;
 }
 
 void expect_usage_error(const std::string& arguments, const std::string& message_part) {
@@ -107,7 +112,8 @@ TEST(Executables, BadInputExitsTwoWithOneLineAndNoResultFile) {
 TEST(Executables, UnwritableResultPathExitsTwo) {
   const Outcome outcome = run("vector", "--iterations 1 --json /nonexistent/dir/result.json");
   EXPECT_EQ(outcome.status, 2);
-  EXPECT_NE(outcome.err.find("cannot write /nonexistent/dir/result.json"), std::string::npos) << outcome.err;
+  EXPECT_NE(outcome.err.find("cannot write /nonexistent/dir/result.json"), std::string::npos)
+      << outcome.err;
 }
 
 }  // namespace

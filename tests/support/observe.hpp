@@ -7,7 +7,9 @@
 
 namespace test_support {
 
-inline void keep(const void* pointer) { alloc_hooks::keep_observable(pointer); }
+inline void keep(const void* pointer) {
+  alloc_hooks::keep_observable(pointer);
+}
 
 // `count` new/delete pairs of `size` bytes.
 inline void allocate_and_free(int count, std::size_t size) {

@@ -17,7 +17,8 @@ namespace alloc_hooks::platform {
 
 void* map_zeroed_pages(std::size_t bytes) {
   // Populated up front: the hooks' own pages must not show up later as RSS growth of the program.
-  void* pages = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  void* pages = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   return pages == MAP_FAILED ? nullptr : pages;
 }
 

@@ -9,11 +9,11 @@
 namespace scenarios {
 
 struct Budgets {
-  std::uint64_t process_limit_mb = 1024;          // peak live bytes and peak RSS
-  std::uint64_t alloc_budget_us = 5000;           // every single allocation
-  std::optional<double> iteration_budget_ms;      // one iteration of the workload
-  std::optional<double> reserved_ratio_limit;     // reserved bytes / requested bytes
-  std::optional<std::uint64_t> growth_limit_mb;   // RSS and live-bytes growth over a case
+  std::uint64_t process_limit_mb = 1024;         // peak live bytes and peak RSS
+  std::uint64_t alloc_budget_us = 5000;          // every single allocation
+  std::optional<double> iteration_budget_ms;     // one iteration of the workload
+  std::optional<double> reserved_ratio_limit;    // reserved bytes / requested bytes
+  std::optional<std::uint64_t> growth_limit_mb;  // RSS and live-bytes growth over a case
 };
 
 nlohmann::json to_json(const Budgets& budgets);

@@ -38,7 +38,7 @@ struct CaseResult {
   bool consistent = true;
   std::uint64_t expected_requested_bytes = 0;
   std::uint64_t expected_allocations = 0;
-  std::uint64_t peak_live_bytes = 0;   // highest peak of an iteration, relative to its start
+  std::uint64_t peak_live_bytes = 0;    // highest peak of an iteration, relative to its start
   std::uint64_t leaked_iterations = 0;  // iterations whose live-bytes delta was not 0
   std::int64_t largest_live_bytes_delta = 0;
   alloc_hooks::LatencySummary alloc_latency;

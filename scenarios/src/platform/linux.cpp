@@ -18,7 +18,9 @@ std::uint64_t current_rss_bytes() {
   return resident_pages * page_size();
 }
 
-std::uint64_t page_size() { return static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)); }
+std::uint64_t page_size() {
+  return static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
 
 std::uint64_t peak_rss_bytes() {
   rusage usage{};
