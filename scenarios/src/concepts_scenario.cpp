@@ -32,9 +32,8 @@ Scenario concepts_scenario() {
   const GrowthCost growth = push_back_growth(kConcepts, sizeof(Concept));
   scenario.expectation_note =
       "100 float buffers of 512 * 4 bytes; the names fit the 15-character inline string buffer and "
-      "allocate nothing; the outer vector doubles from capacity 1 to 128, " +
-      std::to_string(growth.allocations) +
-      " buffers of sizeof(Concept) = " + std::to_string(sizeof(Concept)) + " bytes per element";
+      "allocate nothing; " +
+      describe_growth("the outer vector", growth);
   scenario.parameters = {{"concepts", kConcepts}, {"dimensions", kDimensions}};
   scenario.default_iterations = 300;
   scenario.default_budgets.iteration_budget_ms = 50;

@@ -59,9 +59,7 @@ Scenario concurrent_scenario() {
       "4 threads x 25 x std::vector<float>(256) pushed into one mutex-guarded std::vector";
   const GrowthCost growth = push_back_growth(kThreads * kPerThread, sizeof(std::vector<float>));
   scenario.expectation_note =
-      "100 float buffers of 256 * 4 bytes; the shared vector doubles from capacity 1 to 128, " +
-      std::to_string(growth.allocations) + " buffers of " +
-      std::to_string(sizeof(std::vector<float>)) + " bytes per element";
+      "100 float buffers of 256 * 4 bytes; " + describe_growth("the shared vector", growth);
   scenario.parameters = {{"threads", kThreads}, {"per_thread", kPerThread}, {"floats", kFloats}};
   scenario.default_iterations = 300;
   scenario.default_budgets.iteration_budget_ms = 30;

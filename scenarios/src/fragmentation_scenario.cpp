@@ -22,9 +22,8 @@ Scenario fragmentation_scenario() {
   const GrowthCost growth = push_back_growth(kFirst + kSecond, sizeof(std::vector<float>));
   scenario.expectation_note =
       "75 float buffers of 256 * 4 bytes; shrink_to_fit() of an empty vector frees and allocates "
-      "nothing; the outer vector doubles from capacity 1 to 128, " +
-      std::to_string(growth.allocations) + " buffers of " +
-      std::to_string(sizeof(std::vector<float>)) + " bytes per element";
+      "nothing; " +
+      describe_growth("the outer vector", growth);
   scenario.parameters = {{"first", kFirst}, {"second", kSecond}, {"floats", kFloats}};
   scenario.default_iterations = 1000;
   scenario.default_budgets.iteration_budget_ms = 20;

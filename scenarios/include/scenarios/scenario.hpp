@@ -56,7 +56,12 @@ Scenario (*find_scenario(const std::string& name))();
 struct GrowthCost {
   std::uint64_t bytes = 0;
   std::uint64_t allocations = 0;
+  std::uint64_t final_capacity = 0;
+  std::uint64_t element_size = 0;
 };
 GrowthCost push_back_growth(std::uint64_t pushes, std::uint64_t element_size);
+// The expectation note's words for that growth, e.g. "the outer vector doubles from capacity 1 to
+// 128: 8 buffers of 24-byte elements".
+std::string describe_growth(const std::string& container, const GrowthCost& growth);
 
 }  // namespace scenarios
