@@ -1,45 +1,19 @@
 #!/usr/bin/env bash
-# Builds memory-baseline (Release) and runs the four scenarios under each allocator backend, each
-# writing its result document to results/, then prints a summary table. Exit 1 if any budget was
-# breached or any expectation missed.
+# Linux twin of run_memory_baseline.bat: builds memory-baseline (Release), runs every scenario under
+# glibc and mimalloc with the runner, which writes memory_baseline_results.json, report.html and
+# report.md and decides compliance. Arguments go to `memory_baseline run` (e.g. --limit-mb 512).
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/ensure_dependencies.sh
 
 build_dir=${BUILD_DIR:-build}
-results_dir=${RESULTS_DIR:-results}
-scenarios=(vector concepts fragmentation concurrent)
-allocators=(system mimalloc)
-
-echo "== memory-baseline: targets < 1 GB per process, < 5 ms per allocation"
+echo "======================================================"
+echo " Memory baseline: heap allocations of the vector index"
+echo " Targets: < 1GB memory, < 5ms per allocation"
+echo "======================================================"
+echo "Configuring and building (Release) in $build_dir ..."
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build_dir" -j"$(nproc)" --target "${scenarios[@]/#/scenario_}"
-mkdir -p "$results_dir"
-
-declare -A verdict
-status=0
-for allocator in "${allocators[@]}"; do
-  for scenario in "${scenarios[@]}"; do
-    echo
-    set +e
-    "$build_dir/scenarios/scenario_$scenario" --allocator "$allocator" --json "$results_dir/$scenario-$allocator.json"
-    code=$?
-    set -e
-    case $code in
-      0) verdict[$scenario,$allocator]="held" ;;
-      1) verdict[$scenario,$allocator]="BREACHED"; status=1 ;;
-      *) verdict[$scenario,$allocator]="ERROR ($code)"; status=1 ;;
-    esac
-  done
-done
-
-echo
-echo "== summary (results in $results_dir/)"
-printf '%-15s' "scenario"; printf '%-12s' "${allocators[@]}"; echo
-for scenario in "${scenarios[@]}"; do
-  printf '%-15s' "$scenario"
-  for allocator in "${allocators[@]}"; do printf '%-12s' "${verdict[$scenario,$allocator]}"; done
-  echo
-done
-[ $status -eq 0 ] && echo "== every budget held" || echo "== some budgets were breached (see above)"
-exit $status
+cmake --build "$build_dir" -j"$(nproc)" --target memory_baseline scenario_vector scenario_concepts \
+  scenario_fragmentation scenario_concurrent >/dev/null
+echo "Running the scenarios ..."
+exec "$build_dir/bin/memory_baseline" run --out results --results memory_baseline_results.json "$@"

@@ -4,7 +4,7 @@
 # Usage: ./run_tests.sh [release|asan|tsan]...   (default: all three stages)
 set -euo pipefail
 cd "$(dirname "$0")"
-scripts/ensure_dependencies.sh
+scripts/ensure_dependencies.sh chromium  # chromium: the report test opens report.html in it
 
 jobs=$(nproc)
 stages=("$@")

@@ -33,4 +33,14 @@ Counters read_counters() {
   return merged;
 }
 
+std::int64_t live_bytes() {
+  (void)detail::active_backend();
+  std::int64_t live = detail::live_bytes.load(std::memory_order_relaxed);
+  for (const detail::ThreadCounters* counters = detail::first_thread_counters();
+       counters != nullptr; counters = counters->next) {
+    live += counters->unflushed_live_bytes.load(std::memory_order_relaxed);
+  }
+  return live;
+}
+
 }  // namespace alloc_hooks

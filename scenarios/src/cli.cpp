@@ -54,6 +54,9 @@ int scenario_main(int argc, char** argv, const std::string& scenario_name) {
       app.add_option("--iteration-budget-ms", iteration_budget_ms, "budget of one iteration in ms")
           ->check(CLI::Range(1e-6, 1e9));
   app.add_option("--budgets", budgets_path, "budgets file (JSON, see docs/scenarios.md)");
+  app.add_option("--sample-interval-ms", options.sample_interval_ms,
+                 "memory sampler interval (default 100)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{60'000}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& help) {

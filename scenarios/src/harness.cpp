@@ -6,7 +6,8 @@
 #include <chrono>
 #include <optional>
 
-#include "platform/platform.hpp"
+#include <monitor/memory.hpp>
+#include <monitor/sampler.hpp>
 #include "scenarios/harness.hpp"
 
 namespace scenarios {
@@ -68,7 +69,7 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations) {
   std::uint64_t rss_before = 0;
   for (std::uint64_t iteration = 0; iteration < iterations; ++iteration) {
     workload.run_once(*measurement);
-    if (iteration == 0) rss_before = platform::current_rss_bytes();
+    if (iteration == 0) rss_before = monitor::read_rss_bytes();
     const alloc_hooks::WindowResult& window = measurement->result;
     if (iteration > 0 && (window.bytes_allocated != result.requested_bytes ||
                           window.allocations != result.allocations)) {
@@ -87,8 +88,8 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations) {
     latency.add(window.alloc_latency_histogram);
     wall_ns[iteration] = measurement->wall_ns;
   }
-  result.rss_growth_bytes = static_cast<std::int64_t>(platform::current_rss_bytes()) -
-                            static_cast<std::int64_t>(rss_before);
+  result.rss_growth_bytes =
+      static_cast<std::int64_t>(monitor::read_rss_bytes()) - static_cast<std::int64_t>(rss_before);
   result.alloc_latency = alloc_hooks::summarize(latency);
   result.iteration_ns = distribution_of(std::move(wall_ns));
   return result;
@@ -164,7 +165,7 @@ class Checker {
                       result.expected_requested_bytes, reserved_ratio, limit, where));
     }
     // RSS moves in whole pages: the expectation is rounded up to pages before the rule applies.
-    const std::uint64_t page = platform::page_size();
+    const std::uint64_t page = monitor::page_size();
     const auto expected_pages_bytes =
         static_cast<double>((result.expected_requested_bytes + page - 1) / page * page);
     const double rss_ratio = static_cast<double>(result.rss_growth_bytes) / expected_pages_bytes;
@@ -215,6 +216,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   run.allocator = alloc_hooks::backend();
   run.budgets = options.budgets;
 
+  monitor::Sampler sampler(std::chrono::milliseconds(options.sample_interval_ms));
+  sampler.start();
   NoMeasurement unmeasured;
   for (const Case& workload : scenario.cases) {
     for (std::uint64_t i = 0; i < run.warmup_iterations; ++i) workload.run_once(unmeasured);
@@ -222,8 +225,14 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   alloc_hooks::reset_slowest_allocations();
   for (const Case& workload : scenario.cases)
     run.cases.push_back(measure_case(workload, run.iterations));
+  sampler.stop();
+  run.sample_interval_ms = options.sample_interval_ms;
+  run.snapshots = sampler.snapshots();
+  run.memory_profile = monitor::profile(run.snapshots);
+  run.process_memory = monitor::read_process_memory();
+  run.system_memory = monitor::read_system_memory();
   run.peak_live_bytes = alloc_hooks::read_counters().peak_live_bytes;
-  run.peak_rss_bytes = platform::peak_rss_bytes();
+  run.peak_rss_bytes = run.process_memory.peak_rss_bytes;
   run.slowest = alloc_hooks::slowest_allocations(16);
 
   Checker checker(scenario, run.budgets, run.violations);

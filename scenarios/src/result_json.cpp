@@ -40,6 +40,33 @@ nlohmann::json case_json(const CaseResult& result) {
             {"max", result.iteration_ns.max}}}};
 }
 
+nlohmann::json series_json(const monitor::SeriesProfile& series) {
+  return {{"peak_bytes", series.peak_bytes},
+          {"average_bytes", series.average_bytes},
+          {"growth_mb_per_s", series.growth_mb_per_s},
+          {"meets_1gb_limit", series.meets_1gb_limit}};
+}
+
+nlohmann::json memory_json(const RunResult& run) {
+  nlohmann::json snapshots = nlohmann::json::array();
+  for (const monitor::Snapshot& snapshot : run.snapshots) {
+    snapshots.push_back({{"time_ms", static_cast<double>(snapshot.time_ns) / 1e6},
+                         {"rss_bytes", snapshot.rss_bytes},
+                         {"live_bytes", snapshot.live_bytes}});
+  }
+  return {{"sample_interval_ms", run.sample_interval_ms},
+          {"snapshots", snapshots},
+          {"rss", series_json(run.memory_profile.rss)},
+          {"live", series_json(run.memory_profile.live)},
+          {"page_faults",
+           {{"minor", run.process_memory.minor_page_faults},
+            {"major", run.process_memory.major_page_faults}}},
+          {"system",
+           {{"total_bytes", run.system_memory.total_bytes},
+            {"available_bytes", run.system_memory.available_bytes},
+            {"utilisation_percent", run.system_memory.utilisation_percent}}}};
+}
+
 }  // namespace
 
 nlohmann::json to_json(const RunResult& run) {
@@ -72,6 +99,7 @@ nlohmann::json to_json(const RunResult& run) {
           {"cases", cases},
           {"process",
            {{"peak_live_bytes", run.peak_live_bytes}, {"peak_rss_bytes", run.peak_rss_bytes}}},
+          {"memory", memory_json(run)},
           {"slowest_allocations", slowest},
           {"violations", violations},
           {"passed", run.passed},

@@ -1,33 +1,20 @@
 // Start-up settings from the environment: a bad value ends the process with one line and status 2.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <string>
+
+#include "support/run_program.hpp"
 
 namespace {
 
-struct Outcome {
-  int status;
-  std::string stderr_text;
-};
-
-Outcome run_demo_with(const std::string& environment) {
-  // One log per test: ctest runs these tests in parallel.
-  const std::string log = ::testing::TempDir() + "alloc_hooks_environment_" +
-                          ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".log";
-  const std::string command = environment + " " ALLOC_HOOKS_DEMO " > /dev/null 2> " + log;
-  const int raw = std::system(command.c_str());
-  std::ifstream file(log);
-  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, text};
+test_support::Outcome run_demo_with(const std::string& environment) {
+  return test_support::run_program(environment + " " ALLOC_HOOKS_DEMO);
 }
 
 void expect_usage_error(const std::string& environment, const std::string& message) {
-  const Outcome outcome = run_demo_with(environment);
+  const test_support::Outcome outcome = run_demo_with(environment);
   EXPECT_EQ(outcome.status, 2) << environment;
-  EXPECT_EQ(outcome.stderr_text, "alloc_hooks: " + message + "\n") << environment;
+  EXPECT_EQ(outcome.err, "alloc_hooks: " + message + "\n") << environment;
 }
 
 TEST(Environment, UnknownBackendIsAUsageError) {

@@ -10,18 +10,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "support/run_program.hpp"
+
 namespace {
 
-struct Outcome {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path);
-  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-}
+using test_support::Outcome;
+using test_support::read_file;
 
 std::string scratch(const std::string& leaf) {
   const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -29,11 +23,8 @@ std::string scratch(const std::string& leaf) {
 }
 
 Outcome run(const std::string& scenario, const std::string& arguments) {
-  const std::string out = scratch(scenario + ".out"), err = scratch(scenario + ".err");
-  const std::string command = std::string(SCENARIO_BINARY_DIR) + "/scenario_" + scenario + " " +
-                              arguments + " > " + out + " 2> " + err;
-  const int raw = std::system(command.c_str());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(out), read_file(err)};
+  return test_support::run_program(std::string(SCENARIO_BINARY_DIR) + "/scenario_" + scenario +
+                                   " " + arguments);
 }
 
 const char* const kScenarios[] = {"vector", "concepts", "fragmentation", "concurrent"};

@@ -48,6 +48,8 @@ struct Counters {
   LatencyHistogram free_latency;
 };
 Counters read_counters();
+// Just the live bytes, cheaply (no histograms merged): for samplers.
+std::int64_t live_bytes();
 
 struct SlowAllocation {
   std::uint64_t latency_ns = 0;

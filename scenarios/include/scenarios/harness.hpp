@@ -4,6 +4,8 @@
 
 #include <alloc_hooks/alloc_hooks.hpp>
 #include <cstdint>
+#include <monitor/memory.hpp>
+#include <monitor/sampler.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -17,8 +19,9 @@ namespace scenarios {
 inline constexpr int kSchemaVersion = 1;
 
 struct RunOptions {
-  std::uint64_t iterations = 0;         // 0: the scenario's default
-  std::optional<std::uint64_t> warmup;  // default: a tenth of the iterations, at least 1
+  std::uint64_t iterations = 0;            // 0: the scenario's default
+  std::optional<std::uint64_t> warmup;     // default: a tenth of the iterations, at least 1
+  std::uint64_t sample_interval_ms = 100;  // the memory sampler's interval
   Budgets budgets;
 };
 
@@ -67,6 +70,11 @@ struct RunResult {
   std::vector<CaseResult> cases;
   std::uint64_t peak_live_bytes = 0;  // process-wide, since start-up
   std::uint64_t peak_rss_bytes = 0;
+  std::uint64_t sample_interval_ms = 0;
+  std::vector<monitor::Snapshot> snapshots;  // RSS and live bytes over the whole run
+  monitor::MemoryProfile memory_profile;
+  monitor::ProcessMemory process_memory;  // at the end of the run
+  monitor::SystemMemory system_memory;
   alloc_hooks::SlowestAllocations slowest;
   std::vector<Violation> violations;
   bool passed = false;

@@ -1,5 +1,4 @@
 // Linux implementation of the scenarios' platform facts.
-#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -10,23 +9,6 @@
 #include "platform/platform.hpp"
 
 namespace scenarios::platform {
-
-std::uint64_t current_rss_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  std::uint64_t size_pages = 0, resident_pages = 0;
-  statm >> size_pages >> resident_pages;
-  return resident_pages * page_size();
-}
-
-std::uint64_t page_size() {
-  return static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
-std::uint64_t peak_rss_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
-}
 
 std::string os_description() {
   utsname name{};

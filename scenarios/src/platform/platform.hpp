@@ -1,4 +1,5 @@
-// Process and machine facts the scenarios need, one implementation file per OS.
+// Machine facts and process control the scenarios need, one implementation file per OS (memory
+// readings are the monitor library's).
 #pragma once
 
 #include <cstdint>
@@ -6,9 +7,6 @@
 
 namespace scenarios::platform {
 
-std::uint64_t current_rss_bytes();
-std::uint64_t peak_rss_bytes();
-std::uint64_t page_size();
 std::string os_description();  // e.g. "Linux 6.1.0 x86_64"
 std::string cpu_model();
 // Replaces this process with itself under another alloc_hooks backend (the backend is fixed

@@ -1,0 +1,100 @@
+// The sampler: profile maths on known series, the interval, bounded storage, and no allocation
+// inside a measurement window.
+#include "monitor/sampler.hpp"
+
+#include <gtest/gtest.h>
+#include <alloc_hooks/alloc_hooks.hpp>
+#include <alloc_hooks/observe.hpp>
+
+#include <chrono>
+#include <thread>
+
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+TEST(LeastSquares, SlopeOfKnownSeries) {
+  EXPECT_DOUBLE_EQ(monitor::least_squares_slope({0, 1, 2, 3}, {1, 3, 5, 7}), 2.0);
+  EXPECT_DOUBLE_EQ(monitor::least_squares_slope({0, 1, 2}, {4, 4, 4}), 0.0);
+  EXPECT_DOUBLE_EQ(monitor::least_squares_slope({5}, {1}), 0.0);
+  EXPECT_DOUBLE_EQ(monitor::least_squares_slope({2, 2}, {1, 5}), 0.0);
+  // Not first-versus-last: a spike at the end moves the fit less than the endpoints would.
+  EXPECT_NEAR(monitor::least_squares_slope({0, 1, 2, 3}, {0, 0, 0, 6}), 1.8, 1e-12);
+}
+
+TEST(Profile, PeakAverageGrowthAndLimit) {
+  // RSS grows by 1 MiB a second; live bytes stay at 2 MiB with one 3 MiB spike.
+  std::vector<monitor::Snapshot> snapshots;
+  for (std::uint64_t second = 0; second < 5; ++second) {
+    snapshots.push_back({second * 1'000'000'000, static_cast<std::uint64_t>((10 + second) * kMiB),
+                         static_cast<std::int64_t>((second == 2 ? 3 : 2) * kMiB)});
+  }
+  const monitor::MemoryProfile profile = monitor::profile(snapshots);
+  EXPECT_EQ(profile.rss.peak_bytes, static_cast<std::uint64_t>(14 * kMiB));
+  EXPECT_DOUBLE_EQ(profile.rss.average_bytes, 12 * kMiB);
+  EXPECT_NEAR(profile.rss.growth_mb_per_s, 1.0, 1e-12);
+  EXPECT_TRUE(profile.rss.meets_1gb_limit);
+  EXPECT_EQ(profile.live.peak_bytes, static_cast<std::uint64_t>(3 * kMiB));
+  EXPECT_NEAR(profile.live.growth_mb_per_s, 0.0, 1e-12);
+  snapshots.push_back({6'000'000'000, static_cast<std::uint64_t>(1024 * kMiB), 0});
+  EXPECT_FALSE(monitor::profile(snapshots).rss.meets_1gb_limit);
+}
+
+TEST(Sampler, SnapshotsAreAtLeastOneIntervalApart) {
+  monitor::Sampler sampler(std::chrono::milliseconds(2), 1000);
+  sampler.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  sampler.stop();
+  const std::vector<monitor::Snapshot>& snapshots = sampler.snapshots();
+  ASSERT_GE(snapshots.size(), 2u);
+  // The k-th timed snapshot is taken no earlier than k intervals after the start; the last one is
+  // the extra snapshot of stop().
+  for (std::size_t k = 0; k + 1 < snapshots.size(); ++k) {
+    EXPECT_GE(snapshots[k].time_ns, k * 2'000'000) << k;
+  }
+  for (std::size_t k = 1; k < snapshots.size(); ++k)
+    EXPECT_GE(snapshots[k].time_ns, snapshots[k - 1].time_ns);
+  for (const monitor::Snapshot& snapshot : snapshots) EXPECT_GT(snapshot.rss_bytes, 0u);
+}
+
+TEST(Sampler, FullStorageKeepsEveryOtherSnapshotAndSamplesLessOften) {
+  monitor::Sampler sampler(std::chrono::milliseconds(1), 4);
+  sampler.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  sampler.stop();
+  EXPECT_LE(sampler.snapshots().size(), 4u);
+  EXPECT_GT(sampler.interval(), std::chrono::nanoseconds(std::chrono::milliseconds(1)));
+}
+
+TEST(Sampler, DoesNotAllocateInsideAWindow) {
+  monitor::Sampler sampler(std::chrono::milliseconds(1), 10'000);
+  sampler.start();
+  alloc_hooks::Window window;
+  for (int i = 0; i < 2000; ++i) {
+    void* block = ::operator new(100);
+    alloc_hooks::keep_observable(block);
+    ::operator delete(block);
+    if (i % 100 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const alloc_hooks::WindowResult result = window.result();
+  sampler.stop();
+  EXPECT_EQ(result.allocations, 2000u);
+  EXPECT_EQ(result.bytes_allocated, 200'000u);
+  EXPECT_GE(sampler.snapshots().size(), 3u);
+}
+
+TEST(Sampler, LiveBytesAreTheHooksExactFigure) {
+  void* block = ::operator new(1'000'000);
+  alloc_hooks::keep_observable(block);
+  monitor::Sampler sampler(std::chrono::milliseconds(1), 100);
+  sampler.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  sampler.stop();
+  ::operator delete(block);
+  // The block is live in every snapshot; the sampler thread's own state (allocated by start(),
+  // freed as the thread ends) is the only other change while it ran.
+  for (const monitor::Snapshot& snapshot : sampler.snapshots())
+    EXPECT_GE(snapshot.live_bytes, 1'000'000);
+}
+
+}  // namespace

@@ -1,0 +1,87 @@
+// Reports from a fixture results file: the tables hold the right numbers in every format.
+#include <gtest/gtest.h>
+
+#include "memory_baseline/report_tables.hpp"
+#include "memory_baseline/reports.hpp"
+
+namespace {
+
+memory_baseline::Results fixture() {
+  return memory_baseline::load_results(RUNNER_FIXTURES "/results.json");
+}
+
+const memory_baseline::ReportRow& row(const memory_baseline::ReportTable& table,
+                                      const std::string& figure) {
+  for (const memory_baseline::ReportRow& candidate : table.rows) {
+    if (candidate.figure == figure) return candidate;
+  }
+  throw std::runtime_error("no row " + figure);
+}
+
+TEST(ReportTables, OneTablePerScenarioWithAllocatorsSideBySide) {
+  const std::vector<memory_baseline::ReportTable> tables =
+      memory_baseline::build_report_tables(fixture());
+  ASSERT_EQ(tables.size(), 2u);
+  EXPECT_EQ(tables[0].scenario, "concepts");
+  EXPECT_EQ(tables[0].allocators, (std::vector<std::string>{"system", "mimalloc"}));
+  const memory_baseline::ReportRow& requested = row(tables[0], "100 concepts: requested bytes");
+  EXPECT_EQ(requested.cells, (std::vector<std::string>{"219080", "219080"}));
+  EXPECT_EQ(requested.ratio, "1.00");
+  const memory_baseline::ReportRow& reserved = row(tables[0], "100 concepts: reserved bytes");
+  EXPECT_EQ(reserved.cells, (std::vector<std::string>{"219952", "272320"}));
+  EXPECT_EQ(reserved.ratio, "1.24");
+  EXPECT_EQ(row(tables[0], "100 concepts: slack bytes").cells,
+            (std::vector<std::string>{"872", "53240"}));
+  EXPECT_EQ(row(tables[0], "100 concepts: alloc latency p99 ns").cells,
+            (std::vector<std::string>{"11114", "19053"}));
+  EXPECT_EQ(row(tables[1], "peak RSS bytes").cells,
+            (std::vector<std::string>{"5369856", "5566464"}));
+  EXPECT_EQ(row(tables[1], "budget growth_limit_mb").cells,
+            (std::vector<std::string>{"held", "held"}));
+}
+
+TEST(ReportTables, BreachedBudgetsShowAsBreached) {
+  memory_baseline::Results results = fixture();
+  results.document["runs"][0]["violations"].push_back(
+      {{"budget", "alloc_budget_us"}, {"message", "Allocation exceeded 5ms"}});
+  EXPECT_EQ(row(memory_baseline::build_report_tables(results)[0], "budget alloc_budget_us").cells,
+            (std::vector<std::string>{"BREACHED", "held"}));
+}
+
+TEST(MarkdownReport, HoldsTheTableRows) {
+  const std::string markdown = memory_baseline::markdown_report(fixture());
+  EXPECT_NE(markdown.find("## concepts\n\n| figure | system | mimalloc | mimalloc / system |"),
+            std::string::npos);
+  EXPECT_NE(markdown.find("| 100 concepts: reserved bytes | 219952 | 272320 | 1.24 |"),
+            std::string::npos);
+  EXPECT_NE(markdown.find("| pattern: requested bytes | 82920 | 82920 | 1.00 |"),
+            std::string::npos);
+}
+
+TEST(HtmlReport, IsSelfContainedWithEveryChartAndTable) {
+  const std::string html = memory_baseline::html_report(fixture());
+  EXPECT_NE(html.find("Chart.js v3.9.1"), std::string::npos);  // embedded, not linked
+  EXPECT_EQ(html.find("<script src="), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  for (const char* id :
+       {"latency-concepts", "memory-concepts", "latency-fragmentation", "memory-fragmentation",
+        "bars-peak-rss", "bars-reserved-ratio", "chart-status"}) {
+    EXPECT_NE(html.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+  }
+  EXPECT_NE(
+      html.find("<td>100 concepts: reserved bytes</td><td>219952</td><td>272320</td><td>1.24</td>"),
+      std::string::npos);
+}
+
+TEST(Compliance, LinesFollowTheViolations) {
+  memory_baseline::Results results = fixture();
+  EXPECT_EQ(memory_baseline::compliance_lines(results),
+            "All tests stayed within 1GB memory limit\nAll allocations stayed within 5ms\n");
+  results.document["runs"][2]["violations"].push_back({{"budget", "process_limit_mb"}});
+  results.document["passed"] = false;
+  EXPECT_EQ(memory_baseline::compliance_lines(results),
+            "WARNING: Some tests exceeded 1GB memory limit\nAll allocations stayed within 5ms\n"
+            "WARNING: Some budgets were breached (see the report)\n");
+}
+
+}  // namespace

@@ -1,0 +1,112 @@
+// memory_baseline: run the scenarios and report, compare two results files, or check one against
+// a baseline. Bad input: one line on stderr and exit status 2.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "memory_baseline/commands.hpp"
+
+namespace {
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "memory_baseline: %s\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace memory_baseline;
+  CLI::App app{"Runs the memory-baseline scenarios, reports, and gates regressions",
+               "memory_baseline"};
+  app.require_subcommand(1);
+
+  RunSettings run;
+  std::uint64_t iterations = 0, limit_mb = 0, alloc_budget_us = 0, sample_interval_ms = 0;
+  CLI::App* run_app =
+      app.add_subcommand("run", "run scenarios under allocators, write results and reports");
+  run_app->add_option("--scenarios", run.scenarios, "scenarios to run (default all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(kAllScenarios));
+  run_app->add_option("--allocators", run.allocators, "allocators (default system,mimalloc)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(kAllAllocators));
+  run_app->add_option("--out", run.out_dir, "output folder (default results)");
+  run_app->add_option("--results", run.results_path,
+                      "results file (default OUT/memory_baseline_results.json)");
+  run_app->add_option("--save-baseline", run.save_baseline,
+                      "also write the results file here, as a baseline");
+  run_app->add_option("--scenario-dir", run.scenario_dir, "folder of the scenario executables");
+  run_app->add_option("--budgets", run.budgets_file, "budgets file passed to every scenario");
+  CLI::Option* iterations_option =
+      run_app->add_option("--iterations", iterations, "iterations per case")
+          ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
+  CLI::Option* limit_option =
+      run_app->add_option("--limit-mb", limit_mb, "process limit in MB (default 1024)");
+  CLI::Option* alloc_option =
+      run_app->add_option("--alloc-budget-us", alloc_budget_us, "per-allocation budget in us");
+  CLI::Option* interval_option =
+      run_app->add_option("--sample-interval-ms", sample_interval_ms, "memory sampler interval")
+          ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{60'000}));
+
+  std::string report_results, report_out = "results";
+  CLI::App* report_app =
+      app.add_subcommand("report", "write report.html and report.md for a results file");
+  report_app->add_option("RESULTS", report_results, "results file")->required();
+  report_app->add_option("--out", report_out, "output folder (default results)");
+
+  std::string first, second;
+  CLI::App* compare_app = app.add_subcommand("compare", "side-by-side table of two results files");
+  compare_app->add_option("A", first, "results file")->required();
+  compare_app->add_option("B", second, "results file")->required();
+
+  std::string baseline, current;
+  Tolerances tolerances;
+  CLI::App* check_app =
+      app.add_subcommand("check", "fail when CURRENT regressed against the baseline");
+  check_app->add_option("--baseline", baseline, "baseline results file")->required();
+  check_app->add_option("CURRENT", current, "fresh results file")->required();
+  check_app
+      ->add_option("--latency-tolerance", tolerances.latency_ratio,
+                   "allowed ratio of latency percentiles (default 3)")
+      ->check(CLI::Range(1.0, 1e6));
+  check_app
+      ->add_option("--iteration-tolerance", tolerances.iteration_ratio,
+                   "allowed ratio of iteration times (default 3)")
+      ->check(CLI::Range(1.0, 1e6));
+  check_app
+      ->add_option("--rss-tolerance", tolerances.rss_ratio,
+                   "allowed ratio of peak RSS (default 1.5)")
+      ->check(CLI::Range(1.0, 1e6));
+  check_app
+      ->add_option("--time-slack-ns", tolerances.time_slack_ns,
+                   "a time must also grow by more than this (default 2000)")
+      ->check(CLI::Range(0.0, 1e12));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    return usage_error(error.what());
+  }
+  try {
+    if (*run_app) {
+      const auto pass = [&run](CLI::Option* option, const char* flag, std::uint64_t value) {
+        if (option->count() > 0)
+          run.scenario_flags.insert(run.scenario_flags.end(), {flag, std::to_string(value)});
+      };
+      pass(iterations_option, "--iterations", iterations);
+      pass(limit_option, "--limit-mb", limit_mb);
+      pass(alloc_option, "--alloc-budget-us", alloc_budget_us);
+      pass(interval_option, "--sample-interval-ms", sample_interval_ms);
+      return run_command(run);
+    }
+    if (*report_app) return report_command(report_results, report_out);
+    if (*compare_app) return compare_command(first, second);
+    return check_command(baseline, current, tolerances);
+  } catch (const InputError& error) {
+    return usage_error(error.what());
+  } catch (const nlohmann::json::exception& error) {
+    return usage_error(std::string("unexpected results content: ") + error.what());
+  }
+}

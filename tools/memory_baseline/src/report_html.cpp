@@ -1,0 +1,192 @@
+// report.html: one self-contained page. The tables are rendered here; the charts are drawn in the
+// browser by Chart.js, embedded from Debian's libjs-chart.js at build time, from the data below.
+// After drawing, the page lists every chart and its series in #chart-status, which the report
+// test reads from headless Chromium.
+#include <fmt/format.h>
+
+#include "chart_js.hpp"
+#include "memory_baseline/report_tables.hpp"
+#include "memory_baseline/reports.hpp"
+
+namespace memory_baseline {
+
+namespace {
+
+std::string escape(const std::string& text) {
+  std::string escaped;
+  for (const char character : text) {
+    switch (character) {
+      case '&':
+        escaped += "&amp;";
+        break;
+      case '<':
+        escaped += "&lt;";
+        break;
+      case '>':
+        escaped += "&gt;";
+        break;
+      case '"':
+        escaped += "&quot;";
+        break;
+      default:
+        escaped += character;
+    }
+  }
+  return escaped;
+}
+
+std::string table_html(const ReportTable& table) {
+  std::string html = "<table><tr><th>figure</th>";
+  for (const std::string& allocator : table.allocators)
+    html += "<th>" + escape(allocator) + "</th>";
+  if (table.allocators.size() >= 2)
+    html += "<th>" + escape(table.allocators[1] + " / " + table.allocators[0]) + "</th>";
+  html += "</tr>\n";
+  for (const ReportRow& row : table.rows) {
+    html += "<tr><td>" + escape(row.figure) + "</td>";
+    for (const std::string& cell : row.cells) {
+      html += (cell == "BREACHED" ? "<td class=\"bad\">" : "<td>") + escape(cell) + "</td>";
+    }
+    if (table.allocators.size() >= 2) html += "<td>" + escape(row.ratio) + "</td>";
+    html += "</tr>\n";
+  }
+  return html + "</table>\n";
+}
+
+// What the charts draw, per scenario: latency percentiles per run and case, memory over time per
+// run.
+nlohmann::json chart_data(const Results& results) {
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const std::string& scenario : scenarios_in(results)) {
+    nlohmann::json latency = nlohmann::json::array(), memory = nlohmann::json::array();
+    for (const nlohmann::json& run : results.runs()) {
+      if (run["scenario"] != scenario) continue;
+      const std::string allocator = run["allocator"]["name"];
+      for (const nlohmann::json& measured : run["cases"]) {
+        const nlohmann::json& ns = measured["alloc_latency_ns"];
+        latency.push_back({{"label", allocator + " " + measured["name"].get<std::string>()},
+                           {"values", {ns["p50"], ns["p90"], ns["p99"], ns["p999"], ns["max"]}}});
+      }
+      nlohmann::json rss = nlohmann::json::array(), live = nlohmann::json::array();
+      for (const nlohmann::json& snapshot : run["memory"]["snapshots"]) {
+        rss.push_back({{"x", snapshot["time_ms"]},
+                       {"y", snapshot["rss_bytes"].get<double>() / (1024.0 * 1024.0)}});
+        live.push_back({{"x", snapshot["time_ms"]},
+                        {"y", snapshot["live_bytes"].get<double>() / (1024.0 * 1024.0)}});
+      }
+      memory.push_back({{"label", allocator + " RSS"}, {"points", rss}});
+      memory.push_back({{"label", allocator + " live bytes"}, {"points", live}});
+    }
+    scenarios.push_back({{"name", scenario}, {"latency", latency}, {"memory", memory}});
+  }
+  nlohmann::json bars = {{"scenarios", scenarios_in(results)},
+                         {"allocators", allocators_in(results)}};
+  nlohmann::json peak_rss = nlohmann::json::array(), reserved_ratio = nlohmann::json::array();
+  for (const std::string& allocator : allocators_in(results)) {
+    nlohmann::json rss_values = nlohmann::json::array(), ratio_values = nlohmann::json::array();
+    for (const std::string& scenario : scenarios_in(results)) {
+      const nlohmann::json* run = find_run(results, scenario + "/" + allocator);
+      double requested = 0, reserved = 0;
+      if (run != nullptr) {
+        for (const nlohmann::json& measured : (*run)["cases"]) {
+          requested += measured["requested_bytes"].get<double>();
+          reserved += measured["reserved_bytes"].get<double>();
+        }
+      }
+      rss_values.push_back(run == nullptr ? 0.0
+                                          : (*run)["process"]["peak_rss_bytes"].get<double>() /
+                                                (1024.0 * 1024.0));
+      ratio_values.push_back(requested > 0 ? reserved / requested : 0.0);
+    }
+    peak_rss.push_back({{"label", allocator}, {"values", rss_values}});
+    reserved_ratio.push_back({{"label", allocator}, {"values", ratio_values}});
+  }
+  bars["peak_rss_mb"] = peak_rss;
+  bars["reserved_ratio"] = reserved_ratio;
+  return {{"scenarios", scenarios}, {"bars", bars}};
+}
+
+constexpr const char* kStyle = R"(
+body { font-family: sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
+td:first-child, th:first-child { text-align: left; }
+td.bad { color: #b00; font-weight: bold; }
+.charts { display: flex; flex-wrap: wrap; gap: 2em; }
+.chart { width: 560px; height: 340px; }
+)";
+
+// Draws every chart from `data` and then records what was drawn in #chart-status.
+constexpr const char* kChartsScript = R"(
+const palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const colour = (i) => palette[i % palette.length];
+const drawn = [];
+function draw(id, config) {
+  config.options = Object.assign({animation: false, responsive: true, maintainAspectRatio: false}, config.options);
+  drawn.push({id, chart: new Chart(document.getElementById(id), config)});
+}
+for (const scenario of data.scenarios) {
+  draw('latency-' + scenario.name, {
+    type: 'line',
+    data: {labels: ['p50', 'p90', 'p99', 'p99.9', 'max'],
+           datasets: scenario.latency.map((s, i) => ({label: s.label, data: s.values, borderColor: colour(i), fill: false}))},
+    options: {plugins: {title: {display: true, text: scenario.name + ': allocation latency (ns, log scale)'}},
+              scales: {y: {type: 'logarithmic', title: {display: true, text: 'ns'}}}}});
+  draw('memory-' + scenario.name, {
+    type: 'line',
+    data: {datasets: scenario.memory.map((s, i) => ({label: s.label, data: s.points, borderColor: colour(i), fill: false,
+                                                    pointRadius: 1}))},
+    options: {plugins: {title: {display: true, text: scenario.name + ': memory over time (MB)'}},
+              scales: {x: {type: 'linear', title: {display: true, text: 'ms'}}, y: {title: {display: true, text: 'MB'}}}}});
+}
+draw('bars-peak-rss', {
+  type: 'bar',
+  data: {labels: data.bars.scenarios, datasets: data.bars.peak_rss_mb.map((s, i) => ({label: s.label, data: s.values, backgroundColor: colour(i)}))},
+  options: {plugins: {title: {display: true, text: 'peak RSS per scenario (MB)'}}}});
+draw('bars-reserved-ratio', {
+  type: 'bar',
+  data: {labels: data.bars.scenarios, datasets: data.bars.reserved_ratio.map((s, i) => ({label: s.label, data: s.values, backgroundColor: colour(i)}))},
+  options: {plugins: {title: {display: true, text: 'reserved / requested bytes per scenario'}}}});
+document.getElementById('chart-status').textContent = JSON.stringify(drawn.map(({id, chart}) => ({
+  id, type: chart.config.type, rendered: chart.canvas.width > 0 && chart.canvas.height > 0,
+  series: chart.data.datasets.map((d) => ({label: d.label, points: d.data.length}))})));
+)";
+
+}  // namespace
+
+std::string html_report(const Results& results) {
+  // "</" inside a script element would end it: JSON allows "<\/" instead.
+  std::string data;
+  for (const char character : chart_data(results).dump()) {
+    if (character == '/' && !data.empty() && data.back() == '<') data += '\\';
+    data += character;
+  }
+  std::string html =
+      "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Memory "
+      "baseline</title>\n<style>";
+  html += kStyle;
+  html += "</style>\n<script>\n";
+  html.append(chart_js_source(), chart_js_size());
+  html += "\n</script>\n</head><body>\n<h1>Memory baseline</h1>\n";
+  html += fmt::format(
+      "<p>Verdict: <b>{}</b></p>\n<pre>{}</pre>\n",
+      results.document.value("passed", false) ? "every budget held" : "budgets breached",
+      escape(compliance_lines(results)));
+  for (const ReportTable& table : build_report_tables(results)) {
+    // fmt rather than a chain of +: GCC 12 warns falsely (-Wrestrict) on long std::string chains.
+    html += fmt::format(
+        "<h2>{0}</h2>\n<div class=\"charts\"><div class=\"chart\"><canvas "
+        "id=\"latency-{0}\"></canvas></div>"
+        "<div class=\"chart\"><canvas id=\"memory-{0}\"></canvas></div></div>\n{1}",
+        escape(table.scenario), table_html(table));
+  }
+  html +=
+      "<h2>All scenarios</h2>\n<div class=\"charts\"><div class=\"chart\"><canvas "
+      "id=\"bars-peak-rss\"></canvas></div>"
+      "<div class=\"chart\"><canvas id=\"bars-reserved-ratio\"></canvas></div></div>\n";
+  html += "<h2>Charts drawn</h2>\n<pre id=\"chart-status\">charts not drawn</pre>\n";
+  html += "<script>\nconst data = " + data + ";\n" + kChartsScript + "</script>\n</body></html>\n";
+  return html;
+}
+
+}  // namespace memory_baseline

@@ -1,0 +1,144 @@
+// build_report_tables(): the figures of issue #4's report, per scenario and allocator.
+#include "memory_baseline/report_tables.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+
+namespace memory_baseline {
+
+namespace {
+
+struct Cell {
+  std::string text;
+  std::optional<double> value;
+};
+
+using Extract = std::function<Cell(const nlohmann::json& run)>;
+
+Cell integer_at(const nlohmann::json& object, const std::string& pointer) {
+  const nlohmann::json::json_pointer path(pointer);
+  if (!object.contains(path) || !object[path].is_number()) return {"–", std::nullopt};
+  const double value = object[path].get<double>();
+  return {fmt::format("{:.0f}", value), value};
+}
+
+Cell budget_status(const nlohmann::json& run, const std::string& budget) {
+  for (const nlohmann::json& violation : run["violations"]) {
+    if (violation.value("budget", "") == budget) return {"BREACHED", std::nullopt};
+  }
+  return {"held", std::nullopt};
+}
+
+void add_row(ReportTable& table, const std::vector<const nlohmann::json*>& runs,
+             const std::string& figure, const Extract& extract) {
+  ReportRow row{figure, {}, ""};
+  std::vector<std::optional<double>> values;
+  for (const nlohmann::json* run : runs) {
+    const Cell cell = run == nullptr ? Cell{"–", std::nullopt} : extract(*run);
+    row.cells.push_back(cell.text);
+    values.push_back(cell.value);
+  }
+  if (values.size() >= 2 && values[0] && values[1] && *values[0] != 0) {
+    row.ratio = fmt::format("{:.2f}", *values[1] / *values[0]);
+  }
+  table.rows.push_back(std::move(row));
+}
+
+void add_case_rows(ReportTable& table, const std::vector<const nlohmann::json*>& runs,
+                   const std::string& name) {
+  const auto of_case = [name](const std::string& pointer) -> Extract {
+    return [name, pointer](const nlohmann::json& run) {
+      const nlohmann::json* measured = find_case(run, name);
+      return measured == nullptr ? Cell{"–", std::nullopt} : integer_at(*measured, pointer);
+    };
+  };
+  const std::string prefix = name + ": ";
+  add_row(table, runs, prefix + "requested bytes", of_case("/requested_bytes"));
+  add_row(table, runs, prefix + "allocations", of_case("/allocations"));
+  add_row(table, runs, prefix + "reserved bytes", of_case("/reserved_bytes"));
+  add_row(table, runs, prefix + "slack bytes", of_case("/slack_bytes"));
+  for (const auto& [label, key] : {std::pair{"p50", "p50"}, std::pair{"p99", "p99"},
+                                   std::pair{"p99.9", "p999"}, std::pair{"max", "max"}}) {
+    add_row(table, runs, prefix + "alloc latency " + label + " ns",
+            of_case(std::string("/alloc_latency_ns/") + key));
+  }
+  add_row(table, runs, prefix + "iteration median ns", of_case("/iteration_ns/median"));
+  add_row(table, runs, prefix + "iteration p99 ns", of_case("/iteration_ns/p99"));
+}
+
+}  // namespace
+
+std::vector<std::string> scenarios_in(const Results& results) {
+  std::vector<std::string> names;
+  for (const nlohmann::json& run : results.runs()) {
+    const std::string name = run["scenario"];
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
+}
+
+std::vector<std::string> allocators_in(const Results& results) {
+  std::vector<std::string> names;
+  for (const nlohmann::json& run : results.runs()) {
+    const std::string name = run["allocator"]["name"];
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
+}
+
+std::vector<ReportTable> build_report_tables(const Results& results) {
+  std::vector<ReportTable> tables;
+  const std::vector<std::string> allocators = allocators_in(results);
+  for (const std::string& scenario : scenarios_in(results)) {
+    ReportTable table{scenario, allocators, {}};
+    std::vector<const nlohmann::json*> runs;
+    for (const std::string& allocator : allocators)
+      runs.push_back(find_run(results, scenario + "/" + allocator));
+    std::vector<std::string> case_names;
+    for (const nlohmann::json* run : runs) {
+      if (run == nullptr) continue;
+      for (const nlohmann::json& measured : (*run)["cases"]) {
+        const std::string name = measured["name"];
+        if (std::find(case_names.begin(), case_names.end(), name) == case_names.end())
+          case_names.push_back(name);
+      }
+    }
+    for (const std::string& name : case_names) add_case_rows(table, runs, name);
+    add_row(table, runs, "peak RSS bytes",
+            [](const nlohmann::json& run) { return integer_at(run, "/process/peak_rss_bytes"); });
+    add_row(table, runs, "peak live bytes",
+            [](const nlohmann::json& run) { return integer_at(run, "/process/peak_live_bytes"); });
+    add_row(table, runs, "RSS / live bytes", [](const nlohmann::json& run) {
+      const double rss = run["process"].value("peak_rss_bytes", 0.0),
+                   live = run["process"].value("peak_live_bytes", 0.0);
+      return live > 0 ? Cell{fmt::format("{:.1f}", rss / live), rss / live}
+                      : Cell{"–", std::nullopt};
+    });
+    add_row(table, runs, "minor page faults",
+            [](const nlohmann::json& run) { return integer_at(run, "/memory/page_faults/minor"); });
+    add_row(table, runs, "RSS growth MB/s", [](const nlohmann::json& run) {
+      const double growth = run["memory"]["rss"].value("growth_mb_per_s", 0.0);
+      return Cell{fmt::format("{:.3f}", growth), std::nullopt};
+    });
+    std::vector<std::string> budgets;
+    for (const nlohmann::json* run : runs) {
+      if (run == nullptr) continue;
+      for (const auto& [budget, limit] : (*run)["budgets"].items()) {
+        if (std::find(budgets.begin(), budgets.end(), budget) == budgets.end())
+          budgets.push_back(budget);
+      }
+    }
+    budgets.push_back("expectation");
+    budgets.push_back("leak");
+    for (const std::string& budget : budgets) {
+      add_row(table, runs, "budget " + budget,
+              [budget](const nlohmann::json& run) { return budget_status(run, budget); });
+    }
+    tables.push_back(std::move(table));
+  }
+  return tables;
+}
+
+}  // namespace memory_baseline
