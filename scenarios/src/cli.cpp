@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "platform/platform.hpp"
+#include "scenarios/files.hpp"
 #include "scenarios/harness.hpp"
 #include "terminal_report.hpp"
 
@@ -87,25 +88,20 @@ int scenario_main(int argc, char** argv, const std::string& scenario_name) {
     return usage_error(program, "cannot restart under the " + allocator + " backend");
   }
 
-  // The file is written to a temporary name and renamed, so no half-written result is left;
-  // opening it now reports an unwritable path before the run.
-  const std::string partial_path = json_path + ".partial";
-  std::ofstream partial;
+  // An unwritable result path is bad input: found now, before the run.
   if (!json_path.empty()) {
-    partial.open(partial_path, std::ios::trunc);
-    if (!partial) return usage_error(program, "cannot write " + json_path);
+    const std::string probe = json_path + ".partial";
+    const bool writable = static_cast<bool>(std::ofstream(probe, std::ios::trunc));
+    std::error_code ignored;
+    std::filesystem::remove(probe, ignored);
+    if (!writable) return usage_error(program, "cannot write " + json_path);
   }
 
   spdlog::set_pattern("%v");
   const RunResult run = run_scenario(scenario, options);
   log_run(run);
   if (!json_path.empty()) {
-    partial << to_json(run).dump(2) << '\n';
-    partial.close();
-    std::error_code error;
-    std::filesystem::rename(partial_path, json_path, error);
-    if (!partial || error) {
-      std::filesystem::remove(partial_path, error);
+    if (!write_file_whole(json_path, to_json(run).dump(2) + "\n")) {
       return usage_error(program, "cannot write " + json_path);
     }
     spdlog::info("result: {}", json_path);

@@ -65,22 +65,18 @@ int main(int argc, char** argv) {
       app.add_subcommand("check", "fail when CURRENT regressed against the baseline");
   check_app->add_option("--baseline", baseline, "baseline results file")->required();
   check_app->add_option("CURRENT", current, "fresh results file")->required();
-  check_app
-      ->add_option("--latency-tolerance", tolerances.latency_ratio,
-                   "allowed ratio of latency percentiles (default 3)")
-      ->check(CLI::Range(1.0, 1e6));
-  check_app
-      ->add_option("--iteration-tolerance", tolerances.iteration_ratio,
-                   "allowed ratio of iteration times (default 3)")
-      ->check(CLI::Range(1.0, 1e6));
-  check_app
-      ->add_option("--rss-tolerance", tolerances.rss_ratio,
-                   "allowed ratio of peak RSS (default 1.5)")
-      ->check(CLI::Range(1.0, 1e6));
-  check_app
-      ->add_option("--time-slack-ns", tolerances.time_slack_ns,
-                   "a time must also grow by more than this (default 2000)")
-      ->check(CLI::Range(0.0, 1e12));
+  const auto add_tolerance = [check_app](const char* flag, double& value, const char* help,
+                                         double lowest) {
+    check_app->add_option(flag, value, help)->check(CLI::Range(lowest, 1e12));
+  };
+  add_tolerance("--latency-tolerance", tolerances.latency_ratio,
+                "allowed ratio of latency percentiles (default 3)", 1.0);
+  add_tolerance("--iteration-tolerance", tolerances.iteration_ratio,
+                "allowed ratio of iteration times (default 3)", 1.0);
+  add_tolerance("--rss-tolerance", tolerances.rss_ratio, "allowed ratio of peak RSS (default 1.5)",
+                1.0);
+  add_tolerance("--time-slack-ns", tolerances.time_slack_ns,
+                "a time must also grow by more than this (default 2000)", 0.0);
 
   try {
     app.parse(argc, argv);

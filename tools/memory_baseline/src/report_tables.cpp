@@ -70,22 +70,26 @@ void add_case_rows(ReportTable& table, const std::vector<const nlohmann::json*>&
 
 }  // namespace
 
-std::vector<std::string> scenarios_in(const Results& results) {
+namespace {
+
+// The distinct values of `pointer` over the runs, in first-seen order.
+std::vector<std::string> distinct(const Results& results, const char* pointer) {
   std::vector<std::string> names;
   for (const nlohmann::json& run : results.runs()) {
-    const std::string name = run["scenario"];
+    const std::string name = run.at(nlohmann::json::json_pointer(pointer)).get<std::string>();
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
   return names;
 }
 
+}  // namespace
+
+std::vector<std::string> scenarios_in(const Results& results) {
+  return distinct(results, "/scenario");
+}
+
 std::vector<std::string> allocators_in(const Results& results) {
-  std::vector<std::string> names;
-  for (const nlohmann::json& run : results.runs()) {
-    const std::string name = run["allocator"]["name"];
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-  }
-  return names;
+  return distinct(results, "/allocator/name");
 }
 
 std::vector<ReportTable> build_report_tables(const Results& results) {

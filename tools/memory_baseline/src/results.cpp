@@ -1,8 +1,8 @@
 // Loading, checking and writing results files.
 #include "memory_baseline/results.hpp"
 
-#include <filesystem>
 #include <fstream>
+#include <scenarios/files.hpp>
 #include <sstream>
 
 namespace memory_baseline {
@@ -85,19 +85,7 @@ const nlohmann::json* find_case(const nlohmann::json& run, const std::string& ca
 }
 
 void write_file_atomically(const std::string& path, const std::string& text) {
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream file(partial, std::ios::trunc);
-    if (!file) throw InputError("cannot write " + path);
-    file << text;
-    if (!file.flush()) throw InputError("cannot write " + path);
-  }
-  std::error_code error;
-  std::filesystem::rename(partial, path, error);
-  if (error) {
-    std::filesystem::remove(partial, error);
-    throw InputError("cannot write " + path);
-  }
+  if (!scenarios::write_file_whole(path, text)) throw InputError("cannot write " + path);
 }
 
 }  // namespace memory_baseline
