@@ -1,9 +1,15 @@
 @echo off
-rem Windows twin of run_memory_baseline.sh: builds memory-baseline (Release) with CMake and runs
-rem every scenario under the system allocator and mimalloc. The runner writes
-rem memory_baseline_results.json, results\report.html and results\report.md, prints the compliance
-rem lines and decides the exit status; this script only forwards it (no findstr).
-rem Arguments go to "memory_baseline run" (e.g. --limit-mb 512).
+rem Windows twin of run_memory_baseline.sh: runs every scenario under the C runtime's heap and
+rem mimalloc with the runner, which writes memory_baseline_results.json, results\report.html and
+rem results\report.md, prints the compliance lines and decides the exit status (0 held, 1 a budget
+rem failed, 2 bad input); this script forwards it. Arguments go to "memory_baseline run"
+rem (e.g. --limit-mb 512).
+rem Which build runs:
+rem   MEMORY_BASELINE_BUILD=folder  a prebuilt build (e.g. the mingw-w64 cross build), used as is;
+rem   build-windows\bin             the mingw-w64 cross build's folder, if it is there;
+rem   otherwise                     the MSVC build of the "windows-msvc" preset (CMakePresets.json,
+rem                                 Visual Studio 2022 and vcpkg), configured and built first.
+rem Written for cmd and for wine's cmd, which CI runs it under: no findstr, no && or ||.
 setlocal
 cd /d "%~dp0"
 
@@ -12,28 +18,51 @@ echo  Memory baseline: heap allocations of the vector index
 echo  Targets: ^< 1GB memory, ^< 5ms per allocation
 echo ======================================================
 
-if not defined BUILD_DIR set BUILD_DIR=build
-set RUNNER=%BUILD_DIR%\bin\memory_baseline.exe
-if exist "%RUNNER%" goto run
+if defined MEMORY_BASELINE_BUILD goto prebuilt
+set MEMORY_BASELINE_BUILD=build-windows
+if exist "build-windows\bin\memory_baseline.exe" goto prebuilt
+goto msvc
 
-echo Configuring and building (Release) in %BUILD_DIR% ...
-cmake -S . -B "%BUILD_DIR%" -DCMAKE_BUILD_TYPE=Release
+:prebuilt
+set RUNNER=%MEMORY_BASELINE_BUILD%\bin\memory_baseline.exe
+if exist "%RUNNER%" goto run
+echo run_memory_baseline.bat: %RUNNER% not found (MEMORY_BASELINE_BUILD=%MEMORY_BASELINE_BUILD%)
+exit /b 2
+
+:msvc
+if not defined VCPKG_ROOT goto no_vcpkg
+cmake --version >nul 2>nul
+if errorlevel 1 goto no_cmake
+echo Configuring and building (MSVC, Release, preset windows-msvc) ...
+if exist "build\msvc\CMakeCache.txt" goto msvc_build
+cmake --preset windows-msvc
 if errorlevel 1 goto build_failed
-cmake --build "%BUILD_DIR%" --config Release --target memory_baseline scenario_vector scenario_concepts scenario_fragmentation scenario_concurrent
+:msvc_build
+cmake --build --preset windows-msvc
 if errorlevel 1 goto build_failed
-if not exist "%RUNNER%" set RUNNER=%BUILD_DIR%\bin\Release\memory_baseline.exe
+set RUNNER=build\msvc\bin\Release\memory_baseline.exe
 
 :run
-echo Running the scenarios ...
+echo Running the scenarios with %RUNNER% ...
 "%RUNNER%" run --out results --results memory_baseline_results.json %*
 set STATUS=%ERRORLEVEL%
-if %STATUS% neq 0 (
-  echo Memory baseline FAILED with exit status %STATUS%
-  exit /b %STATUS%
-)
+if %STATUS% neq 0 goto failed
 echo Memory baseline passed
 exit /b 0
 
+:failed
+echo Memory baseline FAILED with exit status %STATUS%
+exit /b %STATUS%
+
+:no_vcpkg
+echo run_memory_baseline.bat: VCPKG_ROOT is not set; install vcpkg and set it (see README.md),
+echo or set MEMORY_BASELINE_BUILD to a prebuilt build folder
+exit /b 2
+
+:no_cmake
+echo run_memory_baseline.bat: cmake is not on PATH; run this from a Visual Studio Developer Command Prompt
+exit /b 2
+
 :build_failed
-echo Build FAILED
+echo run_memory_baseline.bat: the MSVC build FAILED
 exit /b 2

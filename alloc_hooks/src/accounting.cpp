@@ -73,13 +73,24 @@ inline Trailer* trailer_of(void* block, std::size_t usable) {
 inline void* obtain(const Backend& backend, std::size_t bytes, std::size_t alignment) {
   return alignment == 0 ? backend.allocate(bytes) : backend.allocate_aligned(alignment, bytes);
 }
+inline std::size_t usable_size(const Backend& backend, const void* block, std::size_t alignment) {
+  return alignment == 0 ? backend.usable_size(block)
+                        : backend.usable_size_aligned(block, alignment);
+}
+inline void give_back(const Backend& backend, void* block, std::size_t alignment) {
+  if (alignment == 0) {
+    backend.release(block);
+  } else {
+    backend.release_aligned(block, alignment);
+  }
+}
 
 ALLOC_HOOKS_COLD void* allocate_uncounted(const Backend& backend, std::size_t size,
                                           std::size_t alignment) {
   void* block = obtain(backend, size + kTrailerBytes, alignment);
   if (block == nullptr) return nullptr;
   const Trailer trailer = size | kUncounted;
-  std::memcpy(trailer_of(block, backend.usable_size(block)), &trailer, kTrailerBytes);
+  std::memcpy(trailer_of(block, usable_size(backend, block, alignment)), &trailer, kTrailerBytes);
   return block;
 }
 
@@ -165,7 +176,7 @@ void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
     thread_state.inside_allocation = false;
     return nullptr;
   }
-  const std::size_t usable = backend.usable_size(block);
+  const std::size_t usable = usable_size(backend, block, alignment);
   const Trailer trailer = size;
   std::memcpy(trailer_of(block, usable), &trailer, kTrailerBytes);
 
@@ -181,14 +192,14 @@ void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
   return block;
 }
 
-void counted_release(void* block) noexcept {
+void counted_release(void* block, std::size_t alignment) noexcept {
   if (block == nullptr) return;
   const Backend& backend = active_backend();
-  const std::size_t usable = backend.usable_size(block);
+  const std::size_t usable = usable_size(backend, block, alignment);
   Trailer trailer;
   std::memcpy(&trailer, trailer_of(block, usable), kTrailerBytes);
   if (ALLOC_HOOKS_UNLIKELY((trailer & kUncounted) != 0)) {
-    backend.release(block);
+    give_back(backend, block, alignment);
     return;
   }
   ThreadCounters& counters = this_thread_counters();
@@ -196,7 +207,7 @@ void counted_release(void* block) noexcept {
   const bool timed =
       settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
   const std::uint64_t start = timed ? read_ticks() : 0;
-  backend.release(block);
+  give_back(backend, block, alignment);
   if (timed) counters.free_latency.record(read_ticks() - start);
   bump(counters.frees);
   bump(counters.bytes_freed, trailer);

@@ -13,8 +13,8 @@ namespace alloc_hooks::detail {
 // default). nullptr when the backend fails or the live-bytes limit refuses; nothing is counted
 // then, the caller decides (new_handler, retry) and reports a final failure below.
 void* counted_allocate(std::size_t size, std::size_t alignment) noexcept;
-// Frees a block from counted_allocate; nullptr is a no-op.
-void counted_release(void* block) noexcept;
+// Frees a block from counted_allocate with the same `alignment`; nullptr is a no-op.
+void counted_release(void* block, std::size_t alignment) noexcept;
 void count_failed_allocation(bool refused_by_limit) noexcept;
 // True if the last counted_allocate of this thread was refused by the live-bytes limit.
 bool last_allocation_refused_by_limit() noexcept;

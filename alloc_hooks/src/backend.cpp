@@ -1,9 +1,6 @@
-// Backend selection and process start-up of the hooks. mimalloc is loaded with local symbol
-// binding instead of being linked: Debian's libmimalloc.so exports malloc and operator new, so
-// linking it would silently turn every "system" run into a mimalloc run.
+// Backend selection and process start-up of the hooks. The system backend is the C runtime's
+// allocator (platform/); mimalloc is bound in mimalloc_loaded.cpp or mimalloc_linked.cpp.
 #include "backend.hpp"
-
-#include <mimalloc.h>
 
 #include <cstdio>
 #include <cstring>
@@ -20,50 +17,14 @@ std::atomic<const Backend*> active_backend_pointer{nullptr};
 namespace {
 
 char system_version[64];
-char mimalloc_version[64];
 Backend system_backend{"system",
                        platform::system_allocate,
-                       platform::system_allocate_aligned,
                        platform::system_release,
                        platform::system_usable_size,
+                       platform::system_allocate_aligned,
+                       platform::system_release_aligned,
+                       platform::system_usable_size_aligned,
                        system_version};
-Backend mimalloc_backend{"mimalloc", nullptr, nullptr, nullptr, nullptr, mimalloc_version};
-
-// mimalloc's argument order differs from the Backend signature for aligned blocks.
-decltype(&mi_malloc_aligned) mi_malloc_aligned_function = nullptr;
-void* mimalloc_allocate_aligned(std::size_t alignment, std::size_t size) {
-  return mi_malloc_aligned_function(size, alignment);
-}
-
-template <typename Function>
-Function load_symbol(void* library, const char* name) {
-  void* symbol = platform::find_symbol(library, name);
-  if (symbol == nullptr) {
-    platform::fail_fast("ALLOC_HOOKS_BACKEND=mimalloc: " ALLOC_HOOKS_MIMALLOC_LIBRARY
-                        " lacks a mimalloc function",
-                        2);
-  }
-  return reinterpret_cast<Function>(symbol);
-}
-
-const Backend* load_mimalloc() {
-  void* library = platform::open_local_library(ALLOC_HOOKS_MIMALLOC_LIBRARY);
-  if (library == nullptr) {
-    platform::fail_fast("ALLOC_HOOKS_BACKEND=mimalloc but " ALLOC_HOOKS_MIMALLOC_LIBRARY
-                        " cannot be loaded (install libmimalloc2.0)",
-                        2);
-  }
-  mimalloc_backend.allocate = load_symbol<decltype(&mi_malloc)>(library, "mi_malloc");
-  mi_malloc_aligned_function =
-      load_symbol<decltype(&mi_malloc_aligned)>(library, "mi_malloc_aligned");
-  mimalloc_backend.allocate_aligned = mimalloc_allocate_aligned;
-  mimalloc_backend.release = load_symbol<decltype(&mi_free)>(library, "mi_free");
-  mimalloc_backend.usable_size = load_symbol<decltype(&mi_usable_size)>(library, "mi_usable_size");
-  const int version = load_symbol<decltype(&mi_version)>(library, "mi_version")();
-  std::snprintf(mimalloc_version, sizeof mimalloc_version, "mimalloc %d.%d.%d", version / 100,
-                version / 10 % 10, version % 10);
-  return &mimalloc_backend;
-}
 
 const Backend* choose_backend() {
   platform::describe_system_allocator(system_version, sizeof system_version);
@@ -71,7 +32,7 @@ const Backend* choose_backend() {
   if (requested == nullptr || requested[0] == '\0' || std::strcmp(requested, "system") == 0) {
     return &system_backend;
   }
-  if (std::strcmp(requested, "mimalloc") == 0) return load_mimalloc();
+  if (std::strcmp(requested, "mimalloc") == 0) return &mimalloc_backend();
   platform::fail_fast("ALLOC_HOOKS_BACKEND must be system or mimalloc", 2);
 }
 
@@ -79,6 +40,10 @@ std::atomic<bool> start_up_claimed{false};
 thread_local bool this_thread_starts_up = false;
 
 }  // namespace
+
+void describe_mimalloc_version(int version, char* out, std::size_t capacity) {
+  std::snprintf(out, capacity, "mimalloc %d.%d.%d", version / 100, version / 10 % 10, version % 10);
+}
 
 const Backend& start_up() {
   if (this_thread_starts_up) platform::fail_fast("the backend allocated through operator new", 2);

@@ -7,17 +7,26 @@
 
 namespace alloc_hooks::detail {
 
+// Blocks from allocate_aligned go back through the *_aligned functions with the same alignment:
+// on Windows the C runtime's free() cannot take them (platform/windows.cpp).
 struct Backend {
   const char* name;
   void* (*allocate)(std::size_t size);
-  void* (*allocate_aligned)(std::size_t alignment, std::size_t size);
   void (*release)(void* block);
   std::size_t (*usable_size)(const void* block);
+  void* (*allocate_aligned)(std::size_t alignment, std::size_t size);
+  void (*release_aligned)(void* block, std::size_t alignment);
+  std::size_t (*usable_size_aligned)(const void* block, std::size_t alignment);
   const char* version;
 };
 
 extern std::atomic<const Backend*> active_backend_pointer;
 const Backend& start_up();
+// Binds mimalloc on first use (mimalloc_loaded.cpp or mimalloc_linked.cpp, by OS); fails fast
+// with a one-line message if it cannot.
+const Backend& mimalloc_backend();
+// Writes "mimalloc 2.0.9" for mi_version()'s 209 into `out`.
+void describe_mimalloc_version(int version, char* out, std::size_t capacity);
 
 inline const Backend& active_backend() {
   const Backend* backend = active_backend_pointer.load(std::memory_order_acquire);

@@ -8,7 +8,9 @@
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "backend.hpp"
 
-#if defined(__x86_64__) || defined(_M_X64)
+#if defined(_MSC_VER) && defined(_M_X64)
+#include <intrin.h>
+#elif defined(__x86_64__)
 #include <cpuid.h>
 #endif
 
@@ -24,7 +26,13 @@ std::atomic<double> calibrated_ns_per_tick{0.0};
 constexpr std::uint64_t kCalibrationNs = 20'000'000;
 
 bool cycle_counter_is_invariant() {
-#if defined(__x86_64__) || defined(_M_X64)
+#if defined(_MSC_VER) && defined(_M_X64)
+  int registers[4] = {};  // eax, ebx, ecx, edx
+  __cpuid(registers, static_cast<int>(0x80000000u));
+  if (static_cast<unsigned>(registers[0]) < 0x80000007u) return false;
+  __cpuid(registers, static_cast<int>(0x80000007u));
+  return (registers[3] & (1 << 8)) != 0;  // invariant TSC
+#elif defined(__x86_64__)
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   if (__get_cpuid(0x80000000u, &eax, &ebx, &ecx, &edx) == 0 || eax < 0x80000007u) return false;
   __get_cpuid(0x80000007u, &eax, &ebx, &ecx, &edx);

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cstdint>
 
-#if defined(__x86_64__) || defined(_M_X64)
+#if defined(_MSC_VER) && defined(_M_X64)
+#include <intrin.h>
+#elif defined(__x86_64__)
 #include <x86intrin.h>
 #endif
 

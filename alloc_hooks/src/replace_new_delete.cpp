@@ -71,41 +71,41 @@ void* operator new[](std::size_t size, std::align_val_t alignment, const std::no
   return allocate_or_null(size, bytes(alignment));
 }
 
-// Every block carries its requested size, so all delete forms free the same way; the size and
-// alignment arguments add nothing.
+// Every block carries its requested size, so the size arguments add nothing; the alignment picks
+// the backend's aligned release (on Windows, free() cannot take aligned blocks).
 void operator delete(void* block) noexcept {
-  counted_release(block);
+  counted_release(block, 0);
 }
 void operator delete[](void* block) noexcept {
-  counted_release(block);
+  counted_release(block, 0);
 }
 void operator delete(void* block, std::size_t) noexcept {
-  counted_release(block);
+  counted_release(block, 0);
 }
 void operator delete[](void* block, std::size_t) noexcept {
-  counted_release(block);
+  counted_release(block, 0);
 }
-void operator delete(void* block, std::align_val_t) noexcept {
-  counted_release(block);
+void operator delete(void* block, std::align_val_t alignment) noexcept {
+  counted_release(block, bytes(alignment));
 }
-void operator delete[](void* block, std::align_val_t) noexcept {
-  counted_release(block);
+void operator delete[](void* block, std::align_val_t alignment) noexcept {
+  counted_release(block, bytes(alignment));
 }
-void operator delete(void* block, std::size_t, std::align_val_t) noexcept {
-  counted_release(block);
+void operator delete(void* block, std::size_t, std::align_val_t alignment) noexcept {
+  counted_release(block, bytes(alignment));
 }
-void operator delete[](void* block, std::size_t, std::align_val_t) noexcept {
-  counted_release(block);
+void operator delete[](void* block, std::size_t, std::align_val_t alignment) noexcept {
+  counted_release(block, bytes(alignment));
 }
 void operator delete(void* block, const std::nothrow_t&) noexcept {
-  counted_release(block);
+  counted_release(block, 0);
 }
 void operator delete[](void* block, const std::nothrow_t&) noexcept {
-  counted_release(block);
+  counted_release(block, 0);
 }
-void operator delete(void* block, std::align_val_t, const std::nothrow_t&) noexcept {
-  counted_release(block);
+void operator delete(void* block, std::align_val_t alignment, const std::nothrow_t&) noexcept {
+  counted_release(block, bytes(alignment));
 }
-void operator delete[](void* block, std::align_val_t, const std::nothrow_t&) noexcept {
-  counted_release(block);
+void operator delete[](void* block, std::align_val_t alignment, const std::nothrow_t&) noexcept {
+  counted_release(block, bytes(alignment));
 }

@@ -35,6 +35,7 @@ int scenario_main(int argc, char** argv, const std::string& scenario_name) {
   const Scenario scenario = make();
 
   CLI::App app{scenario.description, program};
+  app.allow_windows_style_options(false);  // "/path/to/file" is a path, not a /option
   std::string allocator = "system";
   std::string json_path;
   std::string budgets_path;

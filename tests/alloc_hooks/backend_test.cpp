@@ -1,6 +1,5 @@
 // Backend provenance: the blocks really come from the backend the run names. The test binary is
 // run once per backend (ALLOC_HOOKS_BACKEND), and mimalloc's own mi_is_in_heap_region decides.
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -13,16 +12,32 @@
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "support/observe.hpp"
 
+#if defined(_WIN32)
+#include <mimalloc.h>  // Windows links mimalloc into the hooks
+#else
+#include <dlfcn.h>  // elsewhere it is loaded at run time (alloc_hooks/src/mimalloc_loaded.cpp)
+#endif
+
 namespace {
 
 using InHeapRegion = bool (*)(const void*);
 
 InHeapRegion mimalloc_in_heap_region() {
+#if defined(_WIN32)
+  return mi_is_in_heap_region;
+#else
   void* library = dlopen("libmimalloc.so.2", RTLD_NOW | RTLD_LOCAL);
   return library == nullptr
              ? nullptr
              : reinterpret_cast<InHeapRegion>(dlsym(library, "mi_is_in_heap_region"));
+#endif
 }
+
+#if defined(_WIN32)
+constexpr const char* kSystemAllocator = "Windows ";
+#else
+constexpr const char* kSystemAllocator = "glibc ";
+#endif
 
 std::string expected_backend() {
   const char* requested = std::getenv("ALLOC_HOOKS_BACKEND");
@@ -33,7 +48,7 @@ TEST(Backend, NamesTheRequestedBackendAndItsVersion) {
   const alloc_hooks::BackendInfo info = alloc_hooks::backend();
   EXPECT_EQ(info.name, expected_backend());
   const std::string version = info.version;
-  EXPECT_EQ(version.rfind(expected_backend() == "system" ? "glibc " : "mimalloc ", 0), 0u)
+  EXPECT_EQ(version.rfind(expected_backend() == "system" ? kSystemAllocator : "mimalloc ", 0), 0u)
       << version;
 }
 

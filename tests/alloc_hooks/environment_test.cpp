@@ -7,41 +7,43 @@
 
 namespace {
 
-test_support::Outcome run_demo_with(const std::string& environment) {
-  return test_support::run_program(environment + " " ALLOC_HOOKS_DEMO);
+test_support::Outcome run_demo_with(const test_support::Environment& environment) {
+  return test_support::run_program(ALLOC_HOOKS_DEMO, "", environment);
 }
 
-void expect_usage_error(const std::string& environment, const std::string& message) {
-  const test_support::Outcome outcome = run_demo_with(environment);
-  EXPECT_EQ(outcome.status, 2) << environment;
-  EXPECT_EQ(outcome.err, "alloc_hooks: " + message + "\n") << environment;
+void expect_usage_error(const std::string& name, const std::string& value,
+                        const std::string& message) {
+  const test_support::Outcome outcome = run_demo_with({{name, value}});
+  EXPECT_EQ(outcome.status, 2) << name << "=" << value;
+  EXPECT_EQ(outcome.err, "alloc_hooks: " + message + "\n") << name << "=" << value;
 }
 
 TEST(Environment, UnknownBackendIsAUsageError) {
-  expect_usage_error("ALLOC_HOOKS_BACKEND=tcmalloc",
+  expect_usage_error("ALLOC_HOOKS_BACKEND", "tcmalloc",
                      "ALLOC_HOOKS_BACKEND must be system or mimalloc");
 }
 
 TEST(Environment, UnknownTimingModeIsAUsageError) {
-  expect_usage_error("ALLOC_HOOKS_TIMING=sometimes",
+  expect_usage_error("ALLOC_HOOKS_TIMING", "sometimes",
                      "ALLOC_HOOKS_TIMING must be off, alloc or all");
 }
 
 TEST(Environment, MalformedLimitIsAUsageError) {
-  expect_usage_error("ALLOC_HOOKS_LIVE_BYTES_LIMIT=1GB",
+  expect_usage_error("ALLOC_HOOKS_LIVE_BYTES_LIMIT", "1GB",
                      "ALLOC_HOOKS_LIVE_BYTES_LIMIT must be a whole number of bytes");
 }
 
 TEST(Environment, ValidSettingsRunTheDemo) {
-  EXPECT_EQ(run_demo_with("ALLOC_HOOKS_BACKEND=mimalloc ALLOC_HOOKS_TIMING=alloc "
-                          "ALLOC_HOOKS_ALLOC_BUDGET_NS=5000000")
+  EXPECT_EQ(run_demo_with({{"ALLOC_HOOKS_BACKEND", "mimalloc"},
+                           {"ALLOC_HOOKS_TIMING", "alloc"},
+                           {"ALLOC_HOOKS_ALLOC_BUDGET_NS", "5000000"}})
                 .status,
             0);
 }
 
 TEST(Environment, LimitFromTheEnvironmentFailsAllocations) {
   // 1 KiB cannot hold the demo's 8 KiB vector: std::bad_alloc ends it abnormally.
-  EXPECT_NE(run_demo_with("ALLOC_HOOKS_LIVE_BYTES_LIMIT=1024").status, 0);
+  EXPECT_NE(run_demo_with({{"ALLOC_HOOKS_LIVE_BYTES_LIMIT", "1024"}}).status, 0);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // A global object in its own translation unit that allocates in its constructor (before main) and
 // in its destructor (after main). The destructor ends the process with status 3 if its allocation
 // was not counted, which fails the test run.
-#include <unistd.h>
+#include <cstdio>
+#include <cstdlib>
 
 #include <new>
 
@@ -31,9 +32,8 @@ struct AllocatesAtStartAndExit {
         after.bytes_allocated - before.bytes_allocated != 444 ||
         after.live_bytes != before.live_bytes) {
       static const char message[] = "allocation in a static destructor was not counted\n";
-      ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
-      (void)ignored;
-      _exit(3);
+      std::fputs(message, stderr);
+      std::_Exit(3);
     }
   }
   void* block = nullptr;

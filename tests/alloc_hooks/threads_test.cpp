@@ -3,11 +3,10 @@
 // known maximum (every allocation happens before any free).
 #include <gtest/gtest.h>
 
-#include <pthread.h>
-
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <new>
 #include <thread>
 #include <vector>
@@ -31,7 +30,9 @@ void wait_for(const std::atomic<int>& counter, int value) {
 struct Shared {
   std::vector<std::vector<void*>> blocks;
   std::atomic<int> allocated{0};
+  std::atomic<int> finished{0};
   std::atomic<bool> go{false};
+  std::atomic<bool> release{false};
 };
 
 struct Worker {
@@ -39,8 +40,7 @@ struct Worker {
   int thread;
 };
 
-void* work(void* argument) {
-  const Worker& worker = *static_cast<Worker*>(argument);
+void work(const Worker& worker) {
   Shared& shared = *worker.shared;
   while (!shared.go.load()) std::this_thread::yield();
   for (int index = 0; index < kAllocationsPerThread; ++index) {
@@ -60,7 +60,8 @@ void* work(void* argument) {
       ::operator delete[](shared.blocks[victim][index]);
     }
   }
-  return nullptr;
+  ++shared.finished;
+  while (!shared.release.load()) std::this_thread::yield();  // the thread ends after the result
 }
 
 struct PatternOutcome {
@@ -68,8 +69,8 @@ struct PatternOutcome {
   std::uint64_t expected_bytes = 0;
 };
 
-// Raw pthreads: std::thread allocates its state in one thread and frees it in another, outside
-// what this test can book.
+// std::thread allocates its state in the starting thread and frees it when the thread ends, which
+// this test cannot book: the threads start before the window opens and end after its result.
 PatternOutcome run_four_thread_pattern() {
   Shared shared;
   shared.blocks.assign(kThreads, std::vector<void*>(kAllocationsPerThread));
@@ -79,15 +80,20 @@ PatternOutcome run_four_thread_pattern() {
       outcome.expected_bytes += size_of(thread, index);
   }
   Worker workers[kThreads];
-  pthread_t threads[kThreads];
-  alloc_hooks::Window window;
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int thread = 0; thread < kThreads; ++thread) {
     workers[thread] = {&shared, thread};
-    if (pthread_create(&threads[thread], nullptr, work, &workers[thread]) != 0) std::abort();
+    threads.emplace_back(work, std::cref(workers[thread]));
   }
-  shared.go.store(true);
-  for (pthread_t thread : threads) pthread_join(thread, nullptr);
-  outcome.result = window.result();
+  {
+    alloc_hooks::Window window;
+    shared.go.store(true);
+    wait_for(shared.finished, kThreads);
+    outcome.result = window.result();
+  }
+  shared.release.store(true);
+  for (std::thread& thread : threads) thread.join();
   return outcome;
 }
 

@@ -1,14 +1,12 @@
 // Timing modes and the slowest-allocations list.
 #include <gtest/gtest.h>
 
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <new>
 #include <set>
 
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "support/observe.hpp"
+#include "support/os_thread_id.hpp"
 
 namespace {
 
@@ -51,7 +49,7 @@ TEST_F(Timing, SlowestAllocationsAreSortedAndFromThisRun) {
   for (std::size_t size : sizes) allocate_and_free(30, size);
   const alloc_hooks::SlowestAllocations slowest = alloc_hooks::slowest_allocations(16);
   ASSERT_EQ(slowest.size, 16u);
-  const auto this_thread = static_cast<std::uint64_t>(syscall(SYS_gettid));
+  const auto this_thread = test_support::os_thread_id();
   for (std::size_t i = 0; i < slowest.size; ++i) {
     EXPECT_TRUE(sizes.count(slowest.items[i].size) == 1) << slowest.items[i].size;
     EXPECT_EQ(slowest.items[i].thread_id, this_thread);

@@ -1,7 +1,6 @@
 // The scenario executables as users run them: exit status, result file, the allocator switch,
 // the task's words on a breach, and one-line errors for bad input.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -23,8 +22,8 @@ std::string scratch(const std::string& leaf) {
 }
 
 Outcome run(const std::string& scenario, const std::string& arguments) {
-  return test_support::run_program(std::string(SCENARIO_BINARY_DIR) + "/scenario_" + scenario +
-                                   " " + arguments);
+  return test_support::run_program(
+      std::filesystem::path(SCENARIO_BINARY_DIR) / ("scenario_" + scenario), arguments);
 }
 
 const char* const kScenarios[] = {"vector", "concepts", "fragmentation", "concurrent"};

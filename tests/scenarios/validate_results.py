@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Runs every scenario executable under both allocators (and once with impossible budgets), and
 validates each result document against docs/result.schema.json.
-Usage: validate_results.py SCHEMA SCENARIO_DIR WORK_DIR"""
+Usage: validate_results.py SCHEMA WORK_DIR PROGRAM...
+PROGRAM is the command that runs one scenario, "{name}" standing for its name, e.g.
+build/bin/scenario_{name}, or wine build-windows/bin/scenario_{name}.exe"""
 import json
 import pathlib
 import subprocess
@@ -10,7 +12,7 @@ import sys
 import jsonschema
 
 
-def main(schema_path, scenario_dir, work_dir):
+def main(schema_path, work_dir, *program):
     schema = json.loads(pathlib.Path(schema_path).read_text())
     validator = jsonschema.Draft202012Validator(schema)
     work = pathlib.Path(work_dir)
@@ -24,8 +26,8 @@ def main(schema_path, scenario_dir, work_dir):
         # Normal runs get no time budgets: a preempted allocation on a shared machine must not fail
         # a schema test. The breach run brings its own impossible budgets.
         budgets = extra or ["--alloc-budget-us", "60000000", "--iteration-budget-ms", "60000"]
-        command = [f"{scenario_dir}/scenario_{name}", "--iterations", "3", "--allocator", allocator,
-                   "--json", str(result), *budgets]
+        command = [word.replace("{name}", name) for word in program]
+        command += ["--iterations", "3", "--allocator", allocator, "--json", str(result), *budgets]
         status = subprocess.run(command, stdout=subprocess.DEVNULL, check=False).returncode
         if status != (1 if extra else 0):
             print(f"FAIL {result.name}: exit status {status}")
@@ -42,4 +44,4 @@ def main(schema_path, scenario_dir, work_dir):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:]))

@@ -1,37 +1,77 @@
-// Runs a shell command line for a test and keeps its exit status, stdout and stderr.
+// Runs a program through the command shell (sh, or cmd on Windows) for a test and keeps its exit
+// status, stdout and stderr.
 #pragma once
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
+
+#if !defined(_WIN32)
+#include <sys/wait.h>
+#endif
 
 namespace test_support {
 
 struct Outcome {
   int status = -1;  // the exit status, or -1 if the program did not exit normally
-  std::string out;
+  std::string out;  // line ends as "\n", also where the program wrote "\r\n" (Windows)
   std::string err;
 };
 
+using Environment = std::vector<std::pair<std::string, std::string>>;
+
 inline std::string read_file(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  std::ifstream file(path, std::ios::binary);
+  std::string text{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  for (std::size_t at = text.find("\r\n"); at != std::string::npos; at = text.find("\r\n", at)) {
+    text.erase(at, 1);
+  }
+  return text;
 }
 
-// `command` runs through the shell; its output goes through files named after the current test,
-// so that tests running in parallel do not share them.
-inline Outcome run_program(const std::string& command) {
+// An empty value removes the variable.
+inline void set_environment(const std::string& name, const std::string& value) {
+#if defined(_WIN32)
+  _putenv_s(name.c_str(), value.c_str());
+#else
+  if (value.empty()) {
+    unsetenv(name.c_str());
+  } else {
+    setenv(name.c_str(), value.c_str(), 1);
+  }
+#endif
+}
+
+inline int exit_status(int raw) {
+#if defined(_WIN32)
+  return raw;  // std::system returns the program's exit code itself
+#else
+  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+#endif
+}
+
+// `program` with `arguments` (a command-line fragment) runs with `environment` added to this
+// test's; its output goes through files named after the current test, so that tests running in
+// parallel do not share them.
+inline Outcome run_program(const std::filesystem::path& program, const std::string& arguments,
+                           const Environment& environment = {}) {
   const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
   const std::filesystem::path out =
       std::filesystem::path(::testing::TempDir()) / (test + ".stdout");
   const std::filesystem::path err =
       std::filesystem::path(::testing::TempDir()) / (test + ".stderr");
-  const int raw = std::system((command + " > " + out.string() + " 2> " + err.string()).c_str());
-  Outcome outcome{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(out), read_file(err)};
+  for (const auto& [name, value] : environment) set_environment(name, value);
+  // make_preferred: cmd reads a leading "/" as a switch, "\" as the current drive's root.
+  const std::string command = std::filesystem::path(program).make_preferred().string() + " " +
+                              arguments + " > " + out.string() + " 2> " + err.string();
+  const int raw = std::system(command.c_str());
+  for (const auto& [name, value] : environment) set_environment(name, "");
+  Outcome outcome{exit_status(raw), read_file(out), read_file(err)};
   std::filesystem::remove(out);
   std::filesystem::remove(err);
   return outcome;

@@ -58,13 +58,20 @@ void* find_symbol(void* library, const char* name) {
 void* system_allocate(std::size_t size) {
   return std::malloc(size);
 }
-void* system_allocate_aligned(std::size_t alignment, std::size_t size) {
-  return memalign(alignment, size);
-}
 void system_release(void* block) {
   std::free(block);
 }
 std::size_t system_usable_size(const void* block) {
+  return malloc_usable_size(const_cast<void*>(block));
+}
+// glibc frees and measures aligned blocks like any other.
+void* system_allocate_aligned(std::size_t alignment, std::size_t size) {
+  return memalign(alignment, size);
+}
+void system_release_aligned(void* block, std::size_t) {
+  std::free(block);
+}
+std::size_t system_usable_size_aligned(const void* block, std::size_t) {
   return malloc_usable_size(const_cast<void*>(block));
 }
 

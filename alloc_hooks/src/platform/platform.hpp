@@ -22,16 +22,22 @@ const char* environment(const char* name);
 // Writes one line to stderr without allocating and ends the process with `status`.
 [[noreturn]] void fail_fast(const char* message, int status);
 
+#if !defined(_WIN32)
 // A shared library kept loaded for the process lifetime with its symbols local to it, so that a
 // library exporting malloc (Debian's libmimalloc does) does not replace malloc for the process.
+// (Windows links mimalloc instead: see mimalloc_linked.cpp.)
 void* open_local_library(const char* file);
 void* find_symbol(void* library, const char* name);
+#endif
 
-// The C runtime's allocator: the "system" backend.
+// The C runtime's allocator: the "system" backend. Aligned blocks are released and measured by
+// the *_aligned functions with the alignment they were allocated with.
 void* system_allocate(std::size_t size);
-void* system_allocate_aligned(std::size_t alignment, std::size_t size);
 void system_release(void* block);
 std::size_t system_usable_size(const void* block);
+void* system_allocate_aligned(std::size_t alignment, std::size_t size);
+void system_release_aligned(void* block, std::size_t alignment);
+std::size_t system_usable_size_aligned(const void* block, std::size_t alignment);
 // Writes e.g. "glibc 2.36" into `out`.
 void describe_system_allocator(char* out, std::size_t capacity);
 

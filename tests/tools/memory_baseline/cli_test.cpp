@@ -2,7 +2,6 @@
 // passing on itself and failing on a tightened budget or an injected regression, and bad input to
 // every sub-command (exit 2, one line, no output files).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -31,7 +30,7 @@ fs::path scratch() {
 }
 
 Outcome runner(const fs::path&, const std::string& arguments) {
-  return test_support::run_program(std::string(RUNNER_BINARY) + " " + arguments);
+  return test_support::run_program(RUNNER_BINARY, arguments);
 }
 
 TEST(Runner, RunWritesResultsReportsAndABaselineThatTheGateAccepts) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes report.html from the fixture results, opens it in headless Chromium, and checks that
 every chart was drawn with the expected series (the page lists them in #chart-status).
-Usage: report_in_chromium.py RUNNER RESULTS WORK_DIR"""
+Usage: report_in_chromium.py RESULTS WORK_DIR RUNNER...   (RUNNER: the command, e.g. wine memory_baseline.exe)"""
 import html
 import json
 import pathlib
@@ -20,11 +20,11 @@ EXPECTED = {
 }
 
 
-def main(runner, results, work_dir):
+def main(results, work_dir, *runner):
     work = pathlib.Path(work_dir)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    subprocess.run([runner, "report", results, "--out", str(work)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*runner, "report", results, "--out", str(work)], check=True, stdout=subprocess.DEVNULL)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         print("0 passed, 1 failed: chromium is not installed (apt-get install chromium)")
@@ -55,4 +55,4 @@ def main(runner, results, work_dir):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:]))

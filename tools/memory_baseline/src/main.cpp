@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   using namespace memory_baseline;
   CLI::App app{"Runs the memory-baseline scenarios, reports, and gates regressions",
                "memory_baseline"};
+  // "/path/to/file" is a path, not a /option (set before the subcommands, which inherit it).
+  app.allow_windows_style_options(false);
   app.require_subcommand(1);
 
   RunSettings run;

@@ -1,0 +1,125 @@
+// Windows implementation of the platform services (the C runtime's heap as the system backend).
+#include <windows.h>
+
+#include <malloc.h>
+#if defined(__MINGW32__)
+#include <pthread.h>
+#endif
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "platform/platform.hpp"
+
+namespace alloc_hooks::platform {
+
+void* map_zeroed_pages(std::size_t bytes) {
+  void* pages = VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+  if (pages == nullptr) return nullptr;
+  // Touched up front: the hooks' own pages must not show up later as the program's working set
+  // growth (Linux does the same with MAP_POPULATE).
+  SYSTEM_INFO system{};
+  GetSystemInfo(&system);
+  for (std::size_t offset = 0; offset < bytes; offset += system.dwPageSize) {
+    static_cast<volatile char*>(pages)[offset] = 0;
+  }
+  return pages;
+}
+
+std::uint64_t current_thread_id() {
+  return GetCurrentThreadId();
+}
+
+#if defined(__MINGW32__)
+// mingw keeps thread_local data in emulated TLS, which winpthreads frees in its key destructors
+// before any fiber-storage callback runs: a later callback touching thread_local data would
+// re-create it and leak it (measured: ~370 bytes of working set per thread). A key destructor runs
+// in those same passes instead, and what it re-creates is freed in the next pass.
+bool call_at_thread_exit(void (*on_exit)(void*), void* arg) {
+  static pthread_key_t key;
+  static const bool key_created = pthread_key_create(&key, on_exit) == 0;
+  return key_created && pthread_setspecific(key, arg) == 0;
+}
+#else
+namespace {
+void (*thread_exit_callback)(void*) = nullptr;
+void WINAPI on_fiber_storage_released(void* arg) {
+  if (arg != nullptr) thread_exit_callback(arg);
+}
+}  // namespace
+
+bool call_at_thread_exit(void (*on_exit)(void*), void* arg) {
+  // Fiber-local storage callbacks run when a thread exits, for every thread that set a value;
+  // one index serves the process.
+  static const DWORD index = [on_exit] {
+    thread_exit_callback = on_exit;
+    return FlsAlloc(on_fiber_storage_released);
+  }();
+  return index != FLS_OUT_OF_INDEXES && FlsSetValue(index, arg) != 0;
+}
+#endif
+
+const char* environment(const char* name) {
+  return std::getenv(name);
+}
+
+void fail_fast(const char* message, int status) {
+  const HANDLE error = GetStdHandle(STD_ERROR_HANDLE);
+  DWORD written = 0;
+  const char prefix[] = "alloc_hooks: ";
+  WriteFile(error, prefix, sizeof prefix - 1, &written, nullptr);
+  WriteFile(error, message, static_cast<DWORD>(std::strlen(message)), &written, nullptr);
+  WriteFile(error, "\r\n", 2, &written, nullptr);
+  // No exit handlers: this may run inside an allocation, before or after main.
+  TerminateProcess(GetCurrentProcess(), static_cast<UINT>(status));
+  ExitProcess(static_cast<UINT>(status));  // not reached: this tells the compiler so
+}
+
+void* system_allocate(std::size_t size) {
+  return std::malloc(size);
+}
+void system_release(void* block) {
+  std::free(block);
+}
+std::size_t system_usable_size(const void* block) {
+  return _msize(const_cast<void*>(block));
+}
+// The C runtime's free() does not take over-aligned blocks, and mingw's msvcrt lacks
+// _aligned_msize: aligned blocks are carved out of a larger malloc block here, with that block's
+// address stored just below the aligned one (as _aligned_malloc does).
+namespace {
+void*& malloc_block_below(const void* aligned) {
+  return reinterpret_cast<void**>(const_cast<void*>(aligned))[-1];
+}
+}  // namespace
+
+void* system_allocate_aligned(std::size_t alignment, std::size_t size) {
+  const std::size_t overhead = alignment - 1 + sizeof(void*);
+  if (size > SIZE_MAX - overhead) return nullptr;
+  void* block = std::malloc(size + overhead);
+  if (block == nullptr) return nullptr;
+  const std::uintptr_t aligned =
+      (reinterpret_cast<std::uintptr_t>(block) + overhead) & ~std::uintptr_t{alignment - 1};
+  malloc_block_below(reinterpret_cast<void*>(aligned)) = block;
+  return reinterpret_cast<void*>(aligned);
+}
+void system_release_aligned(void* block, std::size_t) {
+  std::free(malloc_block_below(block));
+}
+std::size_t system_usable_size_aligned(const void* block, std::size_t) {
+  void* malloc_block = malloc_block_below(block);
+  return _msize(malloc_block) - static_cast<std::size_t>(static_cast<const char*>(block) -
+                                                         static_cast<char*>(malloc_block));
+}
+
+void describe_system_allocator(char* out, std::size_t capacity) {
+#if defined(_UCRT) || defined(_MSC_VER)
+  std::snprintf(out, capacity, "Windows UCRT heap");
+#else
+  std::snprintf(out, capacity, "Windows msvcrt heap");
+#endif
+}
+
+}  // namespace alloc_hooks::platform

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# run_memory_baseline.bat itself, under wine's cmd, against the mingw-w64 cross build: it must pass
+# with the default budgets, fail with exit status 1 and the WARNING line with a tightened one, and
+# reject bad input with exit status 2. Runs a copy of the .bat in WORK_DIR so that its results
+# stay out of the source tree.
+# Usage: run_memory_baseline_bat_test.sh SOURCE_DIR BUILD_DIR WORK_DIR    (wine on PATH)
+set -uo pipefail
+[ $# -eq 3 ] || { echo "usage: $0 SOURCE_DIR BUILD_DIR WORK_DIR" >&2; exit 2; }
+source_dir=$1 build_dir=$2 work_dir=$3
+rm -rf "$work_dir" && mkdir -p "$work_dir"
+cp "$source_dir/run_memory_baseline.bat" "$work_dir/"
+MEMORY_BASELINE_BUILD=$(winepath -w "$build_dir" 2>/dev/null)
+export MEMORY_BASELINE_BUILD
+failures=0  # failed checks
+failed_cases=0
+
+# run_bat NAME EXPECTED_STATUS ARGUMENTS... : runs the .bat, keeps its output (CRLF made LF).
+run_bat() {
+  local name=$1 expected=$2
+  shift 2
+  (cd "$work_dir" && wine cmd /c run_memory_baseline.bat "$@") 2>&1 | tr -d '\r' >"$work_dir/$name.log"
+  local status=${PIPESTATUS[0]}
+  if [ "$status" -ne "$expected" ]; then
+    echo "FAIL $name: exit status $status, expected $expected"
+    sed 's/^/    /' "$work_dir/$name.log"
+    failures=$((failures + 1))
+    return 1
+  fi
+}
+expect_line() {  # expect_line NAME LINE: the run's output has exactly this line
+  if ! grep -qxF -- "$2" "$work_dir/$1.log"; then
+    echo "FAIL $1: no line \"$2\""
+    sed 's/^/    /' "$work_dir/$1.log"
+    failures=$((failures + 1))
+  fi
+}
+
+case_passed() {  # case_passed MESSAGE FAILURES_BEFORE
+  if [ "$failures" -eq "$2" ]; then echo "ok   $1"; else failed_cases=$((failed_cases + 1)); fi
+}
+
+before=$failures
+if run_bat default 0; then
+  expect_line default "All tests stayed within 1GB memory limit"
+  expect_line default "All allocations stayed within 5ms"
+  expect_line default "Memory baseline passed"
+  for file in memory_baseline_results.json results/report.html results/report.md; do
+    [ -s "$work_dir/$file" ] || { echo "FAIL default: $file not written"; failures=$((failures + 1)); }
+  done
+  grep -q "WARNING" "$work_dir/default.log" && { echo "FAIL default: a WARNING line"; failures=$((failures + 1)); }
+fi
+case_passed "default budgets: exit 0" "$before"
+before=$failures
+if run_bat tightened 1 --scenarios concepts --alloc-budget-us 0; then
+  expect_line tightened "WARNING: Some allocations exceeded 5ms"
+  expect_line tightened "Memory baseline FAILED with exit status 1"
+fi
+case_passed "--alloc-budget-us 0: exit 1" "$before"
+before=$failures
+if run_bat bad_input 2 --limit-mb lots; then
+  expect_line bad_input "Memory baseline FAILED with exit status 2"
+fi
+case_passed "--limit-mb lots: exit 2" "$before"
+echo "$((3 - failed_cases)) passed, $failed_cases failed"
+[ "$failures" -eq 0 ]
