@@ -47,6 +47,10 @@ inline void set_environment(const std::string& name, const std::string& value) {
 #endif
 }
 
+inline std::string quoted(const std::string& path) {
+  return "\"" + path + "\"";
+}
+
 inline int exit_status(int raw) {
 #if defined(_WIN32)
   return raw;  // std::system returns the program's exit code itself
@@ -66,10 +70,16 @@ inline Outcome run_program(const std::filesystem::path& program, const std::stri
   const std::filesystem::path err =
       std::filesystem::path(::testing::TempDir()) / (test + ".stderr");
   for (const auto& [name, value] : environment) set_environment(name, value);
-  // make_preferred: cmd reads a leading "/" as a switch, "\" as the current drive's root.
-  const std::string command = std::filesystem::path(program).make_preferred().string() + " " +
-                              arguments + " > " + out.string() + " 2> " + err.string();
+  // make_preferred: cmd reads a leading "/" as a switch, "\\" as the current drive's root.
+  const std::string command = quoted(std::filesystem::path(program).make_preferred().string()) +
+                              " " + arguments + " > " + quoted(out.string()) + " 2> " +
+                              quoted(err.string());
+#if defined(_WIN32)
+  // cmd /c drops the first and the last quote of a line that holds more than two: one pair more.
+  const int raw = std::system(("\"" + command + "\"").c_str());
+#else
   const int raw = std::system(command.c_str());
+#endif
   for (const auto& [name, value] : environment) set_environment(name, "");
   Outcome outcome{exit_status(raw), read_file(out), read_file(err)};
   std::filesystem::remove(out);
