@@ -43,6 +43,7 @@ windows_stage() {
 }
 
 for stage in "${stages[@]}"; do
+  stage_start=$SECONDS
   case "$stage" in
     release) run_stage release build-tests "" -DCMAKE_BUILD_TYPE=Release ;;
     asan)
@@ -56,5 +57,6 @@ for stage in "${stages[@]}"; do
     windows) windows_stage ;;
     *) echo "run_tests.sh: unknown stage '$stage' (release, asan, tsan, windows)" >&2; exit 2 ;;
   esac
+  echo "== stage $stage passed in $((SECONDS - stage_start)) s"
 done
 echo "== all test stages passed: ${stages[*]}"
