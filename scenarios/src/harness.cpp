@@ -96,6 +96,7 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations) {
 }
 
 constexpr double kMiB = 1024.0 * 1024.0;
+constexpr std::uint64_t kRssNoiseBytes = 16 * 1024;
 
 class Checker {
  public:
@@ -165,16 +166,21 @@ class Checker {
                       result.expected_requested_bytes, reserved_ratio, limit, where));
     }
     // RSS moves in whole pages: the expectation is rounded up to pages before the rule applies.
+    // And RSS also moves by itself, by pages the runtime touches outside the program's
+    // allocations: growth up to kRssNoiseBytes beyond the rule is not the workload's (under wine,
+    // whose own memory is in the process's RSS, 3 such pages were seen in ~1 of 5 parallel runs).
     const std::uint64_t page = monitor::page_size();
     const auto expected_pages_bytes =
         static_cast<double>((result.expected_requested_bytes + page - 1) / page * page);
     const double rss_ratio = static_cast<double>(result.rss_growth_bytes) / expected_pages_bytes;
-    if (rss_ratio > limit) {
+    if (static_cast<double>(result.rss_growth_bytes) >
+        limit * expected_pages_bytes + static_cast<double>(kRssNoiseBytes)) {
       add("reserved_ratio_limit", result.name, limit, rss_ratio, "x",
-          fmt::format(
-              "{}: RSS grew {} bytes for expected {} bytes, {} in whole pages ({:.2f}x > {}x) {}",
-              scenario_.too_much_memory_words, result.rss_growth_bytes,
-              result.expected_requested_bytes, expected_pages_bytes, rss_ratio, limit, where));
+          fmt::format("{}: RSS grew {} bytes for expected {} bytes, {} in whole pages ({:.2f}x > "
+                      "{}x, beyond the {} bytes RSS moves by itself) {}",
+                      scenario_.too_much_memory_words, result.rss_growth_bytes,
+                      result.expected_requested_bytes, expected_pages_bytes, rss_ratio, limit,
+                      kRssNoiseBytes, where));
     }
   }
 

@@ -21,6 +21,7 @@ jobs=$(nproc)
 echo "windows dependencies: header-only libraries"
 mkdir -p "$prefix/include"
 for headers in spdlog fmt nlohmann CLI; do cp -r "/usr/include/$headers" "$prefix/include/"; done
+mkdir -p "$prefix/lib/cmake"
 cp "$source_dir/cmake/header_only/header_only_target.cmake" "$prefix/lib/cmake/"
 for package in spdlog nlohmann_json CLI11; do
   mkdir -p "$prefix/lib/cmake/$package"

@@ -28,9 +28,11 @@ def main(schema_path, work_dir, *program):
         budgets = extra or ["--alloc-budget-us", "60000000", "--iteration-budget-ms", "60000"]
         command = [word.replace("{name}", name) for word in program]
         command += ["--iterations", "3", "--allocator", allocator, "--json", str(result), *budgets]
-        status = subprocess.run(command, stdout=subprocess.DEVNULL, check=False).returncode
+        run = subprocess.run(command, capture_output=True, text=True, check=False)
+        status = run.returncode
         if status != (1 if extra else 0):
             print(f"FAIL {result.name}: exit status {status}")
+            print(run.stdout[-2000:], run.stderr[-2000:], sep="\n")
             failures += 1
             continue
         errors = sorted(validator.iter_errors(json.loads(result.read_text())), key=str)
