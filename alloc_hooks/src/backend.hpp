@@ -28,6 +28,24 @@ const Backend& mimalloc_backend();
 // Writes "mimalloc 2.0.9" for mi_version()'s 209 into `out`.
 void describe_mimalloc_version(int version, char* out, std::size_t capacity);
 
+// The mimalloc Backend from mimalloc's functions, named by the functions themselves (linked) or
+// by the pointers they were loaded into; the adapters fix the argument order of aligned
+// allocation and drop the alignment mimalloc does not need to free or measure a block.
+template <auto& malloc_function, auto& free_function, auto& usable_size_function,
+          auto& malloc_aligned_function>
+Backend make_mimalloc_backend(const char* version) {
+  return {"mimalloc",
+          malloc_function,
+          free_function,
+          usable_size_function,
+          [](std::size_t alignment, std::size_t size) {
+            return malloc_aligned_function(size, alignment);
+          },
+          [](void* block, std::size_t) { free_function(block); },
+          [](const void* block, std::size_t) { return usable_size_function(block); },
+          version};
+}
+
 inline const Backend& active_backend() {
   const Backend* backend = active_backend_pointer.load(std::memory_order_acquire);
   return backend != nullptr ? *backend : start_up();

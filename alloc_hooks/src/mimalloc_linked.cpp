@@ -7,26 +7,13 @@
 namespace alloc_hooks::detail {
 
 namespace {
-
-// Adapters for the Backend signatures: argument order, and the alignment mimalloc does not need.
-void* allocate_aligned(std::size_t alignment, std::size_t size) {
-  return mi_malloc_aligned(size, alignment);
-}
-void release_aligned(void* block, std::size_t) {
-  mi_free(block);
-}
-std::size_t usable_size_aligned(const void* block, std::size_t) {
-  return mi_usable_size(block);
-}
-
 char mimalloc_version[64];
-const Backend linked_backend{"mimalloc",          mi_malloc,        mi_free,
-                             mi_usable_size,      allocate_aligned, release_aligned,
-                             usable_size_aligned, mimalloc_version};
-
 }  // namespace
 
 const Backend& mimalloc_backend() {
+  static const Backend linked_backend =
+      make_mimalloc_backend<mi_malloc, mi_free, mi_usable_size, mi_malloc_aligned>(
+          mimalloc_version);
   describe_mimalloc_version(mi_version(), mimalloc_version, sizeof mimalloc_version);
   return linked_backend;
 }
