@@ -3,13 +3,17 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <new>
 #include <vector>
 
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "alloc_hooks/observe.hpp"
 #include "alloc_hooks/summary.hpp"
 
-int main() {
+namespace {
+
+int run() {
   spdlog::set_pattern("%v");
   int status = 0;
   for (const std::size_t floats : {128u, 256u, 512u, 1024u, 2048u}) {
@@ -32,4 +36,23 @@ int main() {
   }
   alloc_hooks::log_summary();
   return status;
+}
+
+}  // namespace
+
+// An allocation refused by ALLOC_HOOKS_LIVE_BYTES_LIMIT ends the demo with status 1 and one line,
+// printed once the limit is lifted (printing allocates too).
+int main() {
+  try {
+    return run();
+  } catch (const std::bad_alloc&) {
+    const alloc_hooks::BudgetReport report = alloc_hooks::budget_report();
+    alloc_hooks::set_live_bytes_limit(0);
+    std::fprintf(stderr,
+                 "alloc_hooks_demo: an allocation failed (%llu refused by the live-bytes limit of "
+                 "%llu bytes)\n",
+                 static_cast<unsigned long long>(report.limit_refusals),
+                 static_cast<unsigned long long>(report.live_bytes_limit));
+    return 1;
+  }
 }

@@ -40,9 +40,18 @@ constexpr std::size_t kLargestRequest = (std::size_t{1} << 62);
 struct ThreadState {
   ThreadCounters* counters;
   bool inside_allocation;
-  bool refused_by_limit;
 };
-constinit thread_local ThreadState thread_state{nullptr, false, false};
+constinit thread_local ThreadState thread_state{nullptr, false};
+
+// Marks this thread as inside a counted allocation for the guard's lifetime: an allocation the
+// backend makes meanwhile is handed out uncounted instead of recursing into the counters.
+class InsideAllocation {
+ public:
+  InsideAllocation() noexcept { thread_state.inside_allocation = true; }
+  ~InsideAllocation() { thread_state.inside_allocation = false; }
+  InsideAllocation(const InsideAllocation&) = delete;
+  InsideAllocation& operator=(const InsideAllocation&) = delete;
+};
 
 void on_thread_exit(void* record) {
   auto* counters = static_cast<ThreadCounters*>(record);
@@ -102,7 +111,10 @@ ALLOC_HOOKS_COLD void raise_peaks(std::uint64_t live) {
 // Adds `delta` to the process-wide live bytes and returns the new total as this thread sees it.
 // Batch 0 (the default): one shared counter, exact in the order the updates happened. Batch B:
 // each thread passes its changes on once they exceed B bytes, so the total seen by one thread is
-// off by at most B for every other thread (docs/alloc_hooks.md).
+// off by at most B for every other thread (docs/alloc_hooks.md). That view can fall below zero
+// (this thread freed a block whose allocation another thread still holds back), while the true
+// total never does: the view is floored at zero, else the peak and the limit would read it as
+// nearly 2^64.
 inline std::int64_t change_live_bytes(ThreadCounters& counters, std::int64_t delta) {
   const std::int64_t batch = settings.live_batch_bytes.load(std::memory_order_relaxed);
   if (ALLOC_HOOKS_LIKELY(batch == 0))
@@ -116,14 +128,7 @@ inline std::int64_t change_live_bytes(ThreadCounters& counters, std::int64_t del
     shared = live_bytes.load(std::memory_order_relaxed);
   }
   counters.unflushed_live_bytes.store(pending, std::memory_order_relaxed);
-  return shared + pending;
-}
-
-ALLOC_HOOKS_COLD void* refuse_over_limit(ThreadCounters& counters, std::size_t size) {
-  change_live_bytes(counters, -static_cast<std::int64_t>(size));
-  thread_state.refused_by_limit = true;
-  thread_state.inside_allocation = false;
-  return nullptr;
+  return shared + pending > 0 ? shared + pending : 0;
 }
 
 void record_alloc_latency(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size) {
@@ -151,20 +156,21 @@ void raise_to(std::atomic<std::uint64_t>& maximum, std::uint64_t value) noexcept
   }
 }
 
-void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
+Allocation counted_allocate(std::size_t size, std::size_t alignment) noexcept {
   const Backend& backend = active_backend();
-  if (ALLOC_HOOKS_UNLIKELY(size > kLargestRequest)) return nullptr;  // no backend can serve it
+  if (ALLOC_HOOKS_UNLIKELY(size > kLargestRequest)) return {};  // no backend can serve it
   if (ALLOC_HOOKS_UNLIKELY(thread_state.inside_allocation))
-    return allocate_uncounted(backend, size, alignment);
-  thread_state.inside_allocation = true;
-  thread_state.refused_by_limit = false;
+    return {allocate_uncounted(backend, size, alignment), false};
+  const InsideAllocation inside;
   ThreadCounters& counters = this_thread_counters();
 
   // Counted before the block exists so that the limit holds exactly across threads.
   const std::int64_t live = change_live_bytes(counters, static_cast<std::int64_t>(size));
   const std::uint64_t limit = settings.live_bytes_limit.load(std::memory_order_relaxed);
-  if (ALLOC_HOOKS_UNLIKELY(limit != 0 && static_cast<std::uint64_t>(live) > limit))
-    return refuse_over_limit(counters, size);
+  if (ALLOC_HOOKS_UNLIKELY(limit != 0 && static_cast<std::uint64_t>(live) > limit)) {
+    change_live_bytes(counters, -static_cast<std::int64_t>(size));
+    return {nullptr, true};
+  }
 
   const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
   const std::uint64_t start = timed ? read_ticks() : 0;
@@ -173,8 +179,7 @@ void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
 
   if (ALLOC_HOOKS_UNLIKELY(block == nullptr)) {
     change_live_bytes(counters, -static_cast<std::int64_t>(size));
-    thread_state.inside_allocation = false;
-    return nullptr;
+    return {};
   }
   const std::size_t usable = usable_size(backend, block, alignment);
   const Trailer trailer = size;
@@ -188,8 +193,7 @@ void* counted_allocate(std::size_t size, std::size_t alignment) noexcept {
   bump(counters.bytes_allocated, size);
   bump(counters.reserved_bytes_allocated, usable);
   if (timed) record_alloc_latency(counters, end - start, size);
-  thread_state.inside_allocation = false;
-  return block;
+  return {block, false};
 }
 
 void counted_release(void* block, std::size_t alignment) noexcept {
@@ -219,10 +223,6 @@ void count_failed_allocation(bool refused_by_limit) noexcept {
   ThreadCounters& counters = this_thread_counters();
   bump(counters.failed_allocations);
   if (refused_by_limit) bump(counters.limit_refusals);
-}
-
-bool last_allocation_refused_by_limit() noexcept {
-  return thread_state.refused_by_limit;
 }
 
 }  // namespace alloc_hooks::detail

@@ -9,15 +9,20 @@
 
 namespace alloc_hooks::detail {
 
+struct Allocation {
+  void* block = nullptr;
+  bool refused_by_limit =
+      false;  // with a null block: the live-bytes limit refused, not the backend
+};
 // `size` bytes from the backend, aligned to `alignment` when it is nonzero (else the backend's
-// default). nullptr when the backend fails or the live-bytes limit refuses; nothing is counted
-// then, the caller decides (new_handler, retry) and reports a final failure below.
-void* counted_allocate(std::size_t size, std::size_t alignment) noexcept;
+// default). A null block when the size is beyond any backend, the backend fails, or the
+// live-bytes limit refuses; nothing is counted then: the caller decides (new_handler, retry) and
+// reports a final failure with count_failed_allocation.
+Allocation counted_allocate(std::size_t size, std::size_t alignment) noexcept;
 // Frees a block from counted_allocate with the same `alignment`; nullptr is a no-op.
 void counted_release(void* block, std::size_t alignment) noexcept;
+// One allocation failed for good; `refused_by_limit` is its last attempt's.
 void count_failed_allocation(bool refused_by_limit) noexcept;
-// True if the last counted_allocate of this thread was refused by the live-bytes limit.
-bool last_allocation_refused_by_limit() noexcept;
 
 // Process-wide live bytes: one shared counter, so that its peak is the peak in the order the
 // updates really happened, across threads. With a live-bytes batch set, threads hold back up to

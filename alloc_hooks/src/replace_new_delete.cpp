@@ -18,17 +18,24 @@ namespace {
 using alloc_hooks::detail::count_failed_allocation;
 using alloc_hooks::detail::counted_allocate;
 using alloc_hooks::detail::counted_release;
-using alloc_hooks::detail::last_allocation_refused_by_limit;
 
+// A failure is final when no new_handler is installed or the handler throws (bad_alloc, as the
+// standard requires, or anything else); either way it is counted once, here.
 void* allocate_or_throw(std::size_t size, std::size_t alignment) {
   for (;;) {
-    if (void* block = counted_allocate(size, alignment)) return block;
+    const alloc_hooks::detail::Allocation attempt = counted_allocate(size, alignment);
+    if (attempt.block != nullptr) return attempt.block;
     const std::new_handler handler = std::get_new_handler();
     if (handler == nullptr) {
-      count_failed_allocation(last_allocation_refused_by_limit());
+      count_failed_allocation(attempt.refused_by_limit);
       throw std::bad_alloc();
     }
-    handler();  // may free memory, install another handler, or throw
+    try {
+      handler();  // may free memory, install another handler, or throw
+    } catch (...) {
+      count_failed_allocation(attempt.refused_by_limit);
+      throw;
+    }
   }
 }
 

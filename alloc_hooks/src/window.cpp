@@ -1,15 +1,25 @@
 // Measurement windows. A window lowers the shared running maxima (peak live bytes, slowest
 // allocation) to "now" when it opens, reads them when it closes, and hands the larger of its own
 // and its parent's values back, so nested windows each see their own span.
+#include <algorithm>
+
 #include "accounting.hpp"
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "clock.hpp"
 
 namespace alloc_hooks {
 
+namespace {
+// Live bytes merged from batching threads can read below zero for a moment (a free passed on
+// before the allocation it undoes); the peaks it is compared with are unsigned and never negative.
+std::uint64_t floored_at_zero(std::int64_t live) {
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, live));
+}
+}  // namespace
+
 Window::Window() : start_(read_counters()) {
-  const auto live_now = static_cast<std::uint64_t>(std::max<std::int64_t>(0, start_.live_bytes));
-  saved_peak_live_bytes_ = detail::window_peak_live_bytes.exchange(live_now);
+  saved_peak_live_bytes_ =
+      detail::window_peak_live_bytes.exchange(floored_at_zero(start_.live_bytes));
   saved_max_alloc_ticks_ = detail::window_max_alloc_ticks.exchange(0);
 }
 
@@ -26,7 +36,7 @@ WindowResult Window::result() {
   detail::raise_to(detail::window_peak_live_bytes, saved_peak_live_bytes_);
   detail::raise_to(detail::window_max_alloc_ticks, saved_max_alloc_ticks_);
 
-  const auto start_live = static_cast<std::uint64_t>(start_.live_bytes);
+  const std::uint64_t start_live = floored_at_zero(start_.live_bytes);
   result_.allocations = end.allocations - start_.allocations;
   result_.frees = end.frees - start_.frees;
   result_.failed_allocations = end.failed_allocations - start_.failed_allocations;

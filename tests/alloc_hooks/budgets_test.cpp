@@ -51,6 +51,22 @@ TEST_F(Budgets, AllocationCrossingTheLimitThrowsAndIsCountedAsFailed) {
   EXPECT_EQ(after.limit_refusals - before.limit_refusals, 2u);
 }
 
+// A limit refusal must not colour the next failure: an impossible size after the limit is lifted
+// fails in the backend, so it counts as failed but not as refused by the limit.
+TEST_F(Budgets, FailureAfterALimitRefusalIsNotCountedAsARefusal) {
+  const alloc_hooks::BudgetReport before = alloc_hooks::budget_report();
+  alloc_hooks::set_live_bytes_limit(live_now() + 100);
+  alloc_hooks::Window window;
+  EXPECT_THROW(keep(::operator new(1000)), std::bad_alloc);
+  alloc_hooks::set_live_bytes_limit(0);
+  EXPECT_THROW(keep(::operator new(SIZE_MAX / 2)), std::bad_alloc);
+  EXPECT_EQ(::operator new(SIZE_MAX / 2, std::nothrow), nullptr);
+  const alloc_hooks::WindowResult result = window.result();
+  const alloc_hooks::BudgetReport after = alloc_hooks::budget_report();
+  EXPECT_EQ(result.failed_allocations, 3u);
+  EXPECT_EQ(after.limit_refusals - before.limit_refusals, 1u);
+}
+
 TEST_F(Budgets, AllocationExactlyAtTheLimitSucceeds) {
   alloc_hooks::set_live_bytes_limit(live_now() + 4096);
   void* block = ::operator new(4096, std::nothrow);

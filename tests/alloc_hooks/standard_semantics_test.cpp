@@ -104,6 +104,46 @@ TEST(StandardSemantics, NothrowFormReturnsNullWhenTheHandlerThrows) {
   EXPECT_EQ(block, nullptr);
 }
 
+// A failure that ends in the handler's bad_alloc is a failed allocation like any other: each
+// form counts exactly one, refused by the backend (not the limit).
+TEST(StandardSemantics, FailureEndingInTheHandlersBadAllocIsCountedOnce) {
+  const alloc_hooks::BudgetReport before = alloc_hooks::budget_report();
+  std::set_new_handler(always_throw);
+  alloc_hooks::Window window;
+  bool threw = false;
+  try {
+    keep(::operator new(kImpossible));
+  } catch (const std::bad_alloc&) {
+    threw = true;
+  }
+  void* nothrow = ::operator new(kImpossible, std::nothrow);
+  void* aligned_nothrow = ::operator new[](kImpossible, std::align_val_t{64}, std::nothrow);
+  const alloc_hooks::WindowResult result = window.result();
+  std::set_new_handler(nullptr);
+  EXPECT_TRUE(threw);
+  EXPECT_EQ(nothrow, nullptr);
+  EXPECT_EQ(aligned_nothrow, nullptr);
+  EXPECT_EQ(result.failed_allocations, 3u);
+  EXPECT_EQ(result.allocations, 0u);
+  EXPECT_EQ(alloc_hooks::budget_report().limit_refusals, before.limit_refusals);
+}
+
+// The handler's own exception type is passed on unchanged, and the failure is still counted.
+TEST(StandardSemantics, OtherExceptionsFromTheHandlerPassThroughAndAreCounted) {
+  std::set_new_handler([] { throw 42; });
+  alloc_hooks::Window window;
+  int caught = 0;
+  try {
+    keep(::operator new(kImpossible));
+  } catch (int value) {
+    caught = value;
+  }
+  const alloc_hooks::WindowResult result = window.result();
+  std::set_new_handler(nullptr);
+  EXPECT_EQ(caught, 42);
+  EXPECT_EQ(result.failed_allocations, 1u);
+}
+
 TEST(StandardSemantics, DeletingNullIsANoOp) {
   alloc_hooks::Window window;
   ::operator delete(nullptr);

@@ -20,9 +20,11 @@ TEST(Window, ReadsNaturallyInATest) {
   auto r = window.result();
   EXPECT_EQ(r.live_bytes_delta, 0);
   EXPECT_EQ(r.peak_live_bytes, 512 * sizeof(float));
-  EXPECT_LE(r.peak_live_bytes, 1ull << 30);
-  EXPECT_LT(r.alloc_latency.max_ns, 5'000'000u);
   EXPECT_EQ(r.alloc_latency.count, 1u);
+  // The one allocation was timed: its latency is the window's maximum, and no clock reads 0
+  // between two back-to-back reads (docs/performance.md).
+  EXPECT_GT(r.alloc_latency.max_ns, 0u);
+  EXPECT_EQ(r.alloc_latency_histogram.count(), 1u);
 }
 
 TEST(Window, PeakIsRelativeToTheStartAndIgnoresWhatWasLiveBefore) {

@@ -88,13 +88,17 @@ TEST(Sampler, LiveBytesAreTheHooksExactFigure) {
   alloc_hooks::keep_observable(block);
   monitor::Sampler sampler(std::chrono::milliseconds(1), 100);
   sampler.start();
+  // Nothing allocates or frees from here until the sampler thread's last snapshot: its state was
+  // allocated by start() and is freed after that snapshot, as the thread ends.
+  const std::int64_t while_sampling = alloc_hooks::live_bytes();
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   sampler.stop();
   ::operator delete(block);
-  // The block is live in every snapshot; the sampler thread's own state (allocated by start(),
-  // freed as the thread ends) is the only other change while it ran.
+  const std::int64_t after = alloc_hooks::live_bytes();
+  ASSERT_FALSE(sampler.snapshots().empty());
   for (const monitor::Snapshot& snapshot : sampler.snapshots())
-    EXPECT_GE(snapshot.live_bytes, 1'000'000);
+    EXPECT_EQ(snapshot.live_bytes, while_sampling);
+  EXPECT_GE(while_sampling - after, 1'000'000);  // the block was live in them
 }
 
 }  // namespace
