@@ -5,7 +5,8 @@
 # Usage: ./run_tests.sh [release|asan|tsan|windows]...   (default: all four stages)
 set -euo pipefail
 cd "$(dirname "$0")"
-scripts/ensure_dependencies.sh chromium  # chromium: the report test opens report.html in it
+# chromium: the report test opens report.html in it; heaptrack and valgrind run the hooks under them
+scripts/ensure_dependencies.sh chromium heaptrack valgrind
 
 jobs=$(nproc)
 stages=("$@")

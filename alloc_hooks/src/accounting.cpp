@@ -8,6 +8,7 @@
 #include "backend.hpp"
 #include "clock.hpp"
 #include "platform/platform.hpp"
+#include "scoped_flag.hpp"
 #include "settings.hpp"
 #include "thread_counters.hpp"
 
@@ -42,16 +43,6 @@ struct ThreadState {
   bool inside_allocation;
 };
 constinit thread_local ThreadState thread_state{nullptr, false};
-
-// Marks this thread as inside a counted allocation for the guard's lifetime: an allocation the
-// backend makes meanwhile is handed out uncounted instead of recursing into the counters.
-class InsideAllocation {
- public:
-  InsideAllocation() noexcept { thread_state.inside_allocation = true; }
-  ~InsideAllocation() { thread_state.inside_allocation = false; }
-  InsideAllocation(const InsideAllocation&) = delete;
-  InsideAllocation& operator=(const InsideAllocation&) = delete;
-};
 
 void on_thread_exit(void* record) {
   auto* counters = static_cast<ThreadCounters*>(record);
@@ -161,7 +152,8 @@ Allocation counted_allocate(std::size_t size, std::size_t alignment) noexcept {
   if (ALLOC_HOOKS_UNLIKELY(size > kLargestRequest)) return {};  // no backend can serve it
   if (ALLOC_HOOKS_UNLIKELY(thread_state.inside_allocation))
     return {allocate_uncounted(backend, size, alignment), false};
-  const InsideAllocation inside;
+  // An allocation the backend makes meanwhile is handed out uncounted (above).
+  const ScopedFlag inside(thread_state.inside_allocation);
   ThreadCounters& counters = this_thread_counters();
 
   // Counted before the block exists so that the limit holds exactly across threads.
@@ -198,7 +190,7 @@ Allocation counted_allocate(std::size_t size, std::size_t alignment) noexcept {
 
 void counted_release(void* block, std::size_t alignment) noexcept {
   if (block == nullptr) return;
-  const Backend& backend = active_backend();
+  const Backend& backend = backend_of(block);
   const std::size_t usable = usable_size(backend, block, alignment);
   Trailer trailer;
   std::memcpy(&trailer, trailer_of(block, usable), kTrailerBytes);

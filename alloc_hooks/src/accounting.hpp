@@ -11,8 +11,8 @@ namespace alloc_hooks::detail {
 
 struct Allocation {
   void* block = nullptr;
-  bool refused_by_limit =
-      false;  // with a null block: the live-bytes limit refused, not the backend
+  // With a null block: the live-bytes limit refused it, not the backend.
+  bool refused_by_limit = false;
 };
 // `size` bytes from the backend, aligned to `alignment` when it is nonzero (else the backend's
 // default). A null block when the size is beyond any backend, the backend fails, or the

@@ -8,6 +8,7 @@
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "clock.hpp"
 #include "platform/platform.hpp"
+#include "scoped_flag.hpp"
 #include "settings.hpp"
 
 namespace alloc_hooks::detail {
@@ -37,7 +38,7 @@ const Backend* choose_backend() {
 }
 
 std::atomic<bool> start_up_claimed{false};
-thread_local bool this_thread_starts_up = false;
+constinit thread_local bool this_thread_starts_up = false;
 
 }  // namespace
 
@@ -46,13 +47,13 @@ void describe_mimalloc_version(int version, char* out, std::size_t capacity) {
 }
 
 const Backend& start_up() {
-  if (this_thread_starts_up) platform::fail_fast("the backend allocated through operator new", 2);
+  // An allocation caused by the start-up below (the loader's, or an intercepting tool's).
+  if (this_thread_starts_up) return start_up_arena_backend;
   if (!start_up_claimed.exchange(true, std::memory_order_acq_rel)) {
-    this_thread_starts_up = true;
+    const ScopedFlag starting(this_thread_starts_up);
     start_clock();
     load_settings_from_environment();
     active_backend_pointer.store(choose_backend(), std::memory_order_release);
-    this_thread_starts_up = false;
   }
   // Another thread is starting up: its first allocation happens before ours.
   const Backend* backend;

@@ -1,5 +1,6 @@
 // The allocator the hooks hand requests to: the C runtime's ("system") or mimalloc. Chosen once,
-// on the first allocation of the process, from ALLOC_HOOKS_BACKEND.
+// from ALLOC_HOOKS_BACKEND, at start-up: before any library's constructor where the platform has
+// such a point (platform/linux_start_up.cpp), else on the first allocation of the process.
 #pragma once
 
 #include <atomic>
@@ -49,6 +50,19 @@ Backend make_mimalloc_backend(const char* version) {
 inline const Backend& active_backend() {
   const Backend* backend = active_backend_pointer.load(std::memory_order_acquire);
   return backend != nullptr ? *backend : start_up();
+}
+
+// What start_up() hands to allocations that the start-up itself causes (start_up_arena.cpp).
+inline constexpr std::size_t kStartUpArenaBytes = std::size_t{1} << 20;
+extern unsigned char start_up_arena[kStartUpArenaBytes];
+extern const Backend start_up_arena_backend;
+
+// The backend that gave out `block`: the active one, or the start-up arena.
+inline const Backend& backend_of(const void* block) {
+  const auto* byte = static_cast<const unsigned char*>(block);
+  if (byte >= start_up_arena && byte < start_up_arena + kStartUpArenaBytes) [[unlikely]]
+    return start_up_arena_backend;
+  return active_backend();
 }
 
 }  // namespace alloc_hooks::detail
