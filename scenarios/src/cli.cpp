@@ -1,15 +1,14 @@
 // scenario_main(): the command line of the scenario executables (CLI11), the allocator switch,
-// and the result file, written whole or not at all.
+// and the result file, checked before the run and written whole or not at all.
 #include <spdlog/spdlog.h>
 
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
+#include <cstring>
+#include <new>
 
 #include "platform/platform.hpp"
+#include "scenarios/command_line.hpp"
 #include "scenarios/files.hpp"
 #include "scenarios/harness.hpp"
 #include "terminal_report.hpp"
@@ -26,39 +25,29 @@ int usage_error(const std::string& program, const std::string& message) {
   return kUsageError;
 }
 
-}  // namespace
+void apply(const RunFlags& flags, RunOptions& options) {
+  if (flags.iterations) options.iterations = *flags.iterations;
+  if (flags.warmup) options.warmup = *flags.warmup;
+  if (flags.sample_interval_ms) options.sample_interval_ms = *flags.sample_interval_ms;
+  if (flags.attempts) options.attempts = *flags.attempts;
+  if (flags.limit_mb) options.budgets.process_limit_mb = *flags.limit_mb;
+  if (flags.alloc_budget_us) options.budgets.alloc_budget_us = *flags.alloc_budget_us;
+  if (flags.iteration_budget_ms) options.budgets.iteration_budget_ms = *flags.iteration_budget_ms;
+}
 
-int scenario_main(int argc, char** argv, const std::string& scenario_name) {
-  const std::string program = "scenario_" + scenario_name;
-  Scenario (*make)() = find_scenario(scenario_name);
-  if (make == nullptr) return usage_error(program, "unknown scenario " + scenario_name);
-  const Scenario scenario = make();
-
+int run(int argc, char** argv, const Scenario& scenario, const std::string& program) {
   CLI::App app{scenario.description, program};
   app.allow_windows_style_options(false);  // "/path/to/file" is a path, not a /option
   std::string allocator = "system";
   std::string json_path;
   std::string budgets_path;
-  RunOptions options;
-  std::uint64_t warmup = 0, limit_mb = 0, alloc_budget_us = 0;
-  double iteration_budget_ms = 0;
+  RunFlags flags;
   app.add_option("--allocator", allocator, "system or mimalloc")
       ->check(CLI::IsMember({"system", "mimalloc"}));
-  app.add_option("--json", json_path, "write the result document to FILE");
-  app.add_option("--iterations", options.iterations, "measured iterations per case")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
-  CLI::Option* warmup_option = app.add_option("--warmup", warmup, "warm-up iterations per case");
-  CLI::Option* limit_option =
-      app.add_option("--limit-mb", limit_mb, "process limit in MB (default 1024)");
-  CLI::Option* alloc_option = app.add_option("--alloc-budget-us", alloc_budget_us,
-                                             "budget of every allocation in us (default 5000)");
-  CLI::Option* iteration_option =
-      app.add_option("--iteration-budget-ms", iteration_budget_ms, "budget of one iteration in ms")
-          ->check(CLI::Range(1e-6, 1e9));
-  app.add_option("--budgets", budgets_path, "budgets file (JSON, see docs/scenarios.md)");
-  app.add_option("--sample-interval-ms", options.sample_interval_ms,
-                 "memory sampler interval (default 100)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{60'000}));
+  app.add_option("--json", json_path, "write the result document to FILE")->check(non_empty());
+  app.add_option("--budgets", budgets_path, "budgets file (JSON, see docs/scenarios.md)")
+      ->check(non_empty());
+  add_run_flags(app, flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& help) {
@@ -67,6 +56,7 @@ int scenario_main(int argc, char** argv, const std::string& scenario_name) {
     return usage_error(program, error.what());
   }
 
+  RunOptions options;
   options.budgets = scenario.default_budgets;
   if (!budgets_path.empty()) {
     try {
@@ -75,10 +65,7 @@ int scenario_main(int argc, char** argv, const std::string& scenario_name) {
       return usage_error(program, error.what());
     }
   }
-  if (warmup_option->count() > 0) options.warmup = warmup;
-  if (limit_option->count() > 0) options.budgets.process_limit_mb = limit_mb;
-  if (alloc_option->count() > 0) options.budgets.alloc_budget_us = alloc_budget_us;
-  if (iteration_option->count() > 0) options.budgets.iteration_budget_ms = iteration_budget_ms;
+  apply(flags, options);
 
   if (allocator != alloc_hooks::backend().name) {
     const char* already = std::getenv("ALLOC_HOOKS_BACKEND");
@@ -91,23 +78,57 @@ int scenario_main(int argc, char** argv, const std::string& scenario_name) {
 
   // An unwritable result path is bad input: found now, before the run.
   if (!json_path.empty()) {
-    const std::string probe = json_path + ".partial";
-    const bool writable = static_cast<bool>(std::ofstream(probe, std::ios::trunc));
-    std::error_code ignored;
-    std::filesystem::remove(probe, ignored);
-    if (!writable) return usage_error(program, "cannot write " + json_path);
+    if (const std::string problem = output_problem(json_path); !problem.empty())
+      return usage_error(program, problem);
   }
 
   spdlog::set_pattern("%v");
-  const RunResult run = run_scenario(scenario, options);
-  log_run(run);
+  const RunResult result = run_scenario(scenario, options);
+  log_run(result);
   if (!json_path.empty()) {
-    if (!write_file_whole(json_path, to_json(run).dump(2) + "\n")) {
-      return usage_error(program, "cannot write " + json_path);
+    if (const std::string problem = write_file_whole(json_path, to_json(result).dump(2) + "\n");
+        !problem.empty()) {
+      return usage_error(program, problem);
     }
     spdlog::info("result: {}", json_path);
   }
-  return run.passed ? 0 : kBudgetBreached;
+  return result.passed ? 0 : kBudgetBreached;
+}
+
+// A std::bad_alloc outside the measured run (which reports its own): while reading the flags or
+// writing the result. Nothing here may allocate; argv[0] names the program.
+int allocation_failed_outside_the_run(const char* program_path) {
+  const alloc_hooks::BudgetReport report = alloc_hooks::budget_report();
+  alloc_hooks::set_live_bytes_limit(0);
+  const char* slash = std::strrchr(program_path, '/');
+  std::fprintf(stderr, "%s: Allocation failed outside the measured run: %s; no result written\n",
+               slash != nullptr ? slash + 1 : program_path,
+               report.limit_refusals > 0
+                   ? "refused by the live-bytes limit (ALLOC_HOOKS_LIVE_BYTES_LIMIT)"
+                   : "out of memory (std::bad_alloc)");
+  return kBudgetBreached;
+}
+
+}  // namespace
+
+int scenario_main(int argc, char** argv, const Scenario& scenario) {
+  try {
+    return run(argc, argv, scenario, "scenario_" + scenario.name);
+  } catch (const std::bad_alloc&) {
+    return allocation_failed_outside_the_run(argv[0]);
+  }
+}
+
+int scenario_main(int argc, char** argv, const std::string& scenario_name) {
+  try {
+    Scenario (*make)() = find_scenario(scenario_name);
+    if (make == nullptr) {
+      return usage_error("scenario_" + scenario_name, "unknown scenario " + scenario_name);
+    }
+    return scenario_main(argc, argv, make());
+  } catch (const std::bad_alloc&) {
+    return allocation_failed_outside_the_run(argv[0]);
+  }
 }
 
 }  // namespace scenarios

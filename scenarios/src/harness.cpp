@@ -8,6 +8,9 @@
 
 #include <monitor/memory.hpp>
 #include <monitor/sampler.hpp>
+#include <monitor/scheduling.hpp>
+#include <new>
+
 #include "scenarios/harness.hpp"
 
 namespace scenarios {
@@ -54,7 +57,28 @@ Distribution distribution_of(std::vector<std::uint64_t> values) {
   return {values.front(), at(0.5), at(0.99), values.back()};
 }
 
-CaseResult measure_case(const Case& workload, std::uint64_t iterations) {
+// The time budgets in the units the iterations are measured in.
+struct TimeLimits {
+  std::uint64_t alloc_ns;
+  std::optional<std::uint64_t> iteration_ns;
+};
+
+TimeLimits time_limits(const Budgets& budgets) {
+  TimeLimits limits{budgets.alloc_budget_us * 1000, std::nullopt};
+  if (budgets.iteration_budget_ms)
+    limits.iteration_ns = static_cast<std::uint64_t>(*budgets.iteration_budget_ms * 1e6);
+  return limits;
+}
+
+void count_breach(TimeBreaches& breaches, bool preempted) {
+  ++breaches.iterations;
+  if (preempted) ++breaches.preempted;
+}
+
+// One attempt at a case. Around every iteration (outside its window) the process's involuntary
+// context switches are read, so that a time budget broken in an iteration is known to have broken
+// while the CPU was taken away, or not.
+CaseResult measure_case(const Case& workload, std::uint64_t iterations, const TimeLimits& limits) {
   CaseResult result;
   result.name = workload.name;
   result.parameters = workload.parameters;
@@ -68,7 +92,9 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations) {
   // harness's own stack and heap pages for the first time.
   std::uint64_t rss_before = 0;
   for (std::uint64_t iteration = 0; iteration < iterations; ++iteration) {
+    const std::uint64_t switches_before = monitor::read_involuntary_context_switches();
     workload.run_once(*measurement);
+    const bool preempted = monitor::read_involuntary_context_switches() != switches_before;
     if (iteration == 0) rss_before = monitor::read_rss_bytes();
     const alloc_hooks::WindowResult& window = measurement->result;
     if (iteration > 0 && (window.bytes_allocated != result.requested_bytes ||
@@ -85,6 +111,11 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations) {
       result.largest_live_bytes_delta =
           std::max(result.largest_live_bytes_delta, window.live_bytes_delta);
     }
+    if (preempted) ++result.preempted_iterations;
+    if (window.alloc_latency.max_ns > limits.alloc_ns)
+      count_breach(result.alloc_budget_breaches, preempted);
+    if (limits.iteration_ns && measurement->wall_ns > *limits.iteration_ns)
+      count_breach(result.iteration_budget_breaches, preempted);
     latency.add(window.alloc_latency_histogram);
     wall_ns[iteration] = measurement->wall_ns;
   }
@@ -93,6 +124,23 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations) {
   result.alloc_latency = alloc_hooks::summarize(latency);
   result.iteration_ns = distribution_of(std::move(wall_ns));
   return result;
+}
+
+// A case is tried again only when every time budget it broke, it broke while preempted.
+bool worth_another_attempt(const CaseResult& result) {
+  const TimeBreaches& alloc = result.alloc_budget_breaches;
+  const TimeBreaches& iteration = result.iteration_budget_breaches;
+  return (alloc.iterations > 0 || iteration.iterations > 0) &&
+         (alloc.iterations == 0 || alloc.only_preempted()) &&
+         (iteration.iterations == 0 || iteration.only_preempted());
+}
+
+std::string preemption_note(const TimeBreaches& breaches, std::uint64_t attempts) {
+  if (!breaches.only_preempted()) return {};
+  return fmt::format(
+      " (preempted: the CPU was taken away in each of the {} iterations that broke it, in {} of "
+      "{} attempts)",
+      breaches.iterations, attempts, attempts);
 }
 
 constexpr double kMiB = 1024.0 * 1024.0;
@@ -122,16 +170,20 @@ class Checker {
     const double alloc_limit_ms = static_cast<double>(budgets_.alloc_budget_us) / 1e3;
     if (slowest_ms > alloc_limit_ms) {
       add("alloc_budget_us", result.name, alloc_limit_ms, slowest_ms, "ms",
-          fmt::format("Allocation exceeded 5ms budget: slowest allocation {:.4f} ms > {} ms {}",
-                      slowest_ms, alloc_limit_ms, where));
+          fmt::format("Allocation exceeded 5ms budget: slowest allocation {:.4f} ms > {} ms {}{}",
+                      slowest_ms, alloc_limit_ms, where,
+                      preemption_note(result.alloc_budget_breaches, result.attempts)),
+          result.alloc_budget_breaches.only_preempted());
     }
     if (budgets_.iteration_budget_ms) {
       const double slowest_iteration_ms = static_cast<double>(result.iteration_ns.max) / 1e6;
       if (slowest_iteration_ms > *budgets_.iteration_budget_ms) {
         add("iteration_budget_ms", result.name, *budgets_.iteration_budget_ms, slowest_iteration_ms,
             "ms",
-            fmt::format("{}: {:.3f} ms > {} ms {}", scenario_.too_slow_words, slowest_iteration_ms,
-                        *budgets_.iteration_budget_ms, where));
+            fmt::format("{}: {:.3f} ms > {} ms {}{}", scenario_.too_slow_words,
+                        slowest_iteration_ms, *budgets_.iteration_budget_ms, where,
+                        preemption_note(result.iteration_budget_breaches, result.attempts)),
+            result.iteration_budget_breaches.only_preempted());
       }
     }
     if (budgets_.reserved_ratio_limit) check_ratio(result, where);
@@ -199,15 +251,37 @@ class Checker {
   }
 
   void add(std::string budget, std::string case_name, double limit, double observed,
-           std::string unit, std::string message) {
+           std::string unit, std::string message, bool preempted = false) {
     violations_.push_back({std::move(budget), std::move(case_name), limit, observed,
-                           std::move(unit), std::move(message)});
+                           std::move(unit), std::move(message), preempted});
   }
 
   const Scenario& scenario_;
   const Budgets& budgets_;
   std::vector<Violation>& violations_;
 };
+
+// An allocation that failed (std::bad_alloc: the live-bytes limit refused it, or memory ran out)
+// ends the run where it happened; the limit is lifted so that the harness can still report.
+Violation allocation_failure(const std::string& scenario, const std::string& case_name) {
+  const alloc_hooks::BudgetReport report = alloc_hooks::budget_report();
+  alloc_hooks::set_live_bytes_limit(0);
+  const std::string where = case_name.empty() ? "before the first case" : "in case " + case_name;
+  const std::string cause =
+      report.limit_refusals > 0
+          ? fmt::format(
+                "refused by the live-bytes limit of {} bytes (ALLOC_HOOKS_LIVE_BYTES_LIMIT)",
+                report.live_bytes_limit)
+          : std::string("out of memory (std::bad_alloc)");
+  const auto failed = static_cast<double>(alloc_hooks::read_counters().failed_allocations);
+  return {"allocation_failed",
+          case_name,
+          0,
+          failed,
+          "allocations",
+          fmt::format("Allocation failed: {} in scenario {}, {}; the run stopped there", cause,
+                      scenario, where)};
+}
 
 }  // namespace
 
@@ -221,16 +295,32 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   run.warmup_iterations = options.warmup.value_or(std::max<std::uint64_t>(1, run.iterations / 10));
   run.allocator = alloc_hooks::backend();
   run.budgets = options.budgets;
+  const TimeLimits limits = time_limits(run.budgets);
 
   monitor::Sampler sampler(std::chrono::milliseconds(options.sample_interval_ms));
   sampler.start();
-  NoMeasurement unmeasured;
-  for (const Case& workload : scenario.cases) {
-    for (std::uint64_t i = 0; i < run.warmup_iterations; ++i) workload.run_once(unmeasured);
+  std::optional<Violation> failure;
+  std::string current_case;
+  try {
+    NoMeasurement unmeasured;
+    for (const Case& workload : scenario.cases) {
+      current_case = workload.name;
+      for (std::uint64_t i = 0; i < run.warmup_iterations; ++i) workload.run_once(unmeasured);
+    }
+    alloc_hooks::reset_slowest_allocations();
+    for (const Case& workload : scenario.cases) {
+      current_case = workload.name;
+      CaseResult result;
+      for (std::uint64_t attempt = 1;; ++attempt) {
+        result = measure_case(workload, run.iterations, limits);
+        result.attempts = attempt;
+        if (attempt >= options.attempts || !worth_another_attempt(result)) break;
+      }
+      run.cases.push_back(std::move(result));
+    }
+  } catch (const std::bad_alloc&) {
+    failure = allocation_failure(scenario.name, current_case);
   }
-  alloc_hooks::reset_slowest_allocations();
-  for (const Case& workload : scenario.cases)
-    run.cases.push_back(measure_case(workload, run.iterations));
   sampler.stop();
   run.sample_interval_ms = options.sample_interval_ms;
   run.snapshots = sampler.snapshots();
@@ -244,6 +334,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   Checker checker(scenario, run.budgets, run.violations);
   checker.check_process(run.peak_live_bytes, run.peak_rss_bytes);
   for (const CaseResult& result : run.cases) checker.check_case(result);
+  if (failure) run.violations.push_back(std::move(*failure));
   run.passed = run.violations.empty();
   return run;
 }

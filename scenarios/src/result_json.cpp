@@ -32,6 +32,8 @@ nlohmann::json case_json(const CaseResult& result) {
           {"leaked_iterations", result.leaked_iterations},
           {"largest_live_bytes_delta", result.largest_live_bytes_delta},
           {"rss_growth_bytes", result.rss_growth_bytes},
+          {"attempts", result.attempts},
+          {"preempted_iterations", result.preempted_iterations},
           {"alloc_latency_ns", latency_json(result.alloc_latency)},
           {"iteration_ns",
            {{"min", result.iteration_ns.min},
@@ -79,7 +81,8 @@ nlohmann::json to_json(const RunResult& run) {
                           {"limit", violation.limit},
                           {"observed", violation.observed},
                           {"unit", violation.unit},
-                          {"message", violation.message}});
+                          {"message", violation.message},
+                          {"preempted", violation.preempted}});
   }
   nlohmann::json slowest = nlohmann::json::array();
   for (std::size_t i = 0; i < run.slowest.size; ++i) {

@@ -11,6 +11,12 @@
 
 #include "support/run_program.hpp"
 
+#if !defined(_WIN32)
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#endif
+
 namespace {
 
 using test_support::Outcome;
@@ -102,6 +108,142 @@ TEST(Executables, BadInputExitsTwoWithOneLineAndNoResultFile) {
   std::ofstream(wrong_type) << R"({"process_limit_mb": "lots"})";
   expect_usage_error("--budgets " + wrong_type, "process_limit_mb must be a whole number");
 }
+
+// Negative numbers used to wrap to 2^64-1 (--warmup -1 ran forever), NaN passed the range check
+// and turned the budget off, and --json "" wrote nothing with exit 0.
+TEST(Executables, NegativeNanAndEmptyValuesExitTwo) {
+  for (const char* flag : {"--iterations", "--warmup", "--limit-mb", "--alloc-budget-us",
+                           "--sample-interval-ms", "--attempts"}) {
+    expect_usage_error(std::string(flag) + " -1", flag);
+    expect_usage_error(std::string(flag) + "=-3", flag);
+    expect_usage_error(std::string(flag) + " 1.5", flag);
+  }
+  for (const char* value : {"nan", "NaN", "inf", "-1", "0"})
+    expect_usage_error(std::string("--iteration-budget-ms ") + value, "--iteration-budget-ms");
+  expect_usage_error("--budgets \"\"", "must not be empty");
+  const Outcome empty_json = run("vector", "--iterations 1 --json \"\"");
+  EXPECT_EQ(empty_json.status, 2);
+  EXPECT_NE(empty_json.err.find("--json: must not be empty"), std::string::npos) << empty_json.err;
+}
+
+TEST(Executables, AFolderAsResultPathExitsTwo) {
+  const Outcome outcome = run("vector", "--iterations 1 --json " + ::testing::TempDir());
+  EXPECT_EQ(outcome.status, 2);
+  EXPECT_NE(outcome.err.find("is a directory"), std::string::npos) << outcome.err;
+}
+
+#if !defined(_WIN32)
+std::string file_type(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::file_status status = fs::symlink_status(path);
+  switch (status.type()) {
+    case fs::file_type::regular:
+      return "regular";
+    case fs::file_type::character:
+      return "character";
+    case fs::file_type::fifo:
+      return "fifo";
+    case fs::file_type::symlink:
+      return "symlink";
+    default:
+      return "other";
+  }
+}
+
+// Special files are written in place, never replaced by a regular file (a rename used to turn
+// /dev/full into a 7 KB file when run as root); a symbolic link stays a link to the new content.
+TEST(Executables, SpecialFilesAreWrittenInPlaceAndLinksStayLinks) {
+  const std::string folder = scratch("special");
+  std::filesystem::remove_all(folder);
+  std::filesystem::create_directories(folder);
+  if (getuid() == 0) {  // copies of /dev/full and /dev/null in a scratch folder: mknod needs root
+    ASSERT_EQ(mknod((folder + "/full").c_str(), S_IFCHR | 0666, makedev(1, 7)), 0);
+    ASSERT_EQ(mknod((folder + "/null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+    const Outcome full = run("vector", "--iterations 1 --json " + folder + "/full");
+    EXPECT_EQ(full.status, 2);
+    EXPECT_NE(full.err.find("No space left on device"), std::string::npos) << full.err;
+    EXPECT_EQ(file_type(folder + "/full"), "character");
+    const Outcome null =
+        run("vector", "--iterations 1 --alloc-budget-us 60000000 --json " + folder + "/null");
+    EXPECT_EQ(null.status, 0) << null.err;
+    EXPECT_EQ(file_type(folder + "/null"), "character");
+  }
+  ASSERT_EQ(mkfifo((folder + "/fifo").c_str(), 0600), 0);
+  ASSERT_EQ(std::system(("cat " + folder + "/fifo > " + folder + "/from_fifo &").c_str()), 0);
+  const Outcome fifo =
+      run("vector", "--iterations 1 --alloc-budget-us 60000000 --json " + folder + "/fifo");
+  EXPECT_EQ(fifo.status, 0) << fifo.err;
+  EXPECT_EQ(file_type(folder + "/fifo"), "fifo");
+  for (int wait = 0;
+       wait < 100 && read_file(folder + "/from_fifo").find("\"provenance\"") == std::string::npos;
+       ++wait) {
+    std::system("sleep 0.05");
+  }
+  EXPECT_EQ(nlohmann::json::parse(read_file(folder + "/from_fifo"))["scenario"], "vector");
+
+  std::ofstream(folder + "/target.json") << "old";
+  std::filesystem::create_symlink("target.json", folder + "/link.json");
+  const Outcome link =
+      run("vector", "--iterations 1 --alloc-budget-us 60000000 --json " + folder + "/link.json");
+  EXPECT_EQ(link.status, 0) << link.err;
+  EXPECT_EQ(file_type(folder + "/link.json"), "symlink");
+  EXPECT_EQ(nlohmann::json::parse(read_file(folder + "/target.json"))["scenario"], "vector");
+}
+
+// A file-size limit (ulimit -f, default SIGXFSZ) used to kill the process mid-write and leave
+// NAME.partial behind; now the write fails, the old file stays, nothing else is left.
+TEST(Executables, AFileSizeLimitFailsTheWriteAndLeavesNoTemporary) {
+  const std::string json_path = scratch("limited.json");
+  std::ofstream(json_path) << "old";
+  const Outcome outcome = test_support::run_program(
+      "/bin/sh", "-c 'ulimit -f 4; exec \"$0\" \"$@\"' " +
+                     (std::filesystem::path(SCENARIO_BINARY_DIR) / "scenario_vector").string() +
+                     " --iterations 1 --alloc-budget-us 60000000 --json " + json_path);
+  EXPECT_EQ(outcome.status, 2);
+  EXPECT_NE(outcome.err.find("cannot write " + json_path + ": File too large"), std::string::npos)
+      << outcome.err;
+  EXPECT_EQ(read_file(json_path), "old");
+  EXPECT_FALSE(std::filesystem::exists(json_path + ".partial"));
+}
+
+// An allocation that fails is a breach (exit 1, named in the result), not a crash: refused by the
+// live-bytes limit inside the run, refused before the run started, or memory exhausted.
+TEST(Executables, AFailedAllocationIsReportedAsABreach) {
+  const std::string inside = scratch("inside.json");
+  const Outcome limited = test_support::run_program(
+      std::filesystem::path(SCENARIO_BINARY_DIR) / "scenario_concepts",
+      "--iterations 2 --json " + inside, {{"ALLOC_HOOKS_LIVE_BYTES_LIMIT", "200000"}});
+  EXPECT_EQ(limited.status, 1) << limited.err;
+  const nlohmann::json result = nlohmann::json::parse(read_file(inside));
+  ASSERT_EQ(result["violations"].size(), 1u) << result["violations"];
+  EXPECT_EQ(result["violations"][0]["budget"], "allocation_failed");
+  EXPECT_EQ(result["violations"][0]["case"], "100 concepts");
+  EXPECT_NE(result["violations"][0]["message"].get<std::string>().find(
+                "refused by the live-bytes limit of 200000 bytes"),
+            std::string::npos);
+  EXPECT_FALSE(result["passed"].get<bool>());
+
+  const Outcome before =
+      test_support::run_program(std::filesystem::path(SCENARIO_BINARY_DIR) / "scenario_concepts",
+                                "--iterations 2", {{"ALLOC_HOOKS_LIVE_BYTES_LIMIT", "1000"}});
+  EXPECT_EQ(before.status, 1);
+  EXPECT_EQ(before.err,
+            "scenario_concepts: Allocation failed outside the measured run: refused by the "
+            "live-bytes limit (ALLOC_HOOKS_LIVE_BYTES_LIMIT); no result written\n");
+
+  const std::string exhausted = scratch("exhausted.json");
+  const Outcome out_of_memory = test_support::run_program(
+      "/bin/sh", "-c 'ulimit -v 4000000; exec \"$0\" \"$@\"' " +
+                     (std::filesystem::path(SCENARIO_BINARY_DIR) / "scenario_vector").string() +
+                     " --iterations 1000000000 --json " + exhausted);
+  EXPECT_EQ(out_of_memory.status, 1) << out_of_memory.err;
+  const nlohmann::json oom = nlohmann::json::parse(read_file(exhausted));
+  ASSERT_EQ(oom["violations"].size(), 1u) << oom["violations"];
+  EXPECT_EQ(oom["violations"][0]["budget"], "allocation_failed");
+  EXPECT_NE(oom["violations"][0]["message"].get<std::string>().find("out of memory"),
+            std::string::npos);
+}
+#endif
 
 TEST(Executables, UnwritableResultPathExitsTwo) {
   const Outcome outcome = run("vector", "--iterations 1 --json /nonexistent/dir/result.json");

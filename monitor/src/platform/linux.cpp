@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "monitor/memory.hpp"
+#include "monitor/scheduling.hpp"
 
 namespace monitor {
 
@@ -50,6 +51,11 @@ ProcessMemory read_process_memory() {
 SystemMemory read_system_memory() {
   char buffer[4096];
   return parse_meminfo(read_text("/proc/meminfo", buffer, sizeof buffer)).value_or(SystemMemory{});
+}
+
+std::uint64_t read_involuntary_context_switches() {
+  rusage usage{};
+  return getrusage(RUSAGE_SELF, &usage) == 0 ? static_cast<std::uint64_t>(usage.ru_nivcsw) : 0;
 }
 
 }  // namespace monitor

@@ -22,7 +22,19 @@ struct RunOptions {
   std::uint64_t iterations = 0;            // 0: the scenario's default
   std::optional<std::uint64_t> warmup;     // default: a tenth of the iterations, at least 1
   std::uint64_t sample_interval_ms = 100;  // the memory sampler's interval
+  // Attempts at a case whose time budgets broke only in iterations during which the CPU was
+  // taken away (preempted); a time budget that breaks in an iteration that kept the CPU fails at
+  // once.
+  std::uint64_t attempts = 3;
   Budgets budgets;
+};
+
+// Iterations of one attempt at a case that went over a time budget, and how many of those the
+// process was preempted in (an involuntary context switch of any of its threads).
+struct TimeBreaches {
+  std::uint64_t iterations = 0;
+  std::uint64_t preempted = 0;
+  bool only_preempted() const { return iterations > 0 && preempted == iterations; }
 };
 
 struct Distribution {  // nanoseconds
@@ -47,6 +59,10 @@ struct CaseResult {
   alloc_hooks::LatencySummary alloc_latency;
   Distribution iteration_ns;
   std::int64_t rss_growth_bytes = 0;  // RSS after the last measured iteration minus after the first
+  std::uint64_t attempts = 1;         // this result is the last attempt's
+  std::uint64_t preempted_iterations = 0;
+  TimeBreaches alloc_budget_breaches;      // iterations with an allocation over alloc_budget_us
+  TimeBreaches iteration_budget_breaches;  // iterations over iteration_budget_ms
 };
 
 struct Violation {
@@ -56,6 +72,7 @@ struct Violation {
   double observed = 0;
   std::string unit;
   std::string message;
+  bool preempted = false;  // a time budget that broke only while the CPU was taken away
 };
 
 struct RunResult {
@@ -84,7 +101,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 nlohmann::json to_json(const RunResult& result);
 
 // The executables' main: flags (docs/scenarios.md), run, terminal summary, optional JSON file.
-// Returns 0 when every budget held, 1 on a breach or leak, 2 on bad input.
+// Returns 0 when every budget held, 1 on a breach, a leak or a failed allocation, 2 on bad input.
 int scenario_main(int argc, char** argv, const std::string& scenario_name);
+int scenario_main(int argc, char** argv, const Scenario& scenario);
 
 }  // namespace scenarios

@@ -89,4 +89,7 @@ void restart_with_backend(const std::string& backend, char**) {
   std::exit(static_cast<int>(status));
 }
 
+FileSizeLimitFailsWrites::FileSizeLimitFailsWrites() = default;
+FileSizeLimitFailsWrites::~FileSizeLimitFailsWrites() = default;
+
 }  // namespace scenarios::platform

@@ -10,6 +10,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#if !defined(_WIN32)
+#include <sys/stat.h>
+#endif
+
 #include "support/run_program.hpp"
 
 namespace {
@@ -138,5 +142,126 @@ TEST(Runner, BadInputToEverySubcommandExitsTwoWithOneLine) {
                      "schema_version must be 1");
   expect_usage_error("check " RUNNER_FIXTURES "/results.json", "--baseline");
 }
+
+// A folder where a results file belongs is bad input (it used to end in an uncaught exception).
+TEST(Runner, AFolderGivenAsResultsFileExitsTwo) {
+  expect_usage_error("report DIR --out DIR/out", "is a directory");
+  expect_usage_error("compare DIR " RUNNER_FIXTURES "/results.json", "is a directory");
+  expect_usage_error("check --baseline " RUNNER_FIXTURES "/results.json DIR", "is a directory");
+  expect_usage_error("run --scenarios vector --iterations 1 --results DIR --out DIR/out",
+                     "is a directory");
+}
+
+// Negative numbers used to wrap to 2^64-1, NaN passed every range check, and an empty name was
+// taken as "none".
+TEST(Runner, NegativeNanAndEmptyValuesExitTwo) {
+  for (const char* flag : {"--iterations", "--warmup", "--limit-mb", "--alloc-budget-us",
+                           "--sample-interval-ms", "--attempts"}) {
+    expect_usage_error(std::string("run --out DIR/out ") + flag + " -1", flag);
+    expect_usage_error(std::string("run --out DIR/out ") + flag + "=-3", flag);
+  }
+  for (const char* value : {"nan", "inf", "-5"})
+    expect_usage_error(std::string("run --out DIR/out --iteration-budget-ms ") + value,
+                       "--iteration-budget-ms");
+  for (const char* flag :
+       {"--latency-tolerance", "--iteration-tolerance", "--rss-tolerance", "--time-slack-ns"}) {
+    for (const char* value : {"nan", "-inf", "1e999"}) {
+      expect_usage_error(std::string("check --baseline ") + RUNNER_FIXTURES "/results.json " +
+                             RUNNER_FIXTURES "/results.json " + flag + " " + value,
+                         flag);
+    }
+  }
+  for (const char* flag :
+       {"--out", "--results", "--save-baseline", "--scenario-dir", "--budgets"}) {
+    expect_usage_error(std::string("run ") + flag + " \"\"", "must not be empty");
+  }
+  expect_usage_error("report \"\"", "must not be empty");
+}
+
+// Every field the runner reads is required by the result schema, checked when a file is loaded:
+// a missing one is named (it used to be read past the end of the document).
+TEST(Runner, AResultMissingAFieldIsNamedWithExitTwo) {
+  const nlohmann::json complete =
+      nlohmann::json::parse(read_file(fs::path(RUNNER_FIXTURES) / "results.json"));
+  struct Removal {
+    const char* pointer;
+    const char* message;
+  };
+  for (const Removal& removal :
+       {Removal{"/runs/0/violations", "/runs/0/violations is missing"},
+        Removal{"/runs/1/provenance", "/runs/1/provenance is missing"},
+        Removal{"/runs/0/cases/0/name", "/runs/0/cases/0/name is missing"},
+        Removal{"/runs/2/memory/rss", "/runs/2/memory/rss is missing"},
+        Removal{"/runs/0/allocator/version", "/runs/0/allocator/version is missing"}}) {
+    nlohmann::json broken = complete;
+    const nlohmann::json::json_pointer pointer(removal.pointer);
+    broken[pointer.parent_pointer()].erase(pointer.back());
+    const fs::path folder = scratch();
+    const fs::path broken_path = folder / "broken.json";
+    std::ofstream(broken_path) << broken.dump();
+    for (const std::string& arguments :
+         {"check --baseline " RUNNER_FIXTURES "/results.json " + broken_path.string(),
+          "compare " + broken_path.string() + " " RUNNER_FIXTURES "/results.json",
+          "report " + broken_path.string() + " --out " + (folder / "out").string()}) {
+      const Outcome outcome = runner(folder, arguments);
+      EXPECT_EQ(outcome.status, 2) << arguments << outcome.out;
+      EXPECT_NE(outcome.err.find(removal.message), std::string::npos) << outcome.err;
+      EXPECT_FALSE(fs::exists(folder / "out"));
+    }
+  }
+  // A field of the wrong type is named too.
+  nlohmann::json wrong = complete;
+  wrong["runs"][0]["cases"][0]["requested_bytes"] = "many";
+  const fs::path folder = scratch();
+  std::ofstream(folder / "wrong.json") << wrong.dump();
+  const Outcome outcome = runner(folder, "compare " + (folder / "wrong.json").string() + " " +
+                                             RUNNER_FIXTURES "/results.json");
+  EXPECT_EQ(outcome.status, 2);
+  EXPECT_NE(outcome.err.find("/runs/0/cases/0/requested_bytes must be of type integer"),
+            std::string::npos)
+      << outcome.err;
+}
+
+// Every output location is checked before the first scenario runs: an unwritable baseline used
+// to be found after the run, with the results file already replaced.
+TEST(Runner, AnUnwritableOutputIsFoundBeforeTheRunAndNothingIsWritten) {
+  const fs::path folder = scratch();
+  const fs::path keep = folder / "keep.json";
+  std::ofstream(keep) << "kept\n";
+  for (const std::string& arguments :
+       {"--results " + keep.string() + " --save-baseline /nonexistent/dir/b.json",
+        "--results " + keep.string() + " --save-baseline " + (folder / "." / "keep.json").string(),
+        "--results " + keep.string() + " --save-baseline " + folder.string()}) {
+    const Outcome outcome = runner(folder, "run --scenarios vector --iterations 1 --out " +
+                                               (folder / "out").string() + " " + arguments);
+    EXPECT_EQ(outcome.status, 2) << arguments;
+    EXPECT_EQ(outcome.out.find("[1/"), std::string::npos) << outcome.out;  // nothing ran
+    EXPECT_EQ(read_file(keep), "kept\n");
+    EXPECT_FALSE(fs::exists(folder / "out")) << arguments;
+  }
+}
+
+#if !defined(_WIN32)
+// A results path that is a FIFO is written in place (a reader gets the document) and stays a
+// FIFO: writing by rename used to replace special files with regular ones.
+TEST(Runner, AFifoAsResultsFileIsWrittenInPlace) {
+  const fs::path folder = scratch();
+  const fs::path fifo = folder / "results.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const fs::path copy = folder / "copy.json";
+  const std::string reader = "cat " + fifo.string() + " > " + copy.string() + " &";
+  ASSERT_EQ(std::system(reader.c_str()), 0);
+  const Outcome outcome =
+      runner(folder,
+             "run --scenarios vector --allocators system --iterations 1 --alloc-budget-us "
+             "60000000 --out " +
+                 (folder / "out").string() + " --results " + fifo.string());
+  EXPECT_EQ(outcome.status, 0) << outcome.out << outcome.err;
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  for (int wait = 0; wait < 100 && read_file(copy).find("\"runs\"") == std::string::npos; ++wait)
+    std::system("sleep 0.05");
+  EXPECT_EQ(nlohmann::json::parse(read_file(copy))["kind"], "memory_baseline_results");
+}
+#endif
 
 }  // namespace

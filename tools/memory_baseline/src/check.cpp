@@ -22,7 +22,7 @@ class Gate {
   void compare_run(const std::string& key, const nlohmann::json& baseline,
                    const nlohmann::json& current) {
     grown(key, "", "process.peak_rss_bytes", baseline, current, tolerances_.rss_ratio, 0);
-    for (const nlohmann::json& old_case : baseline["cases"]) {
+    for (const nlohmann::json& old_case : baseline.at("cases")) {
       const std::string name = old_case.value("name", "");
       const nlohmann::json* new_case = find_case(current, name);
       if (new_case == nullptr) {
@@ -105,7 +105,7 @@ std::vector<Finding> check_against_baseline(const Results& baseline, const Resul
   }
   // A run that breached its own budgets fails the gate too, whatever the baseline says.
   for (const nlohmann::json& run : current.runs()) {
-    for (const nlohmann::json& violation : run["violations"]) {
+    for (const nlohmann::json& violation : run.at("violations")) {
       Finding finding{run_key(run),
                       violation.value("case", ""),
                       "budget " + violation.value("budget", "?"),
@@ -125,8 +125,8 @@ std::vector<std::string> provenance_differences(const Results& first, const Resu
     if (std::find(lines.begin(), lines.end(), line) == lines.end())
       lines.push_back(std::move(line));
   };
-  const nlohmann::json& a = first.document["provenance"];
-  const nlohmann::json& b = second.document["provenance"];
+  const nlohmann::json& a = first.document.at("provenance");
+  const nlohmann::json& b = second.document.at("provenance");
   for (const char* field : {"compiler", "cpu_model", "os", "build_type"}) {
     const std::string old_value = a.value(field, "?"), new_value = b.value(field, "?");
     if (old_value != new_value)
@@ -135,10 +135,10 @@ std::vector<std::string> provenance_differences(const Results& first, const Resu
   for (const nlohmann::json& run : first.runs()) {
     const nlohmann::json* other = find_run(second, run_key(run));
     if (other == nullptr) continue;
-    const std::string old_version = run["allocator"].value("version", "?");
-    const std::string new_version = (*other)["allocator"].value("version", "?");
+    const std::string old_version = run.at("allocator").value("version", "?");
+    const std::string new_version = (*other).at("allocator").value("version", "?");
     if (old_version != new_version) {
-      add_once(fmt::format("{} allocator: {} -> {}", run["allocator"].value("name", "?"),
+      add_once(fmt::format("{} allocator: {} -> {}", run.at("allocator").value("name", "?"),
                            old_version, new_version));
     }
   }

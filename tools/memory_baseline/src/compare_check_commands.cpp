@@ -47,14 +47,14 @@ int compare_command(const std::string& first_path, const std::string& second_pat
                value_at(run, "/process/peak_rss_bytes"),
                value_at(*other, "/process/peak_rss_bytes"),
                ratio_at(run, *other, "/process/peak_rss_bytes"));
-    for (const nlohmann::json& measured : run["cases"]) {
-      const nlohmann::json* other_case = find_case(*other, measured["name"]);
+    for (const nlohmann::json& measured : run.at("cases")) {
+      const nlohmann::json* other_case = find_case(*other, measured.at("name"));
       if (other_case == nullptr) continue;
       for (const char* figure :
            {"/requested_bytes", "/allocations", "/reserved_bytes", "/alloc_latency_ns/p50",
             "/alloc_latency_ns/p99", "/alloc_latency_ns/max", "/iteration_ns/median"}) {
         fmt::print("{:<42} {:>14} {:>14} {:>8}\n",
-                   key + " " + measured["name"].get<std::string>() + " " + (figure + 1),
+                   key + " " + measured.at("name").get<std::string>() + " " + (figure + 1),
                    value_at(measured, figure), value_at(*other_case, figure),
                    ratio_at(measured, *other_case, figure));
       }

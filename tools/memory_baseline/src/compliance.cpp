@@ -8,7 +8,7 @@ namespace memory_baseline {
 std::string compliance_lines(const Results& results) {
   bool memory_held = true, latency_held = true;
   for (const nlohmann::json& run : results.runs()) {
-    for (const nlohmann::json& violation : run["violations"]) {
+    for (const nlohmann::json& violation : run.at("violations")) {
       const std::string budget = violation.value("budget", "");
       memory_held = memory_held && budget != "process_limit_mb";
       latency_held = latency_held && budget != "alloc_budget_us";

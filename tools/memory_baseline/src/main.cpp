@@ -2,6 +2,8 @@
 // a baseline. Bad input: one line on stderr and exit status 2.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
+#include <scenarios/command_line.hpp>
 
 #include "memory_baseline/commands.hpp"
 
@@ -22,8 +24,9 @@ int main(int argc, char** argv) {
   app.allow_windows_style_options(false);
   app.require_subcommand(1);
 
+  using scenarios::finite_number;
+  using scenarios::non_empty;
   RunSettings run;
-  std::uint64_t iterations = 0, limit_mb = 0, alloc_budget_us = 0, sample_interval_ms = 0;
   CLI::App* run_app =
       app.add_subcommand("run", "run scenarios under allocators, write results and reports");
   run_app->add_option("--scenarios", run.scenarios, "scenarios to run (default all)")
@@ -32,44 +35,44 @@ int main(int argc, char** argv) {
   run_app->add_option("--allocators", run.allocators, "allocators (default system,mimalloc)")
       ->delimiter(',')
       ->check(CLI::IsMember(kAllAllocators));
-  run_app->add_option("--out", run.out_dir, "output folder (default results)");
-  run_app->add_option("--results", run.results_path,
-                      "results file (default OUT/memory_baseline_results.json)");
-  run_app->add_option("--save-baseline", run.save_baseline,
-                      "also write the results file here, as a baseline");
-  run_app->add_option("--scenario-dir", run.scenario_dir, "folder of the scenario executables");
-  run_app->add_option("--budgets", run.budgets_file, "budgets file passed to every scenario");
-  CLI::Option* iterations_option =
-      run_app->add_option("--iterations", iterations, "iterations per case")
-          ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
-  CLI::Option* limit_option =
-      run_app->add_option("--limit-mb", limit_mb, "process limit in MB (default 1024)");
-  CLI::Option* alloc_option =
-      run_app->add_option("--alloc-budget-us", alloc_budget_us, "per-allocation budget in us");
-  CLI::Option* interval_option =
-      run_app->add_option("--sample-interval-ms", sample_interval_ms, "memory sampler interval")
-          ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{60'000}));
+  run_app->add_option("--out", run.out_dir, "output folder (default results)")->check(non_empty());
+  run_app
+      ->add_option("--results", run.results_path,
+                   "results file (default OUT/memory_baseline_results.json)")
+      ->check(non_empty());
+  run_app
+      ->add_option("--save-baseline", run.save_baseline,
+                   "also write the results file here, as a baseline")
+      ->check(non_empty());
+  run_app->add_option("--scenario-dir", run.scenario_dir, "folder of the scenario executables")
+      ->check(non_empty());
+  run_app->add_option("--budgets", run.budgets_file, "budgets file passed to every scenario")
+      ->check(non_empty());
+  scenarios::add_run_flags(*run_app, run.run_flags);
 
   std::string report_results, report_out = "results";
   CLI::App* report_app =
       app.add_subcommand("report", "write report.html and report.md for a results file");
-  report_app->add_option("RESULTS", report_results, "results file")->required();
-  report_app->add_option("--out", report_out, "output folder (default results)");
+  report_app->add_option("RESULTS", report_results, "results file")->required()->check(non_empty());
+  report_app->add_option("--out", report_out, "output folder (default results)")
+      ->check(non_empty());
 
   std::string first, second;
   CLI::App* compare_app = app.add_subcommand("compare", "side-by-side table of two results files");
-  compare_app->add_option("A", first, "results file")->required();
-  compare_app->add_option("B", second, "results file")->required();
+  compare_app->add_option("A", first, "results file")->required()->check(non_empty());
+  compare_app->add_option("B", second, "results file")->required()->check(non_empty());
 
   std::string baseline, current;
   Tolerances tolerances;
   CLI::App* check_app =
       app.add_subcommand("check", "fail when CURRENT regressed against the baseline");
-  check_app->add_option("--baseline", baseline, "baseline results file")->required();
-  check_app->add_option("CURRENT", current, "fresh results file")->required();
+  check_app->add_option("--baseline", baseline, "baseline results file")
+      ->required()
+      ->check(non_empty());
+  check_app->add_option("CURRENT", current, "fresh results file")->required()->check(non_empty());
   const auto add_tolerance = [check_app](const char* flag, double& value, const char* help,
                                          double lowest) {
-    check_app->add_option(flag, value, help)->check(CLI::Range(lowest, 1e12));
+    check_app->add_option(flag, value, help)->check(finite_number(lowest, 1e12));
   };
   add_tolerance("--latency-tolerance", tolerances.latency_ratio,
                 "allowed ratio of latency percentiles (default 3)", 1.0);
@@ -88,17 +91,7 @@ int main(int argc, char** argv) {
     return usage_error(error.what());
   }
   try {
-    if (*run_app) {
-      const auto pass = [&run](CLI::Option* option, const char* flag, std::uint64_t value) {
-        if (option->count() > 0)
-          run.scenario_flags.insert(run.scenario_flags.end(), {flag, std::to_string(value)});
-      };
-      pass(iterations_option, "--iterations", iterations);
-      pass(limit_option, "--limit-mb", limit_mb);
-      pass(alloc_option, "--alloc-budget-us", alloc_budget_us);
-      pass(interval_option, "--sample-interval-ms", sample_interval_ms);
-      return run_command(run);
-    }
+    if (*run_app) return run_command(run);
     if (*report_app) return report_command(report_results, report_out);
     if (*compare_app) return compare_command(first, second);
     return check_command(baseline, current, tolerances);
@@ -106,5 +99,7 @@ int main(int argc, char** argv) {
     return usage_error(error.what());
   } catch (const nlohmann::json::exception& error) {
     return usage_error(std::string("unexpected results content: ") + error.what());
+  } catch (const std::exception& error) {  // reading or writing a file, out of memory
+    return usage_error(error.what());
   }
 }

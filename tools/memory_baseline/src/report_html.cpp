@@ -4,7 +4,7 @@
 // test reads from headless Chromium.
 #include <fmt/format.h>
 
-#include "chart_js.hpp"
+#include "embedded_files.hpp"
 #include "memory_baseline/report_tables.hpp"
 #include "memory_baseline/reports.hpp"
 
@@ -60,19 +60,20 @@ nlohmann::json chart_data(const Results& results) {
   for (const std::string& scenario : scenarios_in(results)) {
     nlohmann::json latency = nlohmann::json::array(), memory = nlohmann::json::array();
     for (const nlohmann::json& run : results.runs()) {
-      if (run["scenario"] != scenario) continue;
-      const std::string allocator = run["allocator"]["name"];
-      for (const nlohmann::json& measured : run["cases"]) {
-        const nlohmann::json& ns = measured["alloc_latency_ns"];
-        latency.push_back({{"label", allocator + " " + measured["name"].get<std::string>()},
-                           {"values", {ns["p50"], ns["p90"], ns["p99"], ns["p999"], ns["max"]}}});
+      if (run.at("scenario") != scenario) continue;
+      const std::string allocator = run.at("allocator").at("name");
+      for (const nlohmann::json& measured : run.at("cases")) {
+        const nlohmann::json& ns = measured.at("alloc_latency_ns");
+        latency.push_back(
+            {{"label", allocator + " " + measured.at("name").get<std::string>()},
+             {"values", {ns.at("p50"), ns.at("p90"), ns.at("p99"), ns.at("p999"), ns.at("max")}}});
       }
       nlohmann::json rss = nlohmann::json::array(), live = nlohmann::json::array();
-      for (const nlohmann::json& snapshot : run["memory"]["snapshots"]) {
-        rss.push_back({{"x", snapshot["time_ms"]},
-                       {"y", snapshot["rss_bytes"].get<double>() / (1024.0 * 1024.0)}});
-        live.push_back({{"x", snapshot["time_ms"]},
-                        {"y", snapshot["live_bytes"].get<double>() / (1024.0 * 1024.0)}});
+      for (const nlohmann::json& snapshot : run.at("memory").at("snapshots")) {
+        rss.push_back({{"x", snapshot.at("time_ms")},
+                       {"y", snapshot.at("rss_bytes").get<double>() / (1024.0 * 1024.0)}});
+        live.push_back({{"x", snapshot.at("time_ms")},
+                        {"y", snapshot.at("live_bytes").get<double>() / (1024.0 * 1024.0)}});
       }
       memory.push_back({{"label", allocator + " RSS"}, {"points", rss}});
       memory.push_back({{"label", allocator + " live bytes"}, {"points", live}});
@@ -88,14 +89,15 @@ nlohmann::json chart_data(const Results& results) {
       const nlohmann::json* run = find_run(results, scenario + "/" + allocator);
       double requested = 0, reserved = 0;
       if (run != nullptr) {
-        for (const nlohmann::json& measured : (*run)["cases"]) {
-          requested += measured["requested_bytes"].get<double>();
-          reserved += measured["reserved_bytes"].get<double>();
+        for (const nlohmann::json& measured : (*run).at("cases")) {
+          requested += measured.at("requested_bytes").get<double>();
+          reserved += measured.at("reserved_bytes").get<double>();
         }
       }
-      rss_values.push_back(run == nullptr ? 0.0
-                                          : (*run)["process"]["peak_rss_bytes"].get<double>() /
-                                                (1024.0 * 1024.0));
+      rss_values.push_back(run == nullptr
+                               ? 0.0
+                               : (*run).at("process").at("peak_rss_bytes").get<double>() /
+                                     (1024.0 * 1024.0));
       ratio_values.push_back(requested > 0 ? reserved / requested : 0.0);
     }
     peak_rss.push_back({{"label", allocator}, {"values", rss_values}});

@@ -26,7 +26,7 @@ std::string markdown_report(const Results& results) {
     }
   }
   for (const nlohmann::json& run : results.runs()) {
-    for (const nlohmann::json& violation : run["violations"]) {
+    for (const nlohmann::json& violation : run.at("violations")) {
       text += fmt::format("\n- {} ({}): {}", run_key(run), violation.value("budget", ""),
                           violation.value("message", ""));
     }

@@ -25,7 +25,7 @@ Cell integer_at(const nlohmann::json& object, const std::string& pointer) {
 }
 
 Cell budget_status(const nlohmann::json& run, const std::string& budget) {
-  for (const nlohmann::json& violation : run["violations"]) {
+  for (const nlohmann::json& violation : run.at("violations")) {
     if (violation.value("budget", "") == budget) return {"BREACHED", std::nullopt};
   }
   return {"held", std::nullopt};
@@ -103,8 +103,8 @@ std::vector<ReportTable> build_report_tables(const Results& results) {
     std::vector<std::string> case_names;
     for (const nlohmann::json* run : runs) {
       if (run == nullptr) continue;
-      for (const nlohmann::json& measured : (*run)["cases"]) {
-        const std::string name = measured["name"];
+      for (const nlohmann::json& measured : (*run).at("cases")) {
+        const std::string name = measured.at("name");
         if (std::find(case_names.begin(), case_names.end(), name) == case_names.end())
           case_names.push_back(name);
       }
@@ -115,21 +115,21 @@ std::vector<ReportTable> build_report_tables(const Results& results) {
     add_row(table, runs, "peak live bytes",
             [](const nlohmann::json& run) { return integer_at(run, "/process/peak_live_bytes"); });
     add_row(table, runs, "RSS / live bytes", [](const nlohmann::json& run) {
-      const double rss = run["process"].value("peak_rss_bytes", 0.0),
-                   live = run["process"].value("peak_live_bytes", 0.0);
+      const double rss = run.at("process").value("peak_rss_bytes", 0.0),
+                   live = run.at("process").value("peak_live_bytes", 0.0);
       return live > 0 ? Cell{fmt::format("{:.1f}", rss / live), rss / live}
                       : Cell{"–", std::nullopt};
     });
     add_row(table, runs, "minor page faults",
             [](const nlohmann::json& run) { return integer_at(run, "/memory/page_faults/minor"); });
     add_row(table, runs, "RSS growth MB/s", [](const nlohmann::json& run) {
-      const double growth = run["memory"]["rss"].value("growth_mb_per_s", 0.0);
+      const double growth = run.at("memory").at("rss").value("growth_mb_per_s", 0.0);
       return Cell{fmt::format("{:.3f}", growth), std::nullopt};
     });
     std::vector<std::string> budgets;
     for (const nlohmann::json* run : runs) {
       if (run == nullptr) continue;
-      for (const auto& [budget, limit] : (*run)["budgets"].items()) {
+      for (const auto& [budget, limit] : (*run).at("budgets").items()) {
         if (std::find(budgets.begin(), budgets.end(), budget) == budgets.end())
           budgets.push_back(budget);
       }

@@ -1,44 +1,58 @@
 // Loading, checking and writing results files.
 #include "memory_baseline/results.hpp"
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <scenarios/files.hpp>
-#include <sstream>
+
+#include "embedded_files.hpp"
+#include "schema_check.hpp"
 
 namespace memory_baseline {
 
 namespace {
 
 nlohmann::json parse_file(const std::string& path) {
-  std::ifstream file(path);
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw InputError(path + " is a directory");
+  std::ifstream file(path, std::ios::binary);
   if (!file) throw InputError("cannot read " + path);
+  const std::string text{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  if (file.bad()) throw InputError("cannot read " + path);
   try {
-    return nlohmann::json::parse(file);
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& error) {
     throw InputError(path + " is not valid JSON (byte " + std::to_string(error.byte) + ")");
   }
+}
+
+const nlohmann::json& result_schema() {
+  static const nlohmann::json schema =
+      nlohmann::json::parse(result_schema_source(), result_schema_source() + result_schema_size());
+  return schema;
 }
 
 void require(bool condition, const std::string& path, const std::string& what) {
   if (!condition) throw InputError(path + ": " + what);
 }
 
-void check_scenario_result(const nlohmann::json& run, const std::string& where) {
-  require(run.is_object(), where, "a scenario result must be a JSON object");
-  require(run.value("schema_version", 0) == kScenarioSchemaVersion, where,
+// Every field the runner reads is in the schema, so that a document that passes can be read
+// without a missing or mistyped field.
+void check_scenario_result(const nlohmann::json& run, const std::string& path,
+                           const std::string& at) {
+  require(run.is_object(), path, (at.empty() ? "a scenario result" : at) + " must be an object");
+  require(run.value("schema_version", 0) == kScenarioSchemaVersion, path,
           "scenario result schema_version must be " + std::to_string(kScenarioSchemaVersion));
-  for (const char* field :
-       {"scenario", "allocator", "cases", "budgets", "passed", "provenance", "memory", "process"}) {
-    require(run.contains(field), where, std::string("scenario result lacks ") + field);
-  }
-  require(run["cases"].is_array(), where, "cases must be an array");
+  const std::string problem = schema_problem(result_schema(), run, at);
+  require(problem.empty(), path, problem + " (docs/result.schema.json)");
 }
 
 }  // namespace
 
 nlohmann::json load_scenario_result(const std::string& path) {
   nlohmann::json run = parse_file(path);
-  check_scenario_result(run, path);
+  check_scenario_result(run, path, "");
   return run;
 }
 
@@ -50,7 +64,13 @@ Results load_results(const std::string& path) {
   require(document.value("schema_version", 0) == kResultsSchemaVersion, path,
           "schema_version must be " + std::to_string(kResultsSchemaVersion));
   require(document.contains("runs") && document["runs"].is_array(), path, "runs must be an array");
-  for (const nlohmann::json& run : document["runs"]) check_scenario_result(run, path);
+  require(document.contains("passed") && document["passed"].is_boolean(), path,
+          "passed must be true or false");
+  require(document.contains("provenance") && document["provenance"].is_object(), path,
+          "provenance must be an object");
+  const nlohmann::json& runs = document["runs"];
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    check_scenario_result(runs[i], path, "/runs/" + std::to_string(i));
   return results;
 }
 
@@ -84,8 +104,14 @@ const nlohmann::json* find_case(const nlohmann::json& run, const std::string& ca
   return nullptr;
 }
 
-void write_file_atomically(const std::string& path, const std::string& text) {
-  if (!scenarios::write_file_whole(path, text)) throw InputError("cannot write " + path);
+void check_outputs(const std::vector<scenarios::OutputPath>& outputs) {
+  if (const std::string problem = scenarios::output_problems(outputs); !problem.empty())
+    throw InputError(problem);
+}
+
+void write_outputs(const std::vector<scenarios::OutputFile>& files) {
+  if (const std::string problem = scenarios::write_files_whole(files); !problem.empty())
+    throw InputError(problem);
 }
 
 }  // namespace memory_baseline

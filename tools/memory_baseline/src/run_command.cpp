@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <scenarios/budgets.hpp>
+#include <scenarios/command_line.hpp>
 
 #include "memory_baseline/commands.hpp"
 #include "memory_baseline/reports.hpp"
@@ -24,21 +25,45 @@ std::string last_line(const std::string& path) {
   return last;
 }
 
-void write_reports(const Results& results, const std::string& out_dir) {
-  write_file_atomically((std::filesystem::path(out_dir) / "report.md").string(),
-                        markdown_report(results));
-  write_file_atomically((std::filesystem::path(out_dir) / "report.html").string(),
-                        html_report(results));
+// The reports of `results` in `out_dir`, as files to write.
+std::vector<scenarios::OutputFile> report_files(const Results& results,
+                                                const std::string& out_dir) {
+  return {{(std::filesystem::path(out_dir) / "report.md").string(), markdown_report(results)},
+          {(std::filesystem::path(out_dir) / "report.html").string(), html_report(results)}};
+}
+
+std::vector<scenarios::OutputPath> report_paths(const std::string& out_dir) {
+  return {{"report.md", (std::filesystem::path(out_dir) / "report.md").string()},
+          {"report.html", (std::filesystem::path(out_dir) / "report.html").string()}};
+}
+
+// Whether `path` is `folder` or lies below it, whatever the spelling of either (neither need
+// exist yet).
+bool inside(const std::filesystem::path& path, const std::filesystem::path& folder) {
+  std::error_code error;
+  const auto spelled = [&error](const std::filesystem::path& place) {
+    std::string text =
+        std::filesystem::absolute(place.empty() ? "." : place, error).lexically_normal().string();
+    while (text.size() > 1 && text.back() == '/') text.pop_back();
+    return text + "/";
+  };
+  return spelled(path).rfind(spelled(folder), 0) == 0;
+}
+
+void create_folder(const std::filesystem::path& folder) {
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error || !std::filesystem::is_directory(folder, error))
+    throw InputError("cannot create the folder " + folder.string());
 }
 
 }  // namespace
 
 int report_command(const std::string& results_path, const std::string& out_dir) {
   const Results results = load_results(results_path);
-  std::error_code error;
-  std::filesystem::create_directories(out_dir, error);
-  if (error) throw InputError("cannot create " + out_dir);
-  write_reports(results, out_dir);
+  create_folder(out_dir);
+  check_outputs(report_paths(out_dir));
+  write_outputs(report_files(results, out_dir));
   fmt::print("{}HTML report: {}/report.html\nMarkdown:    {}/report.md\n",
              compliance_lines(results), out_dir, out_dir);
   return 0;
@@ -62,14 +87,25 @@ int run_command(const RunSettings& settings) {
       throw InputError(error.what());
     }
   }
+  // Every output is checked before any scenario runs: the paths outside the output folder before
+  // that folder is made (so that a bad one leaves nothing behind), then all of them.
   const fs::path out_dir(settings.out_dir);
-  const fs::path runs_dir = out_dir / "runs";
-  std::error_code error;
-  fs::create_directories(runs_dir, error);
-  if (error) throw InputError("cannot create " + runs_dir.string());
   const std::string results_path = settings.results_path.empty()
                                        ? (out_dir / "memory_baseline_results.json").string()
                                        : settings.results_path;
+  std::vector<scenarios::OutputPath> outputs = report_paths(out_dir.string());
+  outputs.push_back(
+      {settings.results_path.empty() ? "the results file" : "--results", results_path});
+  if (!settings.save_baseline.empty())
+    outputs.push_back({"--save-baseline", settings.save_baseline});
+  std::vector<scenarios::OutputPath> outside_out_dir;
+  for (const scenarios::OutputPath& output : outputs) {
+    if (!inside(fs::path(output.path).parent_path(), out_dir)) outside_out_dir.push_back(output);
+  }
+  check_outputs(outside_out_dir);
+  const fs::path runs_dir = out_dir / "runs";
+  create_folder(runs_dir);
+  check_outputs(outputs);
 
   std::vector<nlohmann::json> runs;
   const std::size_t total = settings.scenarios.size() * settings.allocators.size();
@@ -80,11 +116,14 @@ int run_command(const RunSettings& settings) {
       const std::string name = scenario + "-" + allocator;
       const std::string json_path = (runs_dir / (name + ".json")).string();
       const std::string log_path = (runs_dir / (name + ".log")).string();
+      std::error_code ignored;
+      fs::remove(json_path,
+                 ignored);  // a result left by an earlier run must not stand for this one
       std::vector<std::string> arguments = {"--allocator", allocator, "--json", json_path};
       if (!settings.budgets_file.empty())
         arguments.insert(arguments.end(), {"--budgets", settings.budgets_file});
-      arguments.insert(arguments.end(), settings.scenario_flags.begin(),
-                       settings.scenario_flags.end());
+      const std::vector<std::string> flags = scenarios::run_flag_arguments(settings.run_flags);
+      arguments.insert(arguments.end(), flags.begin(), flags.end());
       fmt::print("[{}/{}] {} under {} ... ", ++index, total, scenario, allocator);
       std::fflush(stdout);
       const auto start = std::chrono::steady_clock::now();
@@ -97,8 +136,10 @@ int run_command(const RunSettings& settings) {
         fmt::print("rejected its input\n");
         throw InputError(fmt::format("scenario_{}: {}", scenario, last_line(log_path)));
       }
-      if (status != 0 && status != 1) {
-        fmt::print("FAILED to run (status {}), see {}\n", status, log_path);
+      // Status 1 without a result: an allocation failed outside the measured run.
+      if ((status != 0 && status != 1) || !fs::exists(json_path)) {
+        fmt::print("FAILED to run (status {}): {}, see {}\n", status, last_line(log_path),
+                   log_path);
         all_completed = false;
         continue;
       }
@@ -110,9 +151,10 @@ int run_command(const RunSettings& settings) {
   Results results = make_results(std::move(runs));
   if (!all_completed) results.document["passed"] = false;
   const std::string text = results.document.dump(2) + "\n";
-  write_file_atomically(results_path, text);
-  if (!settings.save_baseline.empty()) write_file_atomically(settings.save_baseline, text);
-  write_reports(results, out_dir.string());
+  std::vector<scenarios::OutputFile> files = report_files(results, out_dir.string());
+  files.push_back({results_path, text});
+  if (!settings.save_baseline.empty()) files.push_back({settings.save_baseline, text});
+  write_outputs(files);
 
   fmt::print("\n{}", compliance_lines(results));
   fmt::print("Results:     {}\n", results_path);

@@ -2,6 +2,7 @@
 // failed) and throws InputError for bad input (exit status 2).
 #pragma once
 
+#include <scenarios/command_line.hpp>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,7 @@ struct RunSettings {
   std::string save_baseline;  // also write the results here
   std::string scenario_dir;   // default: the runner's own folder
   std::string budgets_file;
-  std::vector<std::string> scenario_flags;  // passed to every scenario (--iterations N, ...)
+  scenarios::RunFlags run_flags;  // those given are passed to every scenario
 };
 
 int run_command(const RunSettings& settings);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <scenarios/files.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,9 +24,11 @@ struct Results {
   const nlohmann::json& runs() const { return document.at("runs"); }
 };
 
-// One scenario result document from a file; throws InputError.
+// One scenario result document from a file, checked against docs/result.schema.json (embedded);
+// throws InputError naming the first field that is missing or wrong.
 nlohmann::json load_scenario_result(const std::string& path);
-// A results file; throws InputError (missing, malformed JSON, wrong kind or schema version).
+// A results file; throws InputError (missing, a directory, malformed JSON, wrong kind or schema
+// version, or a run that breaks the result schema).
 Results load_results(const std::string& path);
 Results make_results(std::vector<nlohmann::json> runs);
 
@@ -34,7 +37,9 @@ std::string run_key(const nlohmann::json& run);
 const nlohmann::json* find_run(const Results& results, const std::string& key);
 const nlohmann::json* find_case(const nlohmann::json& run, const std::string& case_name);
 
-// Writes `text` to `path` whole or not at all (temporary file, then rename); throws InputError.
-void write_file_atomically(const std::string& path, const std::string& text);
+// Output files (scenarios/files.hpp), as the runner's bad input: check_outputs before any work,
+// write_outputs all or nothing at the end; both throw InputError.
+void check_outputs(const std::vector<scenarios::OutputPath>& outputs);
+void write_outputs(const std::vector<scenarios::OutputFile>& files);
 
 }  // namespace memory_baseline
