@@ -70,14 +70,48 @@ TimeLimits time_limits(const Budgets& budgets) {
   return limits;
 }
 
-void count_breach(TimeBreaches& breaches, bool preempted) {
+// What the scheduler did to the thread running one iteration, read around it (outside its window).
+struct IterationSchedule {
+  std::uint64_t off_cpu_ns = 0;  // wall time minus the thread's CPU time
+  bool switched_out = false;     // the CPU was taken from it at least once
+  bool blocked = false;          // it gave the CPU up itself (a lock, I/O, a sleep)
+
+  // Whether being switched out explains `excess_ns` over a budget: the thread never blocked, so
+  // all its time off the CPU was taken from it, and that was at least the excess. Slow work on
+  // the CPU, or waiting for a lock, is not preemption.
+  bool preempted_for(std::uint64_t excess_ns) const {
+    return switched_out && !blocked && off_cpu_ns >= excess_ns;
+  }
+};
+
+class ScheduleWatch {
+ public:
+  ScheduleWatch() : start_(monitor::read_thread_schedule()), wall_start_(Clock::now()) {}
+  IterationSchedule stop() const {
+    const monitor::ThreadSchedule end = monitor::read_thread_schedule();
+    const auto wall_ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - wall_start_).count());
+    const std::uint64_t cpu_ns = end.cpu_ns - start_.cpu_ns;
+    return {wall_ns > cpu_ns ? wall_ns - cpu_ns : 0,
+            end.involuntary_switches != start_.involuntary_switches,
+            end.voluntary_switches != start_.voluntary_switches};
+  }
+
+ private:
+  monitor::ThreadSchedule start_;
+  Clock::time_point wall_start_;
+};
+
+void count_breach(TimeBreaches& breaches, const IterationSchedule& schedule,
+                  std::uint64_t observed_ns, std::uint64_t limit_ns) {
   ++breaches.iterations;
-  if (preempted) ++breaches.preempted;
+  if (schedule.preempted_for(observed_ns - limit_ns)) ++breaches.preempted;
 }
 
-// One attempt at a case. Around every iteration (outside its window) the process's involuntary
-// context switches are read, so that a time budget broken in an iteration is known to have broken
-// while the CPU was taken away, or not.
+// One attempt at a case. Around every iteration the scheduler's figures of the thread running it
+// are read, so that a time budget broken in an iteration is known to have broken because the CPU
+// was taken away, or not. Only that thread is watched: a workload that allocates on threads of
+// its own (concurrent) has its breaches never taken for preemption.
 CaseResult measure_case(const Case& workload, std::uint64_t iterations, const TimeLimits& limits) {
   CaseResult result;
   result.name = workload.name;
@@ -92,9 +126,9 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations, const Ti
   // harness's own stack and heap pages for the first time.
   std::uint64_t rss_before = 0;
   for (std::uint64_t iteration = 0; iteration < iterations; ++iteration) {
-    const std::uint64_t switches_before = monitor::read_involuntary_context_switches();
+    const ScheduleWatch watch;
     workload.run_once(*measurement);
-    const bool preempted = monitor::read_involuntary_context_switches() != switches_before;
+    const IterationSchedule schedule = watch.stop();
     if (iteration == 0) rss_before = monitor::read_rss_bytes();
     const alloc_hooks::WindowResult& window = measurement->result;
     if (iteration > 0 && (window.bytes_allocated != result.requested_bytes ||
@@ -111,11 +145,15 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations, const Ti
       result.largest_live_bytes_delta =
           std::max(result.largest_live_bytes_delta, window.live_bytes_delta);
     }
-    if (preempted) ++result.preempted_iterations;
-    if (window.alloc_latency.max_ns > limits.alloc_ns)
-      count_breach(result.alloc_budget_breaches, preempted);
-    if (limits.iteration_ns && measurement->wall_ns > *limits.iteration_ns)
-      count_breach(result.iteration_budget_breaches, preempted);
+    if (schedule.switched_out && !schedule.blocked) ++result.preempted_iterations;
+    if (window.alloc_latency.max_ns > limits.alloc_ns) {
+      count_breach(result.alloc_budget_breaches, schedule, window.alloc_latency.max_ns,
+                   limits.alloc_ns);
+    }
+    if (limits.iteration_ns && measurement->wall_ns > *limits.iteration_ns) {
+      count_breach(result.iteration_budget_breaches, schedule, measurement->wall_ns,
+                   *limits.iteration_ns);
+    }
     latency.add(window.alloc_latency_histogram);
     wall_ns[iteration] = measurement->wall_ns;
   }
@@ -138,9 +176,9 @@ bool worth_another_attempt(const CaseResult& result) {
 std::string preemption_note(const TimeBreaches& breaches, std::uint64_t attempts) {
   if (!breaches.only_preempted()) return {};
   return fmt::format(
-      " (preempted: the CPU was taken away in each of the {} iterations that broke it, in {} of "
-      "{} attempts)",
-      breaches.iterations, attempts, attempts);
+      " (preempted: in each of the {} iterations that broke it the CPU was taken away for longer "
+      "than the excess; {} attempt{})",
+      breaches.iterations, attempts, attempts == 1 ? "" : "s");
 }
 
 constexpr double kMiB = 1024.0 * 1024.0;

@@ -2,6 +2,7 @@
 // open/read into stack buffers so that a reading never allocates.
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "monitor/memory.hpp"
@@ -53,9 +54,19 @@ SystemMemory read_system_memory() {
   return parse_meminfo(read_text("/proc/meminfo", buffer, sizeof buffer)).value_or(SystemMemory{});
 }
 
-std::uint64_t read_involuntary_context_switches() {
+ThreadSchedule read_thread_schedule() {
+  ThreadSchedule schedule;
+  timespec cpu{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0) {
+    schedule.cpu_ns = static_cast<std::uint64_t>(cpu.tv_sec) * 1'000'000'000u +
+                      static_cast<std::uint64_t>(cpu.tv_nsec);
+  }
   rusage usage{};
-  return getrusage(RUSAGE_SELF, &usage) == 0 ? static_cast<std::uint64_t>(usage.ru_nivcsw) : 0;
+  if (getrusage(RUSAGE_THREAD, &usage) == 0) {
+    schedule.voluntary_switches = static_cast<std::uint64_t>(usage.ru_nvcsw);
+    schedule.involuntary_switches = static_cast<std::uint64_t>(usage.ru_nivcsw);
+  }
+  return schedule;
 }
 
 }  // namespace monitor

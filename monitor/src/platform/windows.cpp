@@ -51,10 +51,18 @@ SystemMemory read_system_memory() {
               static_cast<double>(status.ullTotalPhys)};
 }
 
-// Windows keeps context-switch counts per thread only, behind NtQuerySystemInformation: too dear
-// to read around every iteration, so preemption goes undetected there.
-std::uint64_t read_involuntary_context_switches() {
-  return 0;
+// Windows keeps context-switch counts behind NtQuerySystemInformation, too dear to read around
+// every iteration: only the CPU time is read, and preemption goes unrecognised there.
+ThreadSchedule read_thread_schedule() {
+  ThreadSchedule schedule;
+  FILETIME created, exited, kernel, user;
+  if (GetThreadTimes(GetCurrentThread(), &created, &exited, &kernel, &user)) {
+    const auto ticks = [](const FILETIME& time) {
+      return (static_cast<std::uint64_t>(time.dwHighDateTime) << 32) | time.dwLowDateTime;
+    };
+    schedule.cpu_ns = (ticks(kernel) + ticks(user)) * 100;  // 100 ns units
+  }
+  return schedule;
 }
 
 }  // namespace monitor

@@ -29,8 +29,8 @@ struct RunOptions {
   Budgets budgets;
 };
 
-// Iterations of one attempt at a case that went over a time budget, and how many of those the
-// process was preempted in (an involuntary context switch of any of its threads).
+// Iterations of one attempt at a case that went over a time budget, and in how many of those the
+// thread running the iteration was preempted for longer than the excess (harness.cpp).
 struct TimeBreaches {
   std::uint64_t iterations = 0;
   std::uint64_t preempted = 0;
@@ -60,6 +60,8 @@ struct CaseResult {
   Distribution iteration_ns;
   std::int64_t rss_growth_bytes = 0;  // RSS after the last measured iteration minus after the first
   std::uint64_t attempts = 1;         // this result is the last attempt's
+  // Iterations of the last attempt in which the CPU was taken from the thread running it while
+  // it never blocked.
   std::uint64_t preempted_iterations = 0;
   TimeBreaches alloc_budget_breaches;      // iterations with an allocation over alloc_budget_us
   TimeBreaches iteration_budget_breaches;  // iterations over iteration_budget_ms

@@ -1,0 +1,37 @@
+// The scheduler's figures of the calling thread: the CPU taken away counts as involuntary
+// switches, blocking as voluntary ones, and CPU time moves only while the thread runs.
+#include "monitor/scheduling.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "support/preemption.hpp"
+
+namespace {
+
+#if defined(__linux__)
+TEST(Scheduling, TheCpuTakenAwayIsAnInvoluntarySwitchWithoutCpuTime) {
+  const monitor::ThreadSchedule before = monitor::read_thread_schedule();
+  test_support::be_preempted_for(20);
+  const monitor::ThreadSchedule after = monitor::read_thread_schedule();
+  EXPECT_GT(after.involuntary_switches, before.involuntary_switches);
+  EXPECT_EQ(after.voluntary_switches, before.voluntary_switches);
+}
+
+TEST(Scheduling, BlockingIsAVoluntarySwitch) {
+  const monitor::ThreadSchedule before = monitor::read_thread_schedule();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_GT(monitor::read_thread_schedule().voluntary_switches, before.voluntary_switches);
+}
+
+TEST(Scheduling, CpuTimeGrowsWithWorkOnTheCpu) {
+  const monitor::ThreadSchedule before = monitor::read_thread_schedule();
+  test_support::spin_for(20);
+  // 20 ms of wall time spent spinning: at least some of it on this thread's CPU clock.
+  EXPECT_GT(monitor::read_thread_schedule().cpu_ns, before.cpu_ns);
+}
+#endif
+
+}  // namespace
