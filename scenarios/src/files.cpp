@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "platform/platform.hpp"
+#include "platform/files.hpp"
 
 namespace scenarios {
 

@@ -2,8 +2,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <csignal>
-
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -29,12 +27,6 @@ std::string cpu_model() {
 void restart_with_backend(const std::string& backend, char** argv) {
   setenv("ALLOC_HOOKS_BACKEND", backend.c_str(), 1);
   execv("/proc/self/exe", argv);
-}
-
-FileSizeLimitFailsWrites::FileSizeLimitFailsWrites() : previous_(std::signal(SIGXFSZ, SIG_IGN)) {}
-
-FileSizeLimitFailsWrites::~FileSizeLimitFailsWrites() {
-  if (previous_ != SIG_ERR) std::signal(SIGXFSZ, previous_);
 }
 
 }  // namespace scenarios::platform

@@ -14,18 +14,4 @@ std::string cpu_model();
 // status. Returns only on failure.
 void restart_with_backend(const std::string& backend, char** argv);
 
-// While one lives, a write beyond the file-size limit (ulimit -f) fails with EFBIG instead of
-// ending the process with SIGXFSZ, so that the writer can report it and remove its temporary.
-// Nothing to do where no such signal exists.
-class FileSizeLimitFailsWrites {
- public:
-  FileSizeLimitFailsWrites();
-  ~FileSizeLimitFailsWrites();
-  FileSizeLimitFailsWrites(const FileSizeLimitFailsWrites&) = delete;
-  FileSizeLimitFailsWrites& operator=(const FileSizeLimitFailsWrites&) = delete;
-
- private:
-  void (*previous_)(int) = nullptr;
-};
-
 }  // namespace scenarios::platform

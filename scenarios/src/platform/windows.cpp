@@ -89,7 +89,4 @@ void restart_with_backend(const std::string& backend, char**) {
   std::exit(static_cast<int>(status));
 }
 
-FileSizeLimitFailsWrites::FileSizeLimitFailsWrites() = default;
-FileSizeLimitFailsWrites::~FileSizeLimitFailsWrites() = default;
-
 }  // namespace scenarios::platform

@@ -48,6 +48,20 @@ TEST(ReportTables, BreachedBudgetsShowAsBreached) {
             (std::vector<std::string>{"BREACHED", "held"}));
 }
 
+// A run that stopped on a failed allocation has no cases; its breach still gets a row.
+TEST(ReportTables, AFailedAllocationGetsItsRowAndARunWithoutCasesIsShown) {
+  memory_baseline::Results results = fixture();
+  results.document["runs"][0]["cases"] = nlohmann::json::array();
+  results.document["runs"][0]["violations"].push_back(
+      {{"budget", "allocation_failed"}, {"message", "Allocation failed: out of memory"}});
+  const std::vector<memory_baseline::ReportTable> tables =
+      memory_baseline::build_report_tables(results);
+  EXPECT_EQ(row(tables[0], "budget allocation_failed").cells,
+            (std::vector<std::string>{"BREACHED", "held"}));
+  EXPECT_NE(memory_baseline::markdown_report(results).find("Allocation failed: out of memory"),
+            std::string::npos);
+}
+
 TEST(MarkdownReport, HoldsTheTableRows) {
   const std::string markdown = memory_baseline::markdown_report(fixture());
   EXPECT_NE(markdown.find("## concepts\n\n| figure | system | mimalloc | mimalloc / system |"),

@@ -136,6 +136,15 @@ std::vector<ReportTable> build_report_tables(const Results& results) {
     }
     budgets.push_back("expectation");
     budgets.push_back("leak");
+    // And any other breach (a failed allocation), so that no breach is missing from the table.
+    for (const nlohmann::json* run : runs) {
+      if (run == nullptr) continue;
+      for (const nlohmann::json& violation : run->at("violations")) {
+        const std::string budget = violation.at("budget");
+        if (std::find(budgets.begin(), budgets.end(), budget) == budgets.end())
+          budgets.push_back(budget);
+      }
+    }
     for (const std::string& budget : budgets) {
       add_row(table, runs, "budget " + budget,
               [budget](const nlohmann::json& run) { return budget_status(run, budget); });
