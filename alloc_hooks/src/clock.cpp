@@ -74,12 +74,21 @@ double ns_per_tick() {
   return calibrated_ns_per_tick.load(std::memory_order_acquire);
 }
 
+namespace {
+// Rounded, and saturated at the largest count: a double beyond 2^64 has no integer conversion.
+std::uint64_t rounded_count(double value) {
+  constexpr double kBeyond = 18446744073709551616.0;  // 2^64
+  const double rounded = value + 0.5;
+  return rounded >= kBeyond ? ~std::uint64_t{0} : static_cast<std::uint64_t>(rounded);
+}
+}  // namespace
+
 std::uint64_t ticks_to_ns(std::uint64_t ticks) {
-  return static_cast<std::uint64_t>(static_cast<double>(ticks) * ns_per_tick() + 0.5);
+  return rounded_count(static_cast<double>(ticks) * ns_per_tick());
 }
 
 std::uint64_t ns_to_ticks(std::uint64_t ns) {
-  return static_cast<std::uint64_t>(static_cast<double>(ns) / ns_per_tick() + 0.5);
+  return rounded_count(static_cast<double>(ns) / ns_per_tick());
 }
 
 }  // namespace alloc_hooks::detail

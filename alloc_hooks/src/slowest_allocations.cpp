@@ -105,7 +105,6 @@ SlowestAllocations slowest_allocations(std::size_t n) {
   SlowestAllocations best;
   if (n == 0) return best;
   const std::uint64_t epoch = detail::slowest_epoch.load();
-  const double ns_per_tick = detail::ns_per_tick();
   for (const ThreadCounters* counters = detail::first_thread_counters(); counters != nullptr;
        counters = counters->next) {
     std::array<SlowAllocation, ThreadCounters::kSlowestKept> entries;
@@ -114,9 +113,8 @@ SlowestAllocations slowest_allocations(std::size_t n) {
       count = counters->slowest_epoch.load() == epoch ? counters->slowest_count.load() : 0;
       for (std::size_t i = 0; i < count; ++i) {
         const detail::SlowEntry& entry = counters->slowest[i];
-        entries[i] = {
-            static_cast<std::uint64_t>(static_cast<double>(entry.ticks.load()) * ns_per_tick + 0.5),
-            entry.size.load(), entry.thread_id.load()};
+        entries[i] = {detail::ticks_to_ns(entry.ticks.load()), entry.size.load(),
+                      entry.thread_id.load()};
       }
     });
     for (std::size_t i = 0; i < count; ++i) offer(best, n, entries[i]);

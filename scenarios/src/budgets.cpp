@@ -2,6 +2,7 @@
 #include "scenarios/budgets.hpp"
 
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 
 namespace scenarios {
@@ -17,14 +18,20 @@ nlohmann::json to_json(const Budgets& budgets) {
 
 namespace {
 
-std::uint64_t whole_number(const nlohmann::json& value, const std::string& key) {
-  if (!value.is_number_unsigned()) throw std::runtime_error(key + " must be a whole number >= 0");
+std::uint64_t whole_number(const nlohmann::json& value, const std::string& key,
+                           std::uint64_t highest) {
+  if (!value.is_number_unsigned() || value.get<std::uint64_t>() > highest) {
+    throw std::runtime_error(key + " must be a whole number from 0 to " + std::to_string(highest));
+  }
   return value.get<std::uint64_t>();
 }
 
-double positive_number(const nlohmann::json& value, const std::string& key) {
-  if (!value.is_number() || value.get<double>() <= 0)
-    throw std::runtime_error(key + " must be a number > 0");
+double positive_number(const nlohmann::json& value, const std::string& key, double lowest,
+                       double highest) {
+  if (!value.is_number() || !(value.get<double>() >= lowest && value.get<double>() <= highest)) {
+    throw std::runtime_error(key + " must be a number from " + nlohmann::json(lowest).dump() +
+                             " to " + nlohmann::json(highest).dump());
+  }
   return value.get<double>();
 }
 
@@ -45,15 +52,17 @@ void apply_budgets_file(const std::string& path, Budgets& budgets) {
   for (const auto& [key, value] : json.items()) {
     const std::string where = "budgets file " + path + ": " + key;
     if (key == "process_limit_mb") {
-      budgets.process_limit_mb = whole_number(value, where);
+      budgets.process_limit_mb = whole_number(value, where, kMaxLimitMb);
     } else if (key == "alloc_budget_us") {
-      budgets.alloc_budget_us = whole_number(value, where);
+      budgets.alloc_budget_us = whole_number(value, where, kMaxAllocBudgetUs);
     } else if (key == "iteration_budget_ms") {
-      budgets.iteration_budget_ms = positive_number(value, where);
+      budgets.iteration_budget_ms =
+          positive_number(value, where, kMinIterationBudgetMs, kMaxIterationBudgetMs);
     } else if (key == "reserved_ratio_limit") {
-      budgets.reserved_ratio_limit = positive_number(value, where);
+      budgets.reserved_ratio_limit =
+          positive_number(value, where, std::numeric_limits<double>::min(), kMaxReservedRatioLimit);
     } else if (key == "growth_limit_mb") {
-      budgets.growth_limit_mb = whole_number(value, where);
+      budgets.growth_limit_mb = whole_number(value, where, kMaxLimitMb);
     } else {
       throw std::runtime_error("budgets file " + path + ": unknown key " + key);
     }

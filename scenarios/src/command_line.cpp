@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "scenarios/budgets.hpp"
+
 namespace scenarios {
 
 CLI::Validator whole_number(std::uint64_t lowest, std::uint64_t highest) {
@@ -57,11 +59,12 @@ void for_each_run_flag(RunFlags& flags, Visit&& visit) {
         "measured iterations per case");
   visit("--warmup", flags.warmup, whole_number(0, 1'000'000'000),
         "warm-up iterations per case (default a tenth of the iterations, at least 1)");
-  visit("--limit-mb", flags.limit_mb, whole_number(0, 1'000'000'000),
+  visit("--limit-mb", flags.limit_mb, whole_number(0, kMaxLimitMb),
         "process limit in MB (default 1024)");
-  visit("--alloc-budget-us", flags.alloc_budget_us, whole_number(0, 3'600'000'000),
+  visit("--alloc-budget-us", flags.alloc_budget_us, whole_number(0, kMaxAllocBudgetUs),
         "budget of every allocation in us (default 5000)");
-  visit("--iteration-budget-ms", flags.iteration_budget_ms, finite_number(1e-6, 1e9),
+  visit("--iteration-budget-ms", flags.iteration_budget_ms,
+        finite_number(kMinIterationBudgetMs, kMaxIterationBudgetMs),
         "budget of one iteration in ms");
   visit("--sample-interval-ms", flags.sample_interval_ms, whole_number(1, 60'000),
         "memory sampler interval in ms (default 100)");

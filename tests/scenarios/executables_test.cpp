@@ -107,6 +107,15 @@ TEST(Executables, BadInputExitsTwoWithOneLineAndNoResultFile) {
   const std::string wrong_type = scratch("wrong_type.json");
   std::ofstream(wrong_type) << R"({"process_limit_mb": "lots"})";
   expect_usage_error("--budgets " + wrong_type, "process_limit_mb must be a whole number");
+  // The file takes the flags' ranges: 2^64 - 1 us used to wrap to a tiny budget once in ns, and
+  // 1e300 ms has no integer count of ns at all.
+  const std::string huge = scratch("huge.json");
+  std::ofstream(huge) << R"({"alloc_budget_us": 18446744073709551615})";
+  expect_usage_error("--budgets " + huge, "alloc_budget_us must be a whole number from 0 to");
+  std::ofstream(huge, std::ios::trunc) << R"({"iteration_budget_ms": 1e300})";
+  expect_usage_error("--budgets " + huge, "iteration_budget_ms must be a number from");
+  std::ofstream(huge, std::ios::trunc) << R"({"reserved_ratio_limit": 0})";
+  expect_usage_error("--budgets " + huge, "reserved_ratio_limit must be a number from");
 }
 
 // Negative numbers used to wrap to 2^64-1 (--warmup -1 ran forever), NaN passed the range check

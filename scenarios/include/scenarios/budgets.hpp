@@ -16,6 +16,14 @@ struct Budgets {
   std::optional<std::uint64_t> growth_limit_mb;  // RSS and live-bytes growth over a case
 };
 
+// The accepted range of each budget, the same for the flags and the budgets file: wide enough for
+// any real budget, and small enough that no conversion (µs to ns, ms to ns) can overflow.
+inline constexpr std::uint64_t kMaxLimitMb = 1'000'000'000;        // 1 PB
+inline constexpr std::uint64_t kMaxAllocBudgetUs = 3'600'000'000;  // an hour
+inline constexpr double kMinIterationBudgetMs = 1e-6;              // 1 ns
+inline constexpr double kMaxIterationBudgetMs = 1e9;               // 11.6 days
+inline constexpr double kMaxReservedRatioLimit = 1e6;
+
 nlohmann::json to_json(const Budgets& budgets);
 
 // Applies the keys of a budgets file (docs/result_schema.md) over `budgets`. Throws
