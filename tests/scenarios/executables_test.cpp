@@ -244,7 +244,7 @@ TEST(Executables, AFailedAllocationIsReportedAsABreach) {
   const Outcome out_of_memory = test_support::run_program(
       "/bin/sh", "-c 'ulimit -v 4000000; exec \"$0\" \"$@\"' " +
                      (std::filesystem::path(SCENARIO_BINARY_DIR) / "scenario_vector").string() +
-                     " --iterations 1000000000 --json " + exhausted);
+                     " --warmup 0 --iterations 1000000000 --json " + exhausted);
   EXPECT_EQ(out_of_memory.status, 1) << out_of_memory.err;
   const nlohmann::json oom = nlohmann::json::parse(read_file(exhausted));
   ASSERT_EQ(oom["violations"].size(), 1u) << oom["violations"];
