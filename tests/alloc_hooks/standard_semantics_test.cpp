@@ -110,17 +110,11 @@ TEST(StandardSemantics, FailureEndingInTheHandlersBadAllocIsCountedOnce) {
   const alloc_hooks::BudgetReport before = alloc_hooks::budget_report();
   std::set_new_handler(always_throw);
   alloc_hooks::Window window;
-  bool threw = false;
-  try {
-    keep(::operator new(kImpossible));
-  } catch (const std::bad_alloc&) {
-    threw = true;
-  }
+  EXPECT_THROW(keep(::operator new(kImpossible)), std::bad_alloc);
   void* nothrow = ::operator new(kImpossible, std::nothrow);
   void* aligned_nothrow = ::operator new[](kImpossible, std::align_val_t{64}, std::nothrow);
   const alloc_hooks::WindowResult result = window.result();
   std::set_new_handler(nullptr);
-  EXPECT_TRUE(threw);
   EXPECT_EQ(nothrow, nullptr);
   EXPECT_EQ(aligned_nothrow, nullptr);
   EXPECT_EQ(result.failed_allocations, 3u);
