@@ -32,6 +32,13 @@ TEST(Scheduling, CpuTimeGrowsWithWorkOnTheCpu) {
   // 20 ms of wall time spent spinning: at least some of it on this thread's CPU clock.
   EXPECT_GT(monitor::read_thread_schedule().cpu_ns, before.cpu_ns);
 }
+#else
+// No switch counts: preemption is never recognised, so nothing is retried for it.
+TEST(Scheduling, WindowsGivesNoSwitchCounts) {
+  const monitor::ThreadSchedule schedule = monitor::read_thread_schedule();
+  EXPECT_EQ(schedule.voluntary_switches, 0u);
+  EXPECT_EQ(schedule.involuntary_switches, 0u);
+}
 #endif
 
 }  // namespace
