@@ -249,7 +249,8 @@ TEST(Runner, AFifoAsResultsFileIsWrittenInPlace) {
   const fs::path fifo = folder / "results.fifo";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   const fs::path copy = folder / "copy.json";
-  const std::string reader = "cat " + fifo.string() + " > " + copy.string() + " &";
+  const std::string reader =
+      "timeout 10 cat " + fifo.string() + " > " + copy.string() + " 2>/dev/null &";
   ASSERT_EQ(std::system(reader.c_str()), 0);
   const Outcome outcome =
       runner(folder,
