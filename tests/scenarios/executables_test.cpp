@@ -84,6 +84,8 @@ TEST(Executables, BudgetsFileTightensTheIterationBudget) {
 
 void expect_usage_error(const std::string& arguments, const std::string& message_part) {
   const std::string json_path = scratch("never.json");
+  std::filesystem::remove(json_path);  // left by an earlier run, it would prove nothing
+  std::filesystem::remove(json_path + ".partial");
   const Outcome outcome = run("vector", arguments + " --json " + json_path);
   EXPECT_EQ(outcome.status, 2) << arguments;
   EXPECT_EQ(std::count(outcome.err.begin(), outcome.err.end(), '\n'), 1) << outcome.err;
