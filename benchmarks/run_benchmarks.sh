@@ -9,7 +9,7 @@ out=${1:-build-bench/results}
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMEMORY_BASELINE_BUILD_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)" --target bench_raw_system bench_raw_mimalloc bench_hooks >/dev/null
 mkdir -p "$out"
-bin=build-bench/benchmarks
+bin=build-bench/bin  # every program of a build lands in its bin/ (CMakeLists.txt)
 flags=(--benchmark_filter=-million --benchmark_min_time=0.1 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
        --benchmark_format=json)
 
