@@ -11,8 +11,11 @@
 #include <utility>
 #include <vector>
 
-#if !defined(_WIN32)
+#if defined(_WIN32)
+#include <process.h>
+#else
 #include <sys/wait.h>
+#include <unistd.h>
 #endif
 
 namespace test_support {
@@ -59,12 +62,24 @@ inline int exit_status(int raw) {
 #endif
 }
 
+inline long process_id() {
+#if defined(_WIN32)
+  return _getpid();
+#else
+  return static_cast<long>(getpid());
+#endif
+}
+
 // `program` with `arguments` (a command-line fragment) runs with `environment` added to this
 // test's; its output goes through files named after the current test, so that tests running in
 // parallel do not share them.
 inline Outcome run_program(const std::filesystem::path& program, const std::string& arguments,
                            const Environment& environment = {}) {
-  const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  // Named after the suite, the test and this process: two test programs may have tests of one
+  // name running at the same time (Windows refuses to share the files: "Sharing violation").
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string test = std::string(info->test_suite_name()) + "." + info->name() + "." +
+                           std::to_string(process_id());
   const std::filesystem::path out =
       std::filesystem::path(::testing::TempDir()) / (test + ".stdout");
   const std::filesystem::path err =
