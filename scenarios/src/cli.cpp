@@ -7,6 +7,7 @@
 #include <cstring>
 #include <new>
 
+#include "allocation_failure.hpp"
 #include "platform/platform.hpp"
 #include "scenarios/command_line.hpp"
 #include "scenarios/files.hpp"
@@ -98,12 +99,11 @@ int run(int argc, char** argv, const Scenario& scenario, const std::string& prog
 // A std::bad_alloc outside the measured run (which reports its own): while reading the flags or
 // writing the result. Nothing here may allocate; argv[0] names the program.
 int allocation_failed_outside_the_run(const char* program_path) {
-  const alloc_hooks::BudgetReport report = alloc_hooks::budget_report();
-  alloc_hooks::set_live_bytes_limit(0);
+  const AllocationFailure failure = take_allocation_failure();
   const char* slash = std::strrchr(program_path, '/');
   std::fprintf(stderr, "%s: Allocation failed outside the measured run: %s; no result written\n",
                slash != nullptr ? slash + 1 : program_path,
-               report.limit_refusals > 0
+               failure.refused_by_limit
                    ? "refused by the live-bytes limit (ALLOC_HOOKS_LIVE_BYTES_LIMIT)"
                    : "out of memory (std::bad_alloc)");
   return kBudgetBreached;

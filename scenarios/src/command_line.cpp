@@ -52,9 +52,9 @@ CLI::Validator non_empty() {
 
 namespace {
 
-// The one list of run flags: name, field, check, help.
-template <typename Visit>
-void for_each_run_flag(RunFlags& flags, Visit&& visit) {
+// The one list of run flags: name, field, check, help (`Flags` is RunFlags or const RunFlags).
+template <typename Flags, typename Visit>
+void for_each_run_flag(Flags& flags, Visit&& visit) {
   visit("--iterations", flags.iterations, whole_number(1, 1'000'000'000),
         "measured iterations per case");
   visit("--warmup", flags.warmup, whole_number(0, 1'000'000'000),
@@ -101,9 +101,8 @@ void add_run_flags(CLI::App& app, RunFlags& flags) {
 
 std::vector<std::string> run_flag_arguments(const RunFlags& flags) {
   std::vector<std::string> arguments;
-  RunFlags copy = flags;
   for_each_run_flag(
-      copy, [&arguments](const char* name, auto& field, const CLI::Validator&, const char*) {
+      flags, [&arguments](const char* name, auto& field, const CLI::Validator&, const char*) {
         if (field) arguments.insert(arguments.end(), {name, text_of(*field)});
       });
   return arguments;

@@ -11,6 +11,7 @@
 #include <monitor/scheduling.hpp>
 #include <new>
 
+#include "allocation_failure.hpp"
 #include "scenarios/harness.hpp"
 
 namespace scenarios {
@@ -76,11 +77,13 @@ struct IterationSchedule {
   bool switched_out = false;     // the CPU was taken from it at least once
   bool blocked = false;          // it gave the CPU up itself (a lock, I/O, a sleep)
 
-  // Whether being switched out explains `excess_ns` over a budget: the thread never blocked, so
-  // all its time off the CPU was taken from it, and that was at least the excess. Slow work on
+  // The CPU was taken from the thread, which never gave it up itself: all its time off the CPU
+  // was taken from it.
+  bool taken_away() const { return switched_out && !blocked; }
+  // Whether that explains `excess_ns` over a budget: at least that long off the CPU. Slow work on
   // the CPU, or waiting for a lock, is not preemption.
   bool preempted_for(std::uint64_t excess_ns) const {
-    return switched_out && !blocked && off_cpu_ns >= excess_ns;
+    return taken_away() && off_cpu_ns >= excess_ns;
   }
 };
 
@@ -145,7 +148,7 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations, const Ti
       result.largest_live_bytes_delta =
           std::max(result.largest_live_bytes_delta, window.live_bytes_delta);
     }
-    if (schedule.switched_out && !schedule.blocked) ++result.preempted_iterations;
+    if (schedule.taken_away()) ++result.preempted_iterations;
     if (window.alloc_latency.max_ns > limits.alloc_ns) {
       count_breach(result.alloc_budget_breaches, schedule, window.alloc_latency.max_ns,
                    limits.alloc_ns);
@@ -299,17 +302,14 @@ class Checker {
   std::vector<Violation>& violations_;
 };
 
-// An allocation that failed (std::bad_alloc: the live-bytes limit refused it, or memory ran out)
-// ends the run where it happened; the limit is lifted so that the harness can still report.
+// The violation of an allocation that failed in the measured run: the run stopped at that case.
 Violation allocation_failure(const std::string& scenario, const std::string& case_name) {
-  const alloc_hooks::BudgetReport report = alloc_hooks::budget_report();
-  alloc_hooks::set_live_bytes_limit(0);
-  const std::string where = case_name.empty() ? "before the first case" : "in case " + case_name;
+  const AllocationFailure failure = take_allocation_failure();
   const std::string cause =
-      report.limit_refusals > 0
+      failure.refused_by_limit
           ? fmt::format(
                 "refused by the live-bytes limit of {} bytes (ALLOC_HOOKS_LIVE_BYTES_LIMIT)",
-                report.live_bytes_limit)
+                failure.live_bytes_limit)
           : std::string("out of memory (std::bad_alloc)");
   const auto failed = static_cast<double>(alloc_hooks::read_counters().failed_allocations);
   return {"allocation_failed",
@@ -317,11 +317,17 @@ Violation allocation_failure(const std::string& scenario, const std::string& cas
           0,
           failed,
           "allocations",
-          fmt::format("Allocation failed: {} in scenario {}, {}; the run stopped there", cause,
-                      scenario, where)};
+          fmt::format("Allocation failed: {} in scenario {}, in case {}; the run stopped there",
+                      cause, scenario, case_name)};
 }
 
 }  // namespace
+
+AllocationFailure take_allocation_failure() {
+  const alloc_hooks::BudgetReport report = alloc_hooks::budget_report();
+  alloc_hooks::set_live_bytes_limit(0);
+  return {report.limit_refusals > 0, report.live_bytes_limit};
+}
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   RunResult run;

@@ -25,16 +25,28 @@ std::string last_line(const std::string& path) {
   return last;
 }
 
-// The reports of `results` in `out_dir`, as files to write.
-std::vector<scenarios::OutputFile> report_files(const Results& results,
-                                                const std::string& out_dir) {
-  return {{(std::filesystem::path(out_dir) / "report.md").string(), markdown_report(results)},
-          {(std::filesystem::path(out_dir) / "report.html").string(), html_report(results)}};
-}
+// The reports, each a file in the output folder and the function that writes its text.
+struct Report {
+  const char* file;
+  std::string (*text)(const Results& results);
+};
+const Report kReports[] = {{"report.md", markdown_report}, {"report.html", html_report}};
 
 std::vector<scenarios::OutputPath> report_paths(const std::string& out_dir) {
-  return {{"report.md", (std::filesystem::path(out_dir) / "report.md").string()},
-          {"report.html", (std::filesystem::path(out_dir) / "report.html").string()}};
+  std::vector<scenarios::OutputPath> paths;
+  for (const Report& report : kReports)
+    paths.push_back({report.file, (std::filesystem::path(out_dir) / report.file).string()});
+  return paths;
+}
+
+std::vector<scenarios::OutputFile> report_files(const Results& results,
+                                                const std::string& out_dir) {
+  std::vector<scenarios::OutputFile> files;
+  for (const Report& report : kReports) {
+    files.push_back(
+        {(std::filesystem::path(out_dir) / report.file).string(), report.text(results)});
+  }
+  return files;
 }
 
 // Whether `path` is `folder` or lies below it, whatever the spelling of either (neither need
@@ -116,9 +128,9 @@ int run_command(const RunSettings& settings) {
       const std::string name = scenario + "-" + allocator;
       const std::string json_path = (runs_dir / (name + ".json")).string();
       const std::string log_path = (runs_dir / (name + ".log")).string();
+      // A result left by an earlier run must not stand for this one.
       std::error_code ignored;
-      fs::remove(json_path,
-                 ignored);  // a result left by an earlier run must not stand for this one
+      fs::remove(json_path, ignored);
       std::vector<std::string> arguments = {"--allocator", allocator, "--json", json_path};
       if (!settings.budgets_file.empty())
         arguments.insert(arguments.end(), {"--budgets", settings.budgets_file});
