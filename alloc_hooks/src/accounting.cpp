@@ -1,6 +1,7 @@
-// Hot path of the hooks. Each block carries its requested size in its last 8 usable bytes (the
-// size trailer), which is how an unsized delete subtracts the exact requested size, aligned blocks
-// included, without a header that would move the returned pointer: see docs/alloc_hooks.md.
+// Hot path of the hooks. The backend gets exactly the size the program asked for; each counted
+// block's requested size is kept in the size shadow beside the heap (size_shadow.hpp), which is
+// how an unsized delete or free subtracts the exact requested size without touching the block's
+// size class: see docs/alloc_hooks.md.
 #include "accounting.hpp"
 
 #include <cstring>
@@ -10,6 +11,7 @@
 #include "platform/platform.hpp"
 #include "scoped_flag.hpp"
 #include "settings.hpp"
+#include "size_shadow.hpp"
 #include "thread_counters.hpp"
 
 #if defined(__GNUC__)
@@ -24,18 +26,13 @@
 
 namespace alloc_hooks::detail {
 
-std::atomic<std::int64_t> live_bytes{0};
-std::atomic<std::uint64_t> peak_live_bytes{0};
-std::atomic<std::uint64_t> window_peak_live_bytes{0};
-std::atomic<std::uint64_t> window_max_alloc_ticks{0};
+alignas(64) std::atomic<std::int64_t> live_bytes{0};
+alignas(64) std::atomic<std::uint64_t> peak_live_bytes{0};
+alignas(64) std::atomic<std::uint64_t> window_peak_live_bytes{0};
+alignas(64) std::atomic<std::uint64_t> window_max_alloc_ticks{0};
 
 namespace {
 
-using Trailer = std::uint64_t;
-constexpr std::size_t kTrailerBytes = sizeof(Trailer);
-// Set on blocks obtained while this thread was already inside the hooks (a backend that calls
-// operator new): they are handed out uncounted, and their free is not counted either.
-constexpr Trailer kUncounted = Trailer{1} << 63;
 constexpr std::size_t kLargestRequest = (std::size_t{1} << 62);
 
 struct ThreadState {
@@ -66,12 +63,11 @@ inline ThreadCounters& this_thread_counters() {
   return ALLOC_HOOKS_LIKELY(counters != nullptr) ? *counters : attach_thread();
 }
 
-inline Trailer* trailer_of(void* block, std::size_t usable) {
-  return reinterpret_cast<Trailer*>(static_cast<char*>(block) + usable - kTrailerBytes);
-}
-
-inline void* obtain(const Backend& backend, std::size_t bytes, std::size_t alignment) {
-  return alignment == 0 ? backend.allocate(bytes) : backend.allocate_aligned(alignment, bytes);
+inline void* obtain(const Backend& backend, Source source, std::size_t bytes,
+                    std::size_t alignment) {
+  if (alignment == 0) return backend.allocate(bytes);
+  return source == Source::operator_new ? backend.allocate_aligned_new(alignment, bytes)
+                                        : backend.allocate_aligned(alignment, bytes);
 }
 inline std::size_t usable_size(const Backend& backend, const void* block, std::size_t alignment) {
   return alignment == 0 ? backend.usable_size(block)
@@ -85,13 +81,8 @@ inline void give_back(const Backend& backend, void* block, std::size_t alignment
   }
 }
 
-ALLOC_HOOKS_COLD void* allocate_uncounted(const Backend& backend, std::size_t size,
-                                          std::size_t alignment) {
-  void* block = obtain(backend, size + kTrailerBytes, alignment);
-  if (block == nullptr) return nullptr;
-  const Trailer trailer = size | kUncounted;
-  std::memcpy(trailer_of(block, usable_size(backend, block, alignment)), &trailer, kTrailerBytes);
-  return block;
+inline AtomicSourceCounters& source_counters(ThreadCounters& counters, Source source) {
+  return counters.by_source[static_cast<std::size_t>(source)];
 }
 
 ALLOC_HOOKS_COLD void raise_peaks(std::uint64_t live) {
@@ -122,7 +113,8 @@ inline std::int64_t change_live_bytes(ThreadCounters& counters, std::int64_t del
   return shared + pending > 0 ? shared + pending : 0;
 }
 
-void record_alloc_latency(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size) {
+void record_alloc_latency(ThreadCounters& counters, Source source, std::uint64_t ticks,
+                          std::uint64_t size) {
   counters.alloc_latency.record(ticks);
   if (ALLOC_HOOKS_UNLIKELY(ticks >
                                counters.slowest_threshold_ticks.load(std::memory_order_relaxed) ||
@@ -135,24 +127,28 @@ void record_alloc_latency(ThreadCounters& counters, std::uint64_t ticks, std::ui
   }
   const std::uint64_t budget = settings.alloc_budget_ticks.load(std::memory_order_relaxed);
   if (ALLOC_HOOKS_UNLIKELY(budget != 0 && ticks > budget))
-    record_budget_violation(counters, ticks, size);
+    record_budget_violation(counters, source, ticks, size);
 }
 
-}  // namespace
-
-void raise_to(std::atomic<std::uint64_t>& maximum, std::uint64_t value) noexcept {
-  std::uint64_t current = maximum.load(std::memory_order_relaxed);
-  while (value > current &&
-         !maximum.compare_exchange_weak(current, value, std::memory_order_relaxed)) {
-  }
+// An allocation asked for while this thread is already inside the hooks (a backend or a tool
+// that allocates from inside an allocation): handed out uncounted, and its free is not counted.
+template <typename Obtain>
+ALLOC_HOOKS_COLD Allocation allocate_uncounted(const Backend& backend, Obtain obtain) {
+  void* block = obtain(backend);
+  if (block != nullptr) size_shadow::record_uncounted(block);
+  return {block, false};
 }
 
-Allocation counted_allocate(std::size_t size, std::size_t alignment) noexcept {
+// The one allocation path: `obtain(backend)` asks the backend for the `size` bytes.
+template <typename Obtain>
+inline Allocation count_allocation(Source source, std::size_t size, std::size_t alignment,
+                                   Obtain obtain) {
   const Backend& backend = active_backend();
   if (ALLOC_HOOKS_UNLIKELY(size > kLargestRequest)) return {};  // no backend can serve it
-  if (ALLOC_HOOKS_UNLIKELY(thread_state.inside_allocation))
-    return {allocate_uncounted(backend, size, alignment), false};
-  // An allocation the backend makes meanwhile is handed out uncounted (above).
+  // The hooks' own start-up (loading the backend) and whatever the backend allocates from inside
+  // an allocation are not the program's: handed out uncounted.
+  if (ALLOC_HOOKS_UNLIKELY(thread_state.inside_allocation || &backend == &start_up_arena_backend))
+    return allocate_uncounted(backend, obtain);
   const ScopedFlag inside(thread_state.inside_allocation);
   ThreadCounters& counters = this_thread_counters();
 
@@ -166,7 +162,7 @@ Allocation counted_allocate(std::size_t size, std::size_t alignment) noexcept {
 
   const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
   const std::uint64_t start = timed ? read_ticks() : 0;
-  void* block = obtain(backend, size + kTrailerBytes, alignment);
+  void* block = obtain(backend);
   const std::uint64_t end = timed ? read_ticks() : 0;
 
   if (ALLOC_HOOKS_UNLIKELY(block == nullptr)) {
@@ -174,47 +170,183 @@ Allocation counted_allocate(std::size_t size, std::size_t alignment) noexcept {
     return {};
   }
   const std::size_t usable = usable_size(backend, block, alignment);
-  const Trailer trailer = size;
-  std::memcpy(trailer_of(block, usable), &trailer, kTrailerBytes);
+  size_shadow::record(block, usable, size);
 
   if (ALLOC_HOOKS_UNLIKELY(static_cast<std::uint64_t>(live) >
                            window_peak_live_bytes.load(std::memory_order_relaxed))) {
     raise_peaks(static_cast<std::uint64_t>(live));
   }
-  bump(counters.allocations);
-  bump(counters.bytes_allocated, size);
-  bump(counters.reserved_bytes_allocated, usable);
-  if (timed) record_alloc_latency(counters, end - start, size);
+  AtomicSourceCounters& figures = source_counters(counters, source);
+  bump(figures.allocations);
+  bump(figures.bytes_allocated, size);
+  bump(figures.reserved_bytes_allocated, usable);
+  if (timed) record_alloc_latency(counters, source, end - start, size);
   return {block, false};
 }
 
-void counted_release(void* block, std::size_t alignment) noexcept {
+// The first sized-delete mismatches, kept for the report (sized_delete_mismatches()).
+struct AtomicMismatch {
+  std::atomic<std::uint64_t> requested_size, delete_size, thread_id;
+};
+AtomicMismatch first_mismatches[SizedDeleteMismatches::kCapacity];
+std::atomic<std::size_t> mismatches_claimed{0};
+std::atomic<std::size_t> mismatches_written{0};
+
+ALLOC_HOOKS_COLD void record_sized_delete_mismatch(ThreadCounters& counters, Source source,
+                                                   std::size_t requested, std::size_t sized) {
+  bump(source_counters(counters, source).sized_delete_mismatches);
+  const std::size_t slot = mismatches_claimed.fetch_add(1, std::memory_order_relaxed);
+  if (slot >= SizedDeleteMismatches::kCapacity) return;
+  first_mismatches[slot].requested_size.store(requested, std::memory_order_relaxed);
+  first_mismatches[slot].delete_size.store(sized, std::memory_order_relaxed);
+  first_mismatches[slot].thread_id.store(counters.thread_id, std::memory_order_relaxed);
+  mismatches_written.fetch_add(1, std::memory_order_release);
+}
+
+// Counts the free of a counted block of `requested` bytes, `usable` reserved, around `give_back`.
+template <typename GiveBack>
+inline void count_release(ThreadCounters& counters, Source source, std::size_t requested,
+                          std::size_t usable, GiveBack give_back_block) {
+  change_live_bytes(counters, -static_cast<std::int64_t>(requested));
+  const bool timed =
+      settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
+  const std::uint64_t start = timed ? read_ticks() : 0;
+  give_back_block();
+  if (timed) counters.free_latency.record(read_ticks() - start);
+  AtomicSourceCounters& figures = source_counters(counters, source);
+  bump(figures.frees);
+  bump(figures.bytes_freed, requested);
+  bump(figures.reserved_bytes_freed, usable);
+}
+
+}  // namespace
+
+void raise_to(std::atomic<std::uint64_t>& maximum, std::uint64_t value) noexcept {
+  std::uint64_t current = maximum.load(std::memory_order_relaxed);
+  while (value > current &&
+         !maximum.compare_exchange_weak(current, value, std::memory_order_relaxed)) {
+  }
+}
+
+Allocation counted_allocate(Source source, std::size_t size, std::size_t alignment) noexcept {
+  return count_allocation(source, size, alignment, [&](const Backend& backend) {
+    return obtain(backend, source, size, alignment);
+  });
+}
+
+Allocation counted_allocate_zeroed(std::size_t count, std::size_t size) noexcept {
+  return count_allocation(Source::malloc, count * size, 0, [&](const Backend& backend) {
+    return backend.allocate_zeroed(count, size);
+  });
+}
+
+Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
+  const Backend& backend = backend_of(block);
+  if (ALLOC_HOOKS_UNLIKELY(&backend == &start_up_arena_backend)) {
+    // The arena serves the start-up alone: the block moves to the active backend.
+    const std::size_t old_size = backend.usable_size(block);
+    const Allocation moved = counted_allocate(Source::malloc, size, 0);
+    if (moved.block == nullptr) return {moved, false};
+    std::memcpy(moved.block, block, old_size < size ? old_size : size);
+    counted_release(Source::malloc, block, 0);
+    return {moved, false};
+  }
+  if (ALLOC_HOOKS_UNLIKELY(size > kLargestRequest)) return {};
+  const std::size_t old_usable = backend.usable_size(block);
+  const size_shadow::Recorded old = size_shadow::read(block, old_usable);
+  if (ALLOC_HOOKS_UNLIKELY(!old.counted || thread_state.inside_allocation)) {
+    // Neither the old block nor the new one is counted (a re-entrant call keeps its blocks so).
+    void* moved = backend.reallocate(block, size);
+    if (moved != nullptr) size_shadow::record_uncounted(moved);
+    return {{moved, false}, moved == nullptr && size == 0};
+  }
+  const ScopedFlag inside(thread_state.inside_allocation);
+  ThreadCounters& counters = this_thread_counters();
+
+  const auto growth = static_cast<std::int64_t>(size) - static_cast<std::int64_t>(old.requested);
+  const std::int64_t live = change_live_bytes(counters, growth);
+  const std::uint64_t limit = settings.live_bytes_limit.load(std::memory_order_relaxed);
+  if (ALLOC_HOOKS_UNLIKELY(growth > 0 && limit != 0 && static_cast<std::uint64_t>(live) > limit)) {
+    change_live_bytes(counters, -growth);
+    return {{nullptr, true}, false};
+  }
+  const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
+  const std::uint64_t start = timed ? read_ticks() : 0;
+  void* moved = backend.reallocate(block, size);
+  const std::uint64_t end = timed ? read_ticks() : 0;
+  AtomicSourceCounters& figures = source_counters(counters, Source::malloc);
+
+  if (ALLOC_HOOKS_UNLIKELY(moved == nullptr)) {
+    if (size != 0) {  // failed: the old block stays as it was
+      change_live_bytes(counters, -growth);
+      return {};
+    }
+    // realloc(block, 0) freed the block (glibc): a free, and no allocation.
+    bump(figures.frees);
+    bump(figures.bytes_freed, old.requested);
+    bump(figures.reserved_bytes_freed, old_usable);
+    return {{}, true};
+  }
+  const std::size_t usable = backend.usable_size(moved);
+  size_shadow::record(moved, usable, size);
+  if (ALLOC_HOOKS_UNLIKELY(static_cast<std::uint64_t>(live) >
+                           window_peak_live_bytes.load(std::memory_order_relaxed))) {
+    raise_peaks(static_cast<std::uint64_t>(live));
+  }
+  bump(figures.allocations);
+  bump(figures.bytes_allocated, size);
+  bump(figures.reserved_bytes_allocated, usable);
+  bump(figures.frees);
+  bump(figures.bytes_freed, old.requested);
+  bump(figures.reserved_bytes_freed, old_usable);
+  if (timed) record_alloc_latency(counters, Source::malloc, end - start, size);
+  return {{moved, false}, false};
+}
+
+void counted_release(Source source, void* block, std::size_t alignment,
+                     std::size_t sized) noexcept {
   if (block == nullptr) return;
   const Backend& backend = backend_of(block);
   const std::size_t usable = usable_size(backend, block, alignment);
-  Trailer trailer;
-  std::memcpy(&trailer, trailer_of(block, usable), kTrailerBytes);
-  if (ALLOC_HOOKS_UNLIKELY((trailer & kUncounted) != 0)) {
+  const size_shadow::Recorded recorded = size_shadow::read(block, usable);
+  if (ALLOC_HOOKS_UNLIKELY(!recorded.counted)) {
     give_back(backend, block, alignment);
     return;
   }
   ThreadCounters& counters = this_thread_counters();
-  change_live_bytes(counters, -static_cast<std::int64_t>(trailer));
-  const bool timed =
-      settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
-  const std::uint64_t start = timed ? read_ticks() : 0;
-  give_back(backend, block, alignment);
-  if (timed) counters.free_latency.record(read_ticks() - start);
-  bump(counters.frees);
-  bump(counters.bytes_freed, trailer);
-  bump(counters.reserved_bytes_freed, usable);
+  if (ALLOC_HOOKS_UNLIKELY(sized != kUnsized && sized != recorded.requested))
+    record_sized_delete_mismatch(counters, source, recorded.requested, sized);
+  count_release(counters, source, recorded.requested, usable,
+                [&] { give_back(backend, block, alignment); });
 }
 
-void count_failed_allocation(bool refused_by_limit) noexcept {
+void count_failed_allocation(Source source, bool refused_by_limit) noexcept {
   (void)active_backend();
-  ThreadCounters& counters = this_thread_counters();
-  bump(counters.failed_allocations);
-  if (refused_by_limit) bump(counters.limit_refusals);
+  AtomicSourceCounters& figures = source_counters(this_thread_counters(), source);
+  bump(figures.failed_allocations);
+  if (refused_by_limit) bump(figures.limit_refusals);
+}
+
+std::size_t usable_size_of(const void* block) noexcept {
+  return block == nullptr ? 0 : backend_of(block).usable_size(block);
 }
 
 }  // namespace alloc_hooks::detail
+
+namespace alloc_hooks {
+
+SizedDeleteMismatches sized_delete_mismatches() {
+  SizedDeleteMismatches report;
+  const std::size_t written = detail::mismatches_written.load(std::memory_order_acquire);
+  report.size =
+      written < SizedDeleteMismatches::kCapacity ? written : SizedDeleteMismatches::kCapacity;
+  for (std::size_t i = 0; i < report.size; ++i) {
+    const detail::AtomicMismatch& entry = detail::first_mismatches[i];
+    report.first[i] = {entry.requested_size.load(std::memory_order_relaxed),
+                       entry.delete_size.load(std::memory_order_relaxed),
+                       entry.thread_id.load(std::memory_order_relaxed)};
+  }
+  return report;
+}
+
+}  // namespace alloc_hooks

@@ -20,14 +20,18 @@ namespace {
 char system_version[64];
 Backend system_backend{"system",
                        platform::system_allocate,
+                       platform::system_allocate_zeroed,
+                       platform::system_reallocate,
                        platform::system_release,
                        platform::system_usable_size,
                        platform::system_allocate_aligned,
+                       platform::system_allocate_aligned_new,
                        platform::system_release_aligned,
                        platform::system_usable_size_aligned,
                        system_version};
 
 const Backend* choose_backend() {
+  platform::bind_system_allocator();
   platform::describe_system_allocator(system_version, sizeof system_version);
   const char* requested = platform::environment("ALLOC_HOOKS_BACKEND");
   if (requested == nullptr || requested[0] == '\0' || std::strcmp(requested, "system") == 0) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 
 namespace alloc_hooks::detail {
 
@@ -13,9 +14,14 @@ namespace alloc_hooks::detail {
 struct Backend {
   const char* name;
   void* (*allocate)(std::size_t size);
+  void* (*allocate_zeroed)(std::size_t count, std::size_t size);  // calloc: checks count * size
+  void* (*reallocate)(void* block, std::size_t size);             // realloc, block not aligned
   void (*release)(void* block);
   std::size_t (*usable_size)(const void* block);
   void* (*allocate_aligned)(std::size_t alignment, std::size_t size);
+  // operator new(size, alignment) as the C++ runtime does it with this allocator: libstdc++ rounds
+  // the size up to a multiple of the alignment for aligned_alloc; mimalloc takes it as it is.
+  void* (*allocate_aligned_new)(std::size_t alignment, std::size_t size);
   void (*release_aligned)(void* block, std::size_t alignment);
   std::size_t (*usable_size_aligned)(const void* block, std::size_t alignment);
   const char* version;
@@ -32,16 +38,30 @@ void describe_mimalloc_version(int version, char* out, std::size_t capacity);
 // The mimalloc Backend from mimalloc's functions, named by the functions themselves (linked) or
 // by the pointers they were loaded into; the adapters fix the argument order of aligned
 // allocation and drop the alignment mimalloc does not need to free or measure a block.
-template <auto& malloc_function, auto& free_function, auto& usable_size_function,
-          auto& malloc_aligned_function>
+// mimalloc 2.0.9's mi_malloc_aligned returns a misaligned block when the size equals an alignment
+// of 256, 512 or 1024 (its small-block fast path; docs/alloc_hooks.md): such a block is given back
+// and the request made again through mi_malloc_aligned_at, which honours the alignment. Every
+// other request gets exactly mi_malloc_aligned's block.
+template <auto& malloc_function, auto& calloc_function, auto& realloc_function, auto& free_function,
+          auto& usable_size_function, auto& malloc_aligned_function,
+          auto& malloc_aligned_at_function>
 Backend make_mimalloc_backend(const char* version) {
+  constexpr auto allocate_aligned = [](std::size_t alignment, std::size_t size) {
+    void* block = malloc_aligned_function(size, alignment);
+    if (block != nullptr && reinterpret_cast<std::uintptr_t>(block) % alignment != 0) {
+      free_function(block);
+      block = malloc_aligned_at_function(size, alignment, 0);
+    }
+    return block;
+  };
   return {"mimalloc",
           malloc_function,
+          calloc_function,
+          realloc_function,
           free_function,
           usable_size_function,
-          [](std::size_t alignment, std::size_t size) {
-            return malloc_aligned_function(size, alignment);
-          },
+          allocate_aligned,
+          allocate_aligned,  // mimalloc's operator new takes the size as it is
           [](void* block, std::size_t) { free_function(block); },
           [](const void* block, std::size_t) { return usable_size_function(block); },
           version};

@@ -6,26 +6,44 @@
 
 namespace alloc_hooks {
 
+namespace detail {
+void AtomicSourceCounters::add_to(SourceCounters& merged) const {
+#define ALLOC_HOOKS_ADD_FIELD(name) merged.name += name.load(std::memory_order_relaxed);
+  ALLOC_HOOKS_SOURCE_COUNTER_FIELDS(ALLOC_HOOKS_ADD_FIELD)
+#undef ALLOC_HOOKS_ADD_FIELD
+}
+}  // namespace detail
+
+SourceCounters& SourceCounters::operator+=(const SourceCounters& other) {
+#define ALLOC_HOOKS_ADD_FIELD(name) name += other.name;
+  ALLOC_HOOKS_SOURCE_COUNTER_FIELDS(ALLOC_HOOKS_ADD_FIELD)
+#undef ALLOC_HOOKS_ADD_FIELD
+  return *this;
+}
+
+SourceCounters& SourceCounters::operator-=(const SourceCounters& other) {
+#define ALLOC_HOOKS_SUBTRACT_FIELD(name) name -= other.name;
+  ALLOC_HOOKS_SOURCE_COUNTER_FIELDS(ALLOC_HOOKS_SUBTRACT_FIELD)
+#undef ALLOC_HOOKS_SUBTRACT_FIELD
+  return *this;
+}
+
+const char* source_name(Source source) {
+  return source == Source::operator_new ? "operator_new" : "malloc";
+}
+
 Counters read_counters() {
   (void)detail::active_backend();
   Counters merged;
   for (const detail::ThreadCounters* counters = detail::first_thread_counters();
        counters != nullptr; counters = counters->next) {
-    merged.allocations += counters->allocations.load(std::memory_order_relaxed);
-    merged.frees += counters->frees.load(std::memory_order_relaxed);
-    merged.failed_allocations += counters->failed_allocations.load(std::memory_order_relaxed);
-    merged.limit_refusals += counters->limit_refusals.load(std::memory_order_relaxed);
-    merged.bytes_allocated += counters->bytes_allocated.load(std::memory_order_relaxed);
-    merged.bytes_freed += counters->bytes_freed.load(std::memory_order_relaxed);
-    merged.reserved_bytes_allocated +=
-        counters->reserved_bytes_allocated.load(std::memory_order_relaxed);
-    merged.reserved_bytes_freed += counters->reserved_bytes_freed.load(std::memory_order_relaxed);
-    merged.latency_budget_violations +=
-        counters->latency_budget_violations.load(std::memory_order_relaxed);
+    for (std::size_t source = 0; source < kSourceCount; ++source)
+      counters->by_source[source].add_to(merged.by_source[source]);
     merged.live_bytes += counters->unflushed_live_bytes.load(std::memory_order_relaxed);
     counters->alloc_latency.add_to(merged.alloc_latency);
     counters->free_latency.add_to(merged.free_latency);
   }
+  for (const SourceCounters& source : merged.by_source) merged += source;
   merged.live_bytes += detail::live_bytes.load(std::memory_order_relaxed);
   merged.peak_live_bytes = detail::peak_live_bytes.load(std::memory_order_relaxed);
   merged.live_reserved_bytes =

@@ -12,8 +12,8 @@ char mimalloc_version[64];
 
 const Backend& mimalloc_backend() {
   static const Backend linked_backend =
-      make_mimalloc_backend<mi_malloc, mi_free, mi_usable_size, mi_malloc_aligned>(
-          mimalloc_version);
+      make_mimalloc_backend<mi_malloc, mi_calloc, mi_realloc, mi_free, mi_usable_size,
+                            mi_malloc_aligned, mi_malloc_aligned_at>(mimalloc_version);
   describe_mimalloc_version(mi_version(), mimalloc_version, sizeof mimalloc_version);
   return linked_backend;
 }

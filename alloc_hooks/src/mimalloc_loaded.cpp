@@ -15,9 +15,12 @@ namespace {
 char mimalloc_version[64];
 Backend loaded_backend;
 decltype(&mi_malloc) mi_malloc_function = nullptr;
+decltype(&mi_calloc) mi_calloc_function = nullptr;
+decltype(&mi_realloc) mi_realloc_function = nullptr;
 decltype(&mi_free) mi_free_function = nullptr;
 decltype(&mi_usable_size) mi_usable_size_function = nullptr;
 decltype(&mi_malloc_aligned) mi_malloc_aligned_function = nullptr;
+decltype(&mi_malloc_aligned_at) mi_malloc_aligned_at_function = nullptr;
 
 template <typename Function>
 Function load_symbol(void* library, const char* name) {
@@ -38,13 +41,18 @@ const Backend& load() {
                         2);
   }
   mi_malloc_function = load_symbol<decltype(&mi_malloc)>(library, "mi_malloc");
+  mi_calloc_function = load_symbol<decltype(&mi_calloc)>(library, "mi_calloc");
+  mi_realloc_function = load_symbol<decltype(&mi_realloc)>(library, "mi_realloc");
   mi_free_function = load_symbol<decltype(&mi_free)>(library, "mi_free");
   mi_usable_size_function = load_symbol<decltype(&mi_usable_size)>(library, "mi_usable_size");
   mi_malloc_aligned_function =
       load_symbol<decltype(&mi_malloc_aligned)>(library, "mi_malloc_aligned");
+  mi_malloc_aligned_at_function =
+      load_symbol<decltype(&mi_malloc_aligned_at)>(library, "mi_malloc_aligned_at");
   loaded_backend =
-      make_mimalloc_backend<mi_malloc_function, mi_free_function, mi_usable_size_function,
-                            mi_malloc_aligned_function>(mimalloc_version);
+      make_mimalloc_backend<mi_malloc_function, mi_calloc_function, mi_realloc_function,
+                            mi_free_function, mi_usable_size_function, mi_malloc_aligned_function,
+                            mi_malloc_aligned_at_function>(mimalloc_version);
   describe_mimalloc_version(load_symbol<decltype(&mi_version)>(library, "mi_version")(),
                             mimalloc_version, sizeof mimalloc_version);
   return loaded_backend;

@@ -15,25 +15,28 @@ const int alloc_hooks_replace_new_delete = 1;
 
 namespace {
 
+using alloc_hooks::Source;
 using alloc_hooks::detail::count_failed_allocation;
 using alloc_hooks::detail::counted_allocate;
 using alloc_hooks::detail::counted_release;
+using alloc_hooks::detail::kUnsized;
 
 // A failure is final when no new_handler is installed or the handler throws (bad_alloc, as the
 // standard requires, or anything else); either way it is counted once, here.
 void* allocate_or_throw(std::size_t size, std::size_t alignment) {
   for (;;) {
-    const alloc_hooks::detail::Allocation attempt = counted_allocate(size, alignment);
+    const alloc_hooks::detail::Allocation attempt =
+        counted_allocate(Source::operator_new, size, alignment);
     if (attempt.block != nullptr) return attempt.block;
     const std::new_handler handler = std::get_new_handler();
     if (handler == nullptr) {
-      count_failed_allocation(attempt.refused_by_limit);
+      count_failed_allocation(Source::operator_new, attempt.refused_by_limit);
       throw std::bad_alloc();
     }
     try {
       handler();  // may free memory, install another handler, or throw
     } catch (...) {
-      count_failed_allocation(attempt.refused_by_limit);
+      count_failed_allocation(Source::operator_new, attempt.refused_by_limit);
       throw;
     }
   }
@@ -49,6 +52,10 @@ void* allocate_or_null(std::size_t size, std::size_t alignment) noexcept {
 
 std::size_t bytes(std::align_val_t alignment) {
   return static_cast<std::size_t>(alignment);
+}
+
+void release(void* block, std::size_t alignment, std::size_t sized = kUnsized) noexcept {
+  counted_release(Source::operator_new, block, alignment, sized);
 }
 
 }  // namespace
@@ -78,41 +85,42 @@ void* operator new[](std::size_t size, std::align_val_t alignment, const std::no
   return allocate_or_null(size, bytes(alignment));
 }
 
-// Every block carries its requested size, so the size arguments add nothing; the alignment picks
-// the backend's aligned release (on Windows, free() cannot take aligned blocks).
+// The size shadow knows every block's requested size: a sized delete's size is only checked
+// against it (sized_delete_mismatches). The alignment picks the backend's aligned release (on
+// Windows, free() cannot take aligned blocks).
 void operator delete(void* block) noexcept {
-  counted_release(block, 0);
+  release(block, 0);
 }
 void operator delete[](void* block) noexcept {
-  counted_release(block, 0);
+  release(block, 0);
 }
-void operator delete(void* block, std::size_t) noexcept {
-  counted_release(block, 0);
+void operator delete(void* block, std::size_t size) noexcept {
+  release(block, 0, size);
 }
-void operator delete[](void* block, std::size_t) noexcept {
-  counted_release(block, 0);
+void operator delete[](void* block, std::size_t size) noexcept {
+  release(block, 0, size);
 }
 void operator delete(void* block, std::align_val_t alignment) noexcept {
-  counted_release(block, bytes(alignment));
+  release(block, bytes(alignment));
 }
 void operator delete[](void* block, std::align_val_t alignment) noexcept {
-  counted_release(block, bytes(alignment));
+  release(block, bytes(alignment));
 }
-void operator delete(void* block, std::size_t, std::align_val_t alignment) noexcept {
-  counted_release(block, bytes(alignment));
+void operator delete(void* block, std::size_t size, std::align_val_t alignment) noexcept {
+  release(block, bytes(alignment), size);
 }
-void operator delete[](void* block, std::size_t, std::align_val_t alignment) noexcept {
-  counted_release(block, bytes(alignment));
+void operator delete[](void* block, std::size_t size, std::align_val_t alignment) noexcept {
+  release(block, bytes(alignment), size);
 }
 void operator delete(void* block, const std::nothrow_t&) noexcept {
-  counted_release(block, 0);
+  release(block, 0);
 }
 void operator delete[](void* block, const std::nothrow_t&) noexcept {
-  counted_release(block, 0);
+  release(block, 0);
 }
 void operator delete(void* block, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-  counted_release(block, bytes(alignment));
+  release(block, bytes(alignment));
 }
 void operator delete[](void* block, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-  counted_release(block, bytes(alignment));
+  release(block, bytes(alignment));
 }

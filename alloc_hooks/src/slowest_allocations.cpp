@@ -83,8 +83,9 @@ void record_slow_allocation(ThreadCounters& counters, std::uint64_t ticks, std::
   end_write(counters);
 }
 
-void record_budget_violation(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size) {
-  bump(counters.latency_budget_violations);
+void record_budget_violation(ThreadCounters& counters, Source source, std::uint64_t ticks,
+                             std::uint64_t size) {
+  bump(counters.by_source[static_cast<std::size_t>(source)].latency_budget_violations);
   if (ticks <= counters.worst_violation.ticks.load()) return;
   begin_write(counters);
   store_entry(counters.worst_violation, ticks, size, counters.thread_id);
@@ -135,8 +136,10 @@ BudgetReport budget_report() {
   std::uint64_t worst_ticks = 0;
   for (const ThreadCounters* counters = detail::first_thread_counters(); counters != nullptr;
        counters = counters->next) {
-    report.limit_refusals += counters->limit_refusals.load();
-    report.latency_budget_violations += counters->latency_budget_violations.load();
+    for (const detail::AtomicSourceCounters& source : counters->by_source) {
+      report.limit_refusals += source.limit_refusals.load();
+      report.latency_budget_violations += source.latency_budget_violations.load();
+    }
     std::uint64_t ticks = 0, size = 0, thread_id = 0;
     read_consistently(*counters, [&] {
       ticks = counters->worst_violation.ticks.load();

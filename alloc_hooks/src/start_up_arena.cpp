@@ -2,9 +2,10 @@
 // the start-up thread while the real backend is being chosen and loaded. Loading mimalloc calls
 // dlopen, which allocates, and a tool that intercepts malloc or dlopen (heaptrack) may call
 // operator new from inside it; none of those can wait for a backend that is not there yet. Such
-// blocks are counted like any other; freeing one counts the free and keeps its bytes (a handful
-// of small blocks, once per process).
+// blocks are the hooks' own, not the program's: they are not counted, and freeing one keeps its
+// bytes (a handful of small blocks, once per process).
 #include <cstdint>
+#include <cstring>
 
 #include "backend.hpp"
 #include "platform/platform.hpp"
@@ -37,6 +38,23 @@ void* arena_allocate(std::size_t size) {
   return arena_allocate_aligned(16, size);
 }
 
+// Arena memory is never reused, so it is still zero.
+void* arena_allocate_zeroed(std::size_t count, std::size_t size) {
+  if (size != 0 && count > SIZE_MAX / size) return nullptr;
+  return arena_allocate(count * size);
+}
+
+std::size_t arena_usable_size(const void* block);
+
+void* arena_reallocate(void* block, std::size_t size) {
+  void* moved = arena_allocate(size);
+  if (block != nullptr) {
+    const std::size_t old_size = arena_usable_size(block);
+    std::memcpy(moved, block, old_size < size ? old_size : size);
+  }
+  return moved;
+}
+
 void arena_release(void*) {}
 void arena_release_aligned(void*, std::size_t) {}
 
@@ -51,8 +69,11 @@ std::size_t arena_usable_size_aligned(const void* block, std::size_t) {
 
 const Backend start_up_arena_backend{"start-up arena",
                                      arena_allocate,
+                                     arena_allocate_zeroed,
+                                     arena_reallocate,
                                      arena_release,
                                      arena_usable_size,
+                                     arena_allocate_aligned,
                                      arena_allocate_aligned,
                                      arena_release_aligned,
                                      arena_usable_size_aligned,

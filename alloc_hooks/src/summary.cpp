@@ -16,42 +16,45 @@ std::string format_latency(const char* what, const LatencySummary& latency) {
       latency.max_ns, latency.mean_ns);
 }
 
-// What process counters and window results have in common, under the names each uses.
-struct Figures {
-  std::uint64_t allocations, frees, failed_allocations, bytes_allocated;
-  const char* live_name;
-  std::int64_t live;
-  std::uint64_t peak_live_bytes;
-  const char* reserved_name;
-  std::int64_t reserved;
-  LatencySummary alloc_latency, free_latency;
-};
+// Every counter of the list, "name=value" separated by spaces.
+std::string format_fields(const SourceCounters& counters) {
+  std::string text;
+#define ALLOC_HOOKS_FORMAT_FIELD(name) \
+  text += fmt::format("{}{}={}", text.empty() ? "" : " ", #name, counters.name);
+  ALLOC_HOOKS_SOURCE_COUNTER_FIELDS(ALLOC_HOOKS_FORMAT_FIELD)
+#undef ALLOC_HOOKS_FORMAT_FIELD
+  return text;
+}
 
-std::string format_figures(const Figures& figures) {
-  return fmt::format(
-      "allocations={} frees={} failed={} bytes_allocated={} {}={} peak_live_bytes={} {}={}\n{}\n{}",
-      figures.allocations, figures.frees, figures.failed_allocations, figures.bytes_allocated,
-      figures.live_name, figures.live, figures.peak_live_bytes, figures.reserved_name,
-      figures.reserved, format_latency("alloc", figures.alloc_latency),
-      format_latency("free", figures.free_latency));
+// The totals, then each source's counters, then what the caller adds and the latencies.
+template <typename Figures>
+std::string format_figures(const Figures& figures, const std::string& live,
+                           const LatencySummary& alloc_latency,
+                           const LatencySummary& free_latency) {
+  std::string text = format_fields(figures) + " " + live;
+  for (std::size_t source = 0; source < kSourceCount; ++source) {
+    text += fmt::format("\n  {}: {}", source_name(static_cast<Source>(source)),
+                        format_fields(figures.by_source[source]));
+  }
+  return text + "\n" + format_latency("alloc", alloc_latency) + "\n" +
+         format_latency("free", free_latency);
 }
 
 }  // namespace
 
 std::string format_summary(const Counters& counters) {
-  return format_figures({counters.allocations, counters.frees, counters.failed_allocations,
-                         counters.bytes_allocated, "live_bytes", counters.live_bytes,
-                         counters.peak_live_bytes, "live_reserved_bytes",
-                         counters.live_reserved_bytes, summarize(counters.alloc_latency),
-                         summarize(counters.free_latency)});
+  return format_figures(
+      counters,
+      fmt::format("live_bytes={} peak_live_bytes={} live_reserved_bytes={}", counters.live_bytes,
+                  counters.peak_live_bytes, counters.live_reserved_bytes),
+      summarize(counters.alloc_latency), summarize(counters.free_latency));
 }
 
 std::string format_summary(const WindowResult& result) {
-  return format_figures({result.allocations, result.frees, result.failed_allocations,
-                         result.bytes_allocated, "live_bytes_delta", result.live_bytes_delta,
-                         result.peak_live_bytes, "reserved_bytes_allocated",
-                         static_cast<std::int64_t>(result.reserved_bytes_allocated),
-                         result.alloc_latency, result.free_latency});
+  return format_figures(result,
+                        fmt::format("live_bytes_delta={} peak_live_bytes={}",
+                                    result.live_bytes_delta, result.peak_live_bytes),
+                        result.alloc_latency, result.free_latency);
 }
 
 void log_summary() {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "alloc_hooks/alloc_hooks.hpp"
 #include "alloc_hooks/latency_histogram.hpp"
 
 namespace alloc_hooks::detail {
@@ -31,6 +32,14 @@ struct AtomicLatencyHistogram {
   void add_to(LatencyHistogram& merged) const;
 };
 
+// A thread's SourceCounters, written by that thread alone.
+struct AtomicSourceCounters {
+#define ALLOC_HOOKS_DECLARE_FIELD(name) std::atomic<std::uint64_t> name;
+  ALLOC_HOOKS_SOURCE_COUNTER_FIELDS(ALLOC_HOOKS_DECLARE_FIELD)
+#undef ALLOC_HOOKS_DECLARE_FIELD
+  void add_to(SourceCounters& merged) const;
+};
+
 struct SlowEntry {
   std::atomic<std::uint64_t> ticks;
   std::atomic<std::uint64_t> size;
@@ -40,15 +49,7 @@ struct SlowEntry {
 struct alignas(64) ThreadCounters {
   static constexpr std::size_t kSlowestKept = 64;
 
-  std::atomic<std::uint64_t> allocations;
-  std::atomic<std::uint64_t> frees;
-  std::atomic<std::uint64_t> failed_allocations;
-  std::atomic<std::uint64_t> limit_refusals;
-  std::atomic<std::uint64_t> bytes_allocated;
-  std::atomic<std::uint64_t> bytes_freed;
-  std::atomic<std::uint64_t> reserved_bytes_allocated;
-  std::atomic<std::uint64_t> reserved_bytes_freed;
-  std::atomic<std::uint64_t> latency_budget_violations;
+  AtomicSourceCounters by_source[kSourceCount];    // indexed by Source
   std::atomic<std::int64_t> unflushed_live_bytes;  // only with a live-bytes batch
 
   // The slowest allocations of the current epoch; guarded by a sequence lock for readers.
@@ -75,6 +76,7 @@ ThreadCounters* first_thread_counters();
 // Slow path of the slowest-allocations list and of the latency budget (slowest_allocations.cpp).
 extern std::atomic<std::uint64_t> slowest_epoch;
 void record_slow_allocation(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size);
-void record_budget_violation(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size);
+void record_budget_violation(ThreadCounters& counters, Source source, std::uint64_t ticks,
+                             std::uint64_t size);
 
 }  // namespace alloc_hooks::detail

@@ -37,17 +37,15 @@ WindowResult Window::result() {
   detail::raise_to(detail::window_max_alloc_ticks, saved_max_alloc_ticks_);
 
   const std::uint64_t start_live = floored_at_zero(start_.live_bytes);
-  result_.allocations = end.allocations - start_.allocations;
-  result_.frees = end.frees - start_.frees;
-  result_.failed_allocations = end.failed_allocations - start_.failed_allocations;
-  result_.bytes_allocated = end.bytes_allocated - start_.bytes_allocated;
-  result_.bytes_freed = end.bytes_freed - start_.bytes_freed;
-  result_.reserved_bytes_allocated = end.reserved_bytes_allocated - start_.reserved_bytes_allocated;
+  static_cast<SourceCounters&>(result_) = end;
+  result_ -= start_;
+  for (std::size_t source = 0; source < kSourceCount; ++source) {
+    result_.by_source[source] = end.by_source[source];
+    result_.by_source[source] -= start_.by_source[source];
+  }
   result_.live_bytes_delta = end.live_bytes - start_.live_bytes;
   result_.live_reserved_bytes_delta = end.live_reserved_bytes - start_.live_reserved_bytes;
   result_.peak_live_bytes = peak_inside > start_live ? peak_inside - start_live : 0;
-  result_.latency_budget_violations =
-      end.latency_budget_violations - start_.latency_budget_violations;
 
   end.alloc_latency.subtract(start_.alloc_latency);
   end.alloc_latency.max_ticks = max_alloc_ticks;

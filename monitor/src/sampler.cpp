@@ -2,14 +2,13 @@
 #include "monitor/sampler.hpp"
 
 #include <algorithm>
-#include <alloc_hooks/alloc_hooks.hpp>
-
-#include "monitor/memory.hpp"
+#include <utility>
 
 namespace monitor {
 
-Sampler::Sampler(std::chrono::nanoseconds interval, std::size_t capacity)
+Sampler::Sampler(std::chrono::nanoseconds interval, std::size_t capacity, Readers readers)
     : interval_(std::max(interval, std::chrono::nanoseconds(std::chrono::milliseconds(1)))),
+      readers_(std::move(readers)),
       capacity_(std::max<std::size_t>(capacity, 2)) {
   snapshots_.reserve(capacity_);
 }
@@ -41,7 +40,8 @@ void Sampler::take(std::chrono::steady_clock::time_point start) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
   snapshots_.push_back({static_cast<std::uint64_t>(
                             std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()),
-                        read_rss_bytes(), alloc_hooks::live_bytes()});
+                        readers_.rss_bytes ? readers_.rss_bytes() : 0,
+                        readers_.live_bytes ? readers_.live_bytes() : 0});
 }
 
 void Sampler::run() {

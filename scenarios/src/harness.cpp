@@ -341,7 +341,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   run.budgets = options.budgets;
   const TimeLimits limits = time_limits(run.budgets);
 
-  monitor::Sampler sampler(std::chrono::milliseconds(options.sample_interval_ms));
+  monitor::Sampler sampler(std::chrono::milliseconds(options.sample_interval_ms), 4096,
+                           {monitor::read_rss_bytes, alloc_hooks::live_bytes});
   sampler.start();
   std::optional<Violation> failure;
   std::string current_case;

@@ -2,14 +2,26 @@
 // inside a measurement window.
 #include "monitor/sampler.hpp"
 
+#include "monitor/memory.hpp"
+
 #include <gtest/gtest.h>
 #include <alloc_hooks/alloc_hooks.hpp>
 #include <alloc_hooks/observe.hpp>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <unistd.h>
+#endif
+
 namespace {
+
+// This process, measured: RSS and the hooks' exact live bytes.
+const monitor::Readers kReaders{monitor::read_rss_bytes, alloc_hooks::live_bytes};
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
@@ -41,7 +53,7 @@ TEST(Profile, PeakAverageGrowthAndLimit) {
 }
 
 TEST(Sampler, SnapshotsAreAtLeastOneIntervalApart) {
-  monitor::Sampler sampler(std::chrono::milliseconds(2), 1000);
+  monitor::Sampler sampler(std::chrono::milliseconds(2), 1000, kReaders);
   sampler.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   sampler.stop();
@@ -58,7 +70,7 @@ TEST(Sampler, SnapshotsAreAtLeastOneIntervalApart) {
 }
 
 TEST(Sampler, FullStorageKeepsEveryOtherSnapshotAndSamplesLessOften) {
-  monitor::Sampler sampler(std::chrono::milliseconds(1), 4);
+  monitor::Sampler sampler(std::chrono::milliseconds(1), 4, kReaders);
   sampler.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(40));
   sampler.stop();
@@ -67,7 +79,7 @@ TEST(Sampler, FullStorageKeepsEveryOtherSnapshotAndSamplesLessOften) {
 }
 
 TEST(Sampler, DoesNotAllocateInsideAWindow) {
-  monitor::Sampler sampler(std::chrono::milliseconds(1), 10'000);
+  monitor::Sampler sampler(std::chrono::milliseconds(1), 10'000, kReaders);
   sampler.start();
   alloc_hooks::Window window;
   for (int i = 0; i < 2000; ++i) {
@@ -86,7 +98,7 @@ TEST(Sampler, DoesNotAllocateInsideAWindow) {
 TEST(Sampler, LiveBytesAreTheHooksExactFigure) {
   void* block = ::operator new(1'000'000);
   alloc_hooks::keep_observable(block);
-  monitor::Sampler sampler(std::chrono::milliseconds(1), 100);
+  monitor::Sampler sampler(std::chrono::milliseconds(1), 100, kReaders);
   sampler.start();
   // Nothing allocates or frees from here until the sampler thread's last snapshot: its state was
   // allocated by start() and is freed after that snapshot, as the thread ends.
@@ -99,6 +111,26 @@ TEST(Sampler, LiveBytesAreTheHooksExactFigure) {
   for (const monitor::Snapshot& snapshot : sampler.snapshots())
     EXPECT_EQ(snapshot.live_bytes, while_sampling);
   EXPECT_GE(while_sampling - after, 1'000'000);  // the block was live in them
+}
+
+// The profiler watches another process by its id: this one here, then an id no process has.
+TEST(Sampler, ReadsAnotherProcessByItsIdAndNothingOnceItIsGone) {
+#if defined(_WIN32)
+  const int self = static_cast<int>(GetCurrentProcessId());
+#else
+  const int self = static_cast<int>(getpid());
+#endif
+  const std::optional<std::uint64_t> rss = monitor::read_rss_bytes_of(self);
+  ASSERT_TRUE(rss.has_value());
+  EXPECT_GT(*rss, 0u);
+  EXPECT_FALSE(monitor::read_rss_bytes_of(0x3ffffffe).has_value());
+  monitor::Sampler sampler(std::chrono::milliseconds(1), 10,
+                           {[self] { return monitor::read_rss_bytes_of(self).value_or(0); }, {}});
+  sampler.start();
+  sampler.stop();
+  ASSERT_FALSE(sampler.snapshots().empty());
+  EXPECT_GT(sampler.snapshots().back().rss_bytes, 0u);
+  EXPECT_EQ(sampler.snapshots().back().live_bytes, 0);
 }
 
 }  // namespace

@@ -30,20 +30,42 @@ struct LatencySummary {
 };
 LatencySummary summarize(const LatencyHistogram& histogram);
 
-// Process-wide figures, merged from every thread (exited ones included) when read.
-struct Counters {
-  std::uint64_t allocations = 0;
-  std::uint64_t frees = 0;
-  std::uint64_t failed_allocations = 0;  // bad_alloc thrown or nullptr returned
-  std::uint64_t limit_refusals = 0;      // of those, refused by the live-bytes limit
-  std::uint64_t bytes_allocated = 0;     // cumulative requested bytes
-  std::uint64_t bytes_freed = 0;
-  std::uint64_t reserved_bytes_allocated = 0;  // cumulative usable bytes the backend handed out
-  std::uint64_t reserved_bytes_freed = 0;
-  std::int64_t live_bytes = 0;        // requested bytes not yet freed
-  std::uint64_t peak_live_bytes = 0;  // highest live_bytes since start-up
+// Where an allocation came from: the 20 operator new/delete forms, or the C malloc family
+// (alloc_hooks::alloc_hooks_malloc, or the preload library). A free is counted under the source of
+// the function that frees (delete or free), whatever allocated the block.
+enum class Source : std::uint8_t { operator_new, malloc };
+inline constexpr std::size_t kSourceCount = 2;
+const char* source_name(Source source);  // "operator_new" or "malloc"
+
+// The counters kept per source, listed once: every struct that carries them, their merge and
+// their difference expand this list (mimalloc's MI_STAT_FIELDS is the model).
+#define ALLOC_HOOKS_SOURCE_COUNTER_FIELDS(X)                                              \
+  X(allocations)        /* successful allocation calls (a moving realloc: one of each) */ \
+  X(frees)              /* frees of counted blocks (free(nullptr) is none) */             \
+  X(failed_allocations) /* bad_alloc thrown or nullptr returned */                        \
+  X(limit_refusals)     /* of those, refused by the live-bytes limit */                   \
+  X(bytes_allocated)    /* cumulative requested bytes */                                  \
+  X(bytes_freed)                                                                          \
+  X(reserved_bytes_allocated) /* cumulative usable bytes the backend handed out */        \
+  X(reserved_bytes_freed)                                                                 \
+  X(latency_budget_violations)                                                            \
+  X(sized_delete_mismatches) /* a sized delete whose size is not the block's requested size */
+
+struct SourceCounters {
+#define ALLOC_HOOKS_DECLARE_FIELD(name) std::uint64_t name = 0;
+  ALLOC_HOOKS_SOURCE_COUNTER_FIELDS(ALLOC_HOOKS_DECLARE_FIELD)
+#undef ALLOC_HOOKS_DECLARE_FIELD
+  SourceCounters& operator+=(const SourceCounters& other);
+  SourceCounters& operator-=(const SourceCounters& other);
+};
+
+// Process-wide figures, merged from every thread (exited ones included) when read. The inherited
+// fields are the totals over both sources.
+struct Counters : SourceCounters {
+  std::array<SourceCounters, kSourceCount> by_source{};  // indexed by Source
+  std::int64_t live_bytes = 0;                           // requested bytes not yet freed
+  std::uint64_t peak_live_bytes = 0;                     // highest live_bytes since start-up
   std::int64_t live_reserved_bytes = 0;
-  std::uint64_t latency_budget_violations = 0;
   LatencyHistogram alloc_latency;  // in clock ticks
   LatencyHistogram free_latency;
 };
@@ -66,20 +88,15 @@ SlowestAllocations slowest_allocations(std::size_t n = 16);
 void reset_slowest_allocations();
 
 // Figures restricted to what happened between construction and result(). Windows are
-// process-wide (all threads count) and nest last-in first-out.
-struct WindowResult {
-  std::uint64_t allocations = 0;
-  std::uint64_t frees = 0;
-  std::uint64_t failed_allocations = 0;
-  std::uint64_t bytes_allocated = 0;
-  std::uint64_t bytes_freed = 0;
-  std::uint64_t reserved_bytes_allocated = 0;
+// process-wide (all threads count) and nest last-in first-out. The inherited fields are the
+// totals over both sources.
+struct WindowResult : SourceCounters {
+  std::array<SourceCounters, kSourceCount> by_source{};
   std::int64_t live_bytes_delta = 0;
   std::int64_t live_reserved_bytes_delta = 0;
   std::uint64_t peak_live_bytes = 0;  // highest live bytes inside, minus live bytes at the start
-  std::uint64_t latency_budget_violations = 0;
-  LatencySummary alloc_latency;  // max_ns exact
-  LatencySummary free_latency;   // max_ns is the top bucket's bound
+  LatencySummary alloc_latency;       // max_ns exact
+  LatencySummary free_latency;        // max_ns is the top bucket's bound
   LatencyHistogram alloc_latency_histogram;
 };
 
@@ -136,5 +153,19 @@ struct BudgetReport {
   SlowAllocation worst_violation;
 };
 BudgetReport budget_report();
+
+// The first sized deletes whose size was not the block's requested size (deleting through a base
+// class without a virtual destructor, or a wrong array length); counted in sized_delete_mismatches.
+struct SizedDeleteMismatch {
+  std::uint64_t requested_size = 0;  // what the allocation asked for
+  std::uint64_t delete_size = 0;     // what the sized delete said
+  std::uint64_t thread_id = 0;
+};
+struct SizedDeleteMismatches {
+  static constexpr std::size_t kCapacity = 8;
+  std::array<SizedDeleteMismatch, kCapacity> first{};
+  std::size_t size = 0;
+};
+SizedDeleteMismatches sized_delete_mismatches();
 
 }  // namespace alloc_hooks

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "platform/linux_allocator.hpp"
 #include "platform/platform.hpp"
 
 namespace alloc_hooks::platform {
@@ -20,6 +21,16 @@ void* map_zeroed_pages(std::size_t bytes) {
   void* pages = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   return pages == MAP_FAILED ? nullptr : pages;
+}
+
+void* map_lazy_zeroed_pages(std::size_t bytes) {
+  void* pages = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return pages == MAP_FAILED ? nullptr : pages;
+}
+
+void unmap_pages(void* pages, std::size_t bytes) {
+  munmap(pages, bytes);
 }
 
 std::uint64_t current_thread_id() {
@@ -55,24 +66,53 @@ void* find_symbol(void* library, const char* name) {
   return dlsym(library, name);
 }
 
+// Which malloc the system backend calls. Without the hooks' own malloc family, the process's
+// malloc: glibc's, or that of a tool that replaces it (heaptrack, valgrind, a sanitizer), which
+// then sees the program's operator new as it would without the hooks. With the hooks' malloc
+// family (malloc_family.cpp defines alloc_hooks_bind_libc_allocator), the process's malloc is the
+// hooks' own, so the backend must be glibc's behind it: that function binds it.
+namespace {
+SystemAllocator process_allocator() {
+  return {std::malloc, std::free, std::calloc, std::realloc, memalign, malloc_usable_size};
+}
+SystemAllocator bound = {};
+}  // namespace
+
+void bind_system_allocator() {
+  bound = alloc_hooks_bind_libc_allocator != nullptr ? alloc_hooks_bind_libc_allocator()
+                                                     : process_allocator();
+}
+
 void* system_allocate(std::size_t size) {
-  return std::malloc(size);
+  return bound.malloc(size);
+}
+void* system_allocate_zeroed(std::size_t count, std::size_t size) {
+  return bound.calloc(count, size);
+}
+void* system_reallocate(void* block, std::size_t size) {
+  return bound.realloc(block, size);
 }
 void system_release(void* block) {
-  std::free(block);
+  bound.free(block);
 }
 std::size_t system_usable_size(const void* block) {
-  return malloc_usable_size(const_cast<void*>(block));
+  return bound.usable_size(const_cast<void*>(block));
 }
 // glibc frees and measures aligned blocks like any other.
 void* system_allocate_aligned(std::size_t alignment, std::size_t size) {
-  return memalign(alignment, size);
+  return bound.memalign(alignment, size);
+}
+// libstdc++ asks aligned_alloc for the size rounded up to a multiple of the alignment (C11 required
+// it), and glibc serves that as memalign.
+void* system_allocate_aligned_new(std::size_t alignment, std::size_t size) {
+  const std::size_t rounded = (size + alignment - 1) & ~(alignment - 1);
+  return rounded < size ? nullptr : bound.memalign(alignment, rounded);
 }
 void system_release_aligned(void* block, std::size_t) {
-  std::free(block);
+  bound.free(block);
 }
 std::size_t system_usable_size_aligned(const void* block, std::size_t) {
-  return malloc_usable_size(const_cast<void*>(block));
+  return bound.usable_size(const_cast<void*>(block));
 }
 
 void describe_system_allocator(char* out, std::size_t capacity) {

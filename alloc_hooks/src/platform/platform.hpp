@@ -10,6 +10,10 @@ namespace alloc_hooks::platform {
 // Zero-filled memory straight from the OS, never returned (holds per-thread counters).
 void* map_zeroed_pages(std::size_t bytes);
 
+// Zero-filled memory the OS backs only where it is written; given back with unmap_pages.
+void* map_lazy_zeroed_pages(std::size_t bytes);
+void unmap_pages(void* pages, std::size_t bytes);
+
 std::uint64_t current_thread_id();
 
 // Calls `on_exit(arg)` when the calling thread exits (not for the main thread at process exit).
@@ -31,11 +35,17 @@ void* find_symbol(void* library, const char* name);
 #endif
 
 // The C runtime's allocator: the "system" backend. Aligned blocks are released and measured by
-// the *_aligned functions with the alignment they were allocated with.
+// the *_aligned functions with the alignment they were allocated with. bind_system_allocator runs
+// once at start-up, before any of them.
+void bind_system_allocator();
 void* system_allocate(std::size_t size);
+void* system_allocate_zeroed(std::size_t count, std::size_t size);
+void* system_reallocate(void* block, std::size_t size);
 void system_release(void* block);
 std::size_t system_usable_size(const void* block);
 void* system_allocate_aligned(std::size_t alignment, std::size_t size);
+// operator new(size, alignment) as the platform's C++ runtime makes it.
+void* system_allocate_aligned_new(std::size_t alignment, std::size_t size);
 void system_release_aligned(void* block, std::size_t alignment);
 std::size_t system_usable_size_aligned(const void* block, std::size_t alignment);
 // Writes e.g. "glibc 2.36" into `out`.

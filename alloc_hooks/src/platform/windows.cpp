@@ -65,6 +65,15 @@ const char* environment(const char* name) {
   return std::getenv(name);
 }
 
+void* map_lazy_zeroed_pages(std::size_t bytes) {
+  // Committed pages are zero-filled and backed only once touched.
+  return VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+}
+
+void unmap_pages(void* pages, std::size_t) {
+  VirtualFree(pages, 0, MEM_RELEASE);
+}
+
 void fail_fast(const char* message, int status) {
   const HANDLE error = GetStdHandle(STD_ERROR_HANDLE);
   DWORD written = 0;
@@ -75,6 +84,15 @@ void fail_fast(const char* message, int status) {
   // No exit handlers: this may run inside an allocation, before or after main.
   TerminateProcess(GetCurrentProcess(), static_cast<UINT>(status));
   ExitProcess(static_cast<UINT>(status));  // not reached: this tells the compiler so
+}
+
+void bind_system_allocator() {}
+
+void* system_allocate_zeroed(std::size_t count, std::size_t size) {
+  return std::calloc(count, size);
+}
+void* system_reallocate(void* block, std::size_t size) {
+  return std::realloc(block, size);
 }
 
 void* system_allocate(std::size_t size) {
@@ -104,6 +122,9 @@ void* system_allocate_aligned(std::size_t alignment, std::size_t size) {
       (reinterpret_cast<std::uintptr_t>(block) + overhead) & ~std::uintptr_t{alignment - 1};
   malloc_block_below(reinterpret_cast<void*>(aligned)) = block;
   return reinterpret_cast<void*>(aligned);
+}
+void* system_allocate_aligned_new(std::size_t alignment, std::size_t size) {
+  return system_allocate_aligned(alignment, size);
 }
 void system_release_aligned(void* block, std::size_t) {
   std::free(malloc_block_below(block));

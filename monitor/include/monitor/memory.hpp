@@ -23,6 +23,8 @@ struct SystemMemory {
 
 ProcessMemory read_process_memory();
 std::uint64_t read_rss_bytes();  // the cheapest reading, for the sampler
+// Another process's RSS (a child being profiled); nullopt once it cannot be read (it is gone).
+std::optional<std::uint64_t> read_rss_bytes_of(int pid);
 SystemMemory read_system_memory();
 std::uint64_t page_size();
 

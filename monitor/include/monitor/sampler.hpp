@@ -1,12 +1,14 @@
-// Background sampler: at a fixed interval, records RSS and alloc_hooks' exact live bytes at the
-// same instant. All its memory is allocated before start() returns, so it never shows up in a
-// measurement window; when the storage is full it keeps every other snapshot and samples half as
-// often, so a long run stays in view.
+// Background sampler: at a fixed interval, records a process's RSS and, where the caller has them,
+// exact live bytes (alloc_hooks::live_bytes in a measured program) at the same instant. The
+// monitor itself links no allocation hooks: what it reads is the caller's choice. All its memory is
+// allocated before start() returns, so it never shows up in a measurement window; when the storage
+// is full it keeps every other snapshot and samples half as often, so a long run stays in view.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -18,9 +20,15 @@ struct Snapshot {
   std::int64_t live_bytes = 0;
 };
 
+// What each snapshot reads; a reader left empty reads 0.
+struct Readers {
+  std::function<std::uint64_t()> rss_bytes;
+  std::function<std::int64_t()> live_bytes;
+};
+
 class Sampler {
  public:
-  explicit Sampler(std::chrono::nanoseconds interval, std::size_t capacity = 4096);
+  Sampler(std::chrono::nanoseconds interval, std::size_t capacity, Readers readers);
   ~Sampler();
   Sampler(const Sampler&) = delete;
   Sampler& operator=(const Sampler&) = delete;
@@ -36,6 +44,7 @@ class Sampler {
   void take(std::chrono::steady_clock::time_point start);
 
   std::chrono::nanoseconds interval_;
+  Readers readers_;
   std::vector<Snapshot> snapshots_;
   std::size_t capacity_;
   std::atomic<bool> stopping_{false};

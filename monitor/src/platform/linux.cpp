@@ -5,6 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "monitor/memory.hpp"
 #include "monitor/scheduling.hpp"
 
@@ -35,6 +37,16 @@ std::uint64_t read_rss_bytes() {
   char buffer[128];
   return parse_statm_rss_pages(read_text("/proc/self/statm", buffer, sizeof buffer)).value_or(0) *
          page_size();
+}
+
+std::optional<std::uint64_t> read_rss_bytes_of(int pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/statm", pid);
+  char buffer[128];
+  const std::optional<std::uint64_t> pages =
+      parse_statm_rss_pages(read_text(path, buffer, sizeof buffer));
+  if (!pages) return std::nullopt;
+  return *pages * page_size();
 }
 
 ProcessMemory read_process_memory() {

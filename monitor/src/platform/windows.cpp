@@ -32,6 +32,18 @@ std::uint64_t read_rss_bytes() {
   return process_counters().WorkingSetSize;
 }
 
+std::optional<std::uint64_t> read_rss_bytes_of(int pid) {
+  const HANDLE process =
+      OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(pid));
+  if (process == nullptr) return std::nullopt;
+  PROCESS_MEMORY_COUNTERS counters{};
+  counters.cb = sizeof counters;
+  const bool read = GetProcessMemoryInfo(process, &counters, sizeof counters) != 0;
+  CloseHandle(process);
+  if (!read) return std::nullopt;
+  return counters.WorkingSetSize;
+}
+
 ProcessMemory read_process_memory() {
   const PROCESS_MEMORY_COUNTERS counters = process_counters();
   ProcessMemory memory;

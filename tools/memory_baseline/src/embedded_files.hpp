@@ -14,4 +14,8 @@ std::size_t chart_js_size();
 const char* result_schema_source();
 std::size_t result_schema_size();
 
+// docs/profile.schema.json, which every profile document follows before it is written.
+const char* profile_schema_source();
+std::size_t profile_schema_size();
+
 }  // namespace memory_baseline

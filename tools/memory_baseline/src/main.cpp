@@ -6,6 +6,7 @@
 #include <scenarios/command_line.hpp>
 
 #include "memory_baseline/commands.hpp"
+#include "memory_baseline/profile.hpp"
 
 namespace {
 
@@ -62,6 +63,28 @@ int main(int argc, char** argv) {
   compare_app->add_option("A", first, "results file")->required()->check(non_empty());
   compare_app->add_option("B", second, "results file")->required()->check(non_empty());
 
+  ProfileSettings profile;
+  CLI::App* profile_app = app.add_subcommand(
+      "profile", "run an unmodified program with every allocation counted (Linux: LD_PRELOAD)");
+  profile_app->add_option("--allocator", profile.allocator, "system (default) or mimalloc")
+      ->check(CLI::IsMember(kAllAllocators));
+  profile_app->add_option("--out", profile.out_dir, "output folder (default profile)")
+      ->check(non_empty());
+  profile_app
+      ->add_option("--limit-mb", profile.limit_mb, "budget: peak live bytes and peak RSS, MiB")
+      ->check(scenarios::whole_number(1, 1u << 30));
+  profile_app
+      ->add_option("--alloc-budget-us", profile.alloc_budget_us, "budget: every allocation, us")
+      ->check(scenarios::whole_number(1, 60'000'000));
+  profile_app
+      ->add_option("--sample-interval-ms", profile.sample_interval_ms,
+                   "RSS sampling interval (default 10)")
+      ->check(scenarios::whole_number(1, 60'000));
+  profile_app->add_option("PROGRAM", profile.program, "the program to run")
+      ->required()
+      ->check(non_empty());
+  profile_app->add_option("ARGS", profile.arguments, "its arguments (after --)");
+
   std::string baseline, current;
   Tolerances tolerances;
   CLI::App* check_app =
@@ -94,6 +117,7 @@ int main(int argc, char** argv) {
     if (*run_app) return run_command(run);
     if (*report_app) return report_command(report_results, report_out);
     if (*compare_app) return compare_command(first, second);
+    if (*profile_app) return profile_command(profile);
     return check_command(baseline, current, tolerances);
   } catch (const InputError& error) {
     return usage_error(error.what());

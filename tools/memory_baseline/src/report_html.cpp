@@ -4,7 +4,7 @@
 // test reads from headless Chromium.
 #include <fmt/format.h>
 
-#include "embedded_files.hpp"
+#include "html.hpp"
 #include "memory_baseline/report_tables.hpp"
 #include "memory_baseline/reports.hpp"
 
@@ -12,42 +12,19 @@ namespace memory_baseline {
 
 namespace {
 
-std::string escape(const std::string& text) {
-  std::string escaped;
-  for (const char character : text) {
-    switch (character) {
-      case '&':
-        escaped += "&amp;";
-        break;
-      case '<':
-        escaped += "&lt;";
-        break;
-      case '>':
-        escaped += "&gt;";
-        break;
-      case '"':
-        escaped += "&quot;";
-        break;
-      default:
-        escaped += character;
-    }
-  }
-  return escaped;
-}
-
 std::string table_html(const ReportTable& table) {
   std::string html = "<table><tr><th>figure</th>";
   for (const std::string& allocator : table.allocators)
-    html += "<th>" + escape(allocator) + "</th>";
+    html += "<th>" + escape_html(allocator) + "</th>";
   if (table.allocators.size() >= 2)
-    html += "<th>" + escape(table.allocators[1] + " / " + table.allocators[0]) + "</th>";
+    html += "<th>" + escape_html(table.allocators[1] + " / " + table.allocators[0]) + "</th>";
   html += "</tr>\n";
   for (const ReportRow& row : table.rows) {
-    html += "<tr><td>" + escape(row.figure) + "</td>";
+    html += "<tr><td>" + escape_html(row.figure) + "</td>";
     for (const std::string& cell : row.cells) {
-      html += (cell == "BREACHED" ? "<td class=\"bad\">" : "<td>") + escape(cell) + "</td>";
+      html += (cell == "BREACHED" ? "<td class=\"bad\">" : "<td>") + escape_html(cell) + "</td>";
     }
-    if (table.allocators.size() >= 2) html += "<td>" + escape(row.ratio) + "</td>";
+    if (table.allocators.size() >= 2) html += "<td>" + escape_html(row.ratio) + "</td>";
     html += "</tr>\n";
   }
   return html + "</table>\n";
@@ -108,25 +85,8 @@ nlohmann::json chart_data(const Results& results) {
   return {{"scenarios", scenarios}, {"bars", bars}};
 }
 
-constexpr const char* kStyle = R"(
-body { font-family: sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
-td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
-td:first-child, th:first-child { text-align: left; }
-td.bad { color: #b00; font-weight: bold; }
-.charts { display: flex; flex-wrap: wrap; gap: 2em; }
-.chart { width: 560px; height: 340px; }
-)";
-
-// Draws every chart from `data` and then records what was drawn in #chart-status.
+// Draws every chart from `data` (charts_script records what was drawn).
 constexpr const char* kChartsScript = R"(
-const palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-const colour = (i) => palette[i % palette.length];
-const drawn = [];
-function draw(id, config) {
-  config.options = Object.assign({animation: false, responsive: true, maintainAspectRatio: false}, config.options);
-  drawn.push({id, chart: new Chart(document.getElementById(id), config)});
-}
 for (const scenario of data.scenarios) {
   draw('latency-' + scenario.name, {
     type: 'line',
@@ -149,45 +109,35 @@ draw('bars-reserved-ratio', {
   type: 'bar',
   data: {labels: data.bars.scenarios, datasets: data.bars.reserved_ratio.map((s, i) => ({label: s.label, data: s.values, backgroundColor: colour(i)}))},
   options: {plugins: {title: {display: true, text: 'reserved / requested bytes per scenario'}}}});
-document.getElementById('chart-status').textContent = JSON.stringify(drawn.map(({id, chart}) => ({
-  id, type: chart.config.type, rendered: chart.canvas.width > 0 && chart.canvas.height > 0,
-  series: chart.data.datasets.map((d) => ({label: d.label, points: d.data.length}))})));
 )";
 
 }  // namespace
 
 std::string html_report(const Results& results) {
-  // "</" inside a script element would end it: JSON allows "<\/" instead.
-  std::string data;
-  for (const char character : chart_data(results).dump()) {
-    if (character == '/' && !data.empty() && data.back() == '<') data += '\\';
-    data += character;
-  }
+  const std::string data = script_json(chart_data(results));
   std::string html =
       "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Memory "
       "baseline</title>\n<style>";
-  html += kStyle;
-  html += "</style>\n<script>\n";
-  html.append(chart_js_source(), chart_js_size());
-  html += "\n</script>\n</head><body>\n<h1>Memory baseline</h1>\n";
+  html += kReportStyle;
+  html += "</style>\n" + chart_js_element() + "</head><body>\n<h1>Memory baseline</h1>\n";
   html += fmt::format(
       "<p>Verdict: <b>{}</b></p>\n<pre>{}</pre>\n",
       results.document.value("passed", false) ? "every budget held" : "budgets breached",
-      escape(compliance_lines(results)));
+      escape_html(compliance_lines(results)));
   for (const ReportTable& table : build_report_tables(results)) {
     // fmt rather than a chain of +: GCC 12 warns falsely (-Wrestrict) on long std::string chains.
     html += fmt::format(
         "<h2>{0}</h2>\n<div class=\"charts\"><div class=\"chart\"><canvas "
         "id=\"latency-{0}\"></canvas></div>"
         "<div class=\"chart\"><canvas id=\"memory-{0}\"></canvas></div></div>\n{1}",
-        escape(table.scenario), table_html(table));
+        escape_html(table.scenario), table_html(table));
   }
   html +=
       "<h2>All scenarios</h2>\n<div class=\"charts\"><div class=\"chart\"><canvas "
       "id=\"bars-peak-rss\"></canvas></div>"
       "<div class=\"chart\"><canvas id=\"bars-reserved-ratio\"></canvas></div></div>\n";
   html += "<h2>Charts drawn</h2>\n<pre id=\"chart-status\">charts not drawn</pre>\n";
-  html += "<script>\nconst data = " + data + ";\n" + kChartsScript + "</script>\n</body></html>\n";
+  html += charts_script(data, kChartsScript) + "</body></html>\n";
   return html;
 }
 

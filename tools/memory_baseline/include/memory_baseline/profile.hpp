@@ -1,0 +1,58 @@
+// `memory_baseline profile -- PROGRAM ARGS...`: runs an unmodified program with the preload
+// library (liballoc_hooks_preload.so), samples its RSS from outside, and writes a profile document
+// (docs/profile.md, docs/profile.schema.json) with report.html and report.md.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace memory_baseline {
+
+inline constexpr int kProfileSchemaVersion = 1;
+
+struct ProfileSettings {
+  std::string allocator = "system";
+  std::string out_dir = "profile";
+  std::optional<std::uint64_t> limit_mb;         // peak live bytes and peak RSS, in MiB
+  std::optional<std::uint64_t> alloc_budget_us;  // every allocation
+  std::uint64_t sample_interval_ms = 10;
+  std::string program;
+  std::vector<std::string> arguments;
+};
+
+int profile_command(const ProfileSettings& settings);
+
+// How the profiled program ended.
+struct ProgramEnd {
+  std::optional<int> status;  // its exit status, when it exited
+  std::optional<int> signal;  // the signal that ended it, when one did
+};
+
+// The figures part of a profile document from the preload library's report (its "key value"
+// lines, ending with "end"); nullopt when the report is missing its end (the program did not run
+// its exit handlers to the end).
+std::optional<nlohmann::json> parse_preload_report(const std::string& text);
+
+// The whole document: figures, how the program ended, the RSS series, budgets and their verdict.
+struct ProfileRun {
+  std::string program;
+  std::vector<std::string> arguments;
+  ProgramEnd end;
+  double wall_time_ms = 0;
+  std::uint64_t sample_interval_ms = 0;
+  std::vector<std::pair<double, std::uint64_t>> rss_series;  // (ms since start, bytes)
+  std::optional<std::uint64_t> limit_mb;
+  std::optional<std::uint64_t> alloc_budget_us;
+};
+nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun& run);
+// The embedded docs/profile.schema.json; "" when `document` follows it, else the first problem.
+std::string profile_schema_problem(const nlohmann::json& document);
+
+// The reports of a profile document.
+std::string profile_markdown_report(const nlohmann::json& document);
+std::string profile_html_report(const nlohmann::json& document);
+
+}  // namespace memory_baseline

@@ -1,0 +1,21 @@
+// What the HTML reports share: escaping, data for a script element, and the embedded Chart.js.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace memory_baseline {
+
+std::string escape_html(const std::string& text);
+// `data` as JavaScript source for a script element ("</" would end the element: "<\/" instead).
+std::string script_json(const nlohmann::json& data);
+// A <script> element holding Chart.js.
+std::string chart_js_element();
+// A <script> element that draws charts: `drawing` calls draw(id, Chart.js config) (colour(i) picks
+// a series colour) with `data` in scope; afterwards every chart drawn and its series are listed
+// in the element #chart-status, which the report tests read from headless Chromium.
+std::string charts_script(const std::string& data, const char* drawing);
+// The page style both reports use.
+extern const char* const kReportStyle;
+
+}  // namespace memory_baseline

@@ -1,0 +1,122 @@
+// Linux process control of `memory_baseline profile`: PATH search, the ELF check for a dynamic
+// loader (PT_INTERP), posix_spawn with extra environment, and waitpid without blocking.
+#include <elf.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "memory_baseline/results.hpp"
+#include "platform/platform.hpp"
+#include "platform/profile.hpp"
+
+extern char** environ;
+
+namespace memory_baseline::platform {
+
+namespace {
+
+bool is_executable_file(const std::string& path) {
+  struct stat status {};
+  return stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode) &&
+         access(path.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
+std::optional<std::string> find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) {
+    if (is_executable_file(name)) return name;
+    return std::nullopt;
+  }
+  const char* path = std::getenv("PATH");
+  std::string folders = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= folders.size()) {
+    const std::size_t end = std::min(folders.find(':', start), folders.size());
+    const std::string folder = end > start ? folders.substr(start, end - start) : ".";
+    const std::string candidate = folder + "/" + name;
+    if (is_executable_file(candidate)) return candidate;
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::string why_not_preloadable(const std::string& program) {
+  std::ifstream file(program, std::ios::binary);
+  char magic[4] = {};
+  file.read(magic, sizeof magic);
+  if (file.gcount() >= 2 && magic[0] == '#' && magic[1] == '!') return "";  // a script
+  if (file.gcount() < 4 || std::memcmp(magic, ELFMAG, SELFMAG) != 0)
+    return "is neither an ELF executable nor a script";
+  Elf64_Ehdr header{};
+  file.seekg(0);
+  file.read(reinterpret_cast<char*>(&header), sizeof header);
+  if (!file || header.e_ident[EI_CLASS] != ELFCLASS64)
+    return "is not a 64-bit ELF executable (the preload library is 64-bit)";
+  for (unsigned i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr segment{};
+    file.seekg(static_cast<std::streamoff>(header.e_phoff + i * header.e_phentsize));
+    file.read(reinterpret_cast<char*>(&segment), sizeof segment);
+    if (!file) break;
+    if (segment.p_type == PT_INTERP) return "";
+  }
+  return "is statically linked: a preload library cannot reach it (link it with "
+         "alloc_hooks::alloc_hooks for its operator new instead, docs/profile.md)";
+}
+
+int start_program(const std::string& program, const std::vector<std::string>& arguments,
+                  const std::vector<std::string>& extra_environment) {
+  std::vector<std::string> words{program};
+  words.insert(words.end(), arguments.begin(), arguments.end());
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+
+  std::vector<std::string> environment = extra_environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string variable = *entry;
+    const std::string name = variable.substr(0, variable.find('='));
+    bool replaced = false;
+    for (const std::string& extra : extra_environment)
+      replaced = replaced || extra.compare(0, name.size() + 1, name + "=") == 0;
+    if (!replaced) environment.push_back(variable);
+  }
+  std::vector<char*> envp;
+  for (std::string& variable : environment) envp.push_back(variable.data());
+  envp.push_back(nullptr);
+
+  pid_t child = 0;
+  const int error =
+      posix_spawn(&child, program.c_str(), nullptr, nullptr, argv.data(), envp.data());
+  if (error != 0) throw InputError(program + ": cannot start it: " + std::strerror(error));
+  return child;
+}
+
+std::optional<ProgramEnd> program_end(int process_id) {
+  int status = 0;
+  pid_t ended;
+  while ((ended = waitpid(process_id, &status, WNOHANG)) < 0 && errno == EINTR) {
+  }
+  if (ended == 0) return std::nullopt;
+  if (ended < 0) return ProgramEnd{};  // already reaped: nothing more to learn
+  if (WIFEXITED(status)) return ProgramEnd{WEXITSTATUS(status), std::nullopt};
+  return ProgramEnd{std::nullopt, WIFSIGNALED(status) ? WTERMSIG(status) : 0};
+}
+
+std::string preload_library() {
+  const std::filesystem::path library =
+      std::filesystem::path(executable_directory()) / ".." / "lib" / "liballoc_hooks_preload.so";
+  std::error_code error;
+  return std::filesystem::exists(library, error)
+             ? std::filesystem::weakly_canonical(library, error).string()
+             : "";
+}
+
+}  // namespace memory_baseline::platform

@@ -1,0 +1,176 @@
+// `memory_baseline profile`: checks the program and every output first, runs the program with the
+// preload library while a sampler reads its RSS, then writes profile.json, report.html and
+// report.md together. Exit status: 1 when a budget was breached, else the program's own when it
+// failed (128 + N for signal N), else 0; 2 for bad input.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <monitor/memory.hpp>
+#include <monitor/sampler.hpp>
+#include <sstream>
+#include <thread>
+
+#include "memory_baseline/commands.hpp"
+#include "memory_baseline/profile.hpp"
+#include "memory_baseline/results.hpp"
+#include "platform/profile.hpp"
+
+namespace memory_baseline {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Where the preload library writes its report: a private file in the output folder, removed
+// after the run.
+std::string report_file(const fs::path& out_dir) {
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  return (out_dir / fmt::format(".alloc_hooks_report.{}", now)).string();
+}
+
+// Removes the preload library's report file however the profile ends.
+class RemovedAtEnd {
+ public:
+  explicit RemovedAtEnd(std::string path) : path_(std::move(path)) {}
+  ~RemovedAtEnd() {
+    std::error_code ignored;
+    fs::remove(path_, ignored);
+  }
+  RemovedAtEnd(const RemovedAtEnd&) = delete;
+  RemovedAtEnd& operator=(const RemovedAtEnd&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string read_whole(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+int status_of(const ProgramEnd& end) {
+  if (end.status) return *end.status;
+  return end.signal ? 128 + *end.signal : 1;
+}
+
+std::string describe(const ProgramEnd& end) {
+  if (end.status) return fmt::format("exited with status {}", *end.status);
+  if (end.signal) return fmt::format("was ended by signal {}", *end.signal);
+  return "ended in a way that could not be read";
+}
+
+// Waits for the program, telling every 10 s how long it has run and its RSS.
+ProgramEnd wait_for(int process_id, const std::string& program,
+                    std::chrono::steady_clock::time_point start) {
+  auto next_progress = start + std::chrono::seconds(10);
+  for (;;) {
+    if (std::optional<ProgramEnd> end = platform::program_end(process_id)) return *end;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_progress) {
+      const double seconds = std::chrono::duration<double>(now - start).count();
+      std::fprintf(stderr, "memory_baseline: %s running for %.0f s, RSS %.1f MB\n", program.c_str(),
+                   seconds,
+                   static_cast<double>(monitor::read_rss_bytes_of(process_id).value_or(0)) /
+                       (1024.0 * 1024.0));
+      next_progress += std::chrono::seconds(10);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+}  // namespace
+
+int profile_command(const ProfileSettings& settings) {
+  const std::optional<std::string> program = platform::find_program(settings.program);
+  if (!program) throw InputError(settings.program + ": no such program (or not executable)");
+  if (const std::string problem = platform::why_not_preloadable(*program); !problem.empty())
+    throw InputError(*program + " " + problem);
+  const std::string library = platform::preload_library();
+  if (library.empty())
+    throw InputError("liballoc_hooks_preload.so is not in the lib folder beside the runner");
+
+  const fs::path out_dir(settings.out_dir);
+  const std::vector<scenarios::OutputPath> outputs = {
+      {"the profile", (out_dir / "profile.json").string()},
+      {"report.md", (out_dir / "report.md").string()},
+      {"report.html", (out_dir / "report.html").string()}};
+  std::error_code error;
+  fs::create_directories(out_dir, error);
+  if (error || !fs::is_directory(out_dir, error))
+    throw InputError("cannot create the folder " + out_dir.string());
+  check_outputs(outputs);
+
+  const RemovedAtEnd report(report_file(out_dir));
+  const std::string& report_path = report.path();
+  std::vector<std::string> environment = {
+      "LD_PRELOAD=" + library +
+          [] {
+            const char* existing = std::getenv("LD_PRELOAD");
+            return existing != nullptr && *existing != '\0' ? std::string(":") + existing : "";
+          }(),
+      "ALLOC_HOOKS_BACKEND=" + settings.allocator, "ALLOC_HOOKS_PROFILE_OUT=" + report_path};
+  if (settings.alloc_budget_us)
+    environment.push_back(
+        fmt::format("ALLOC_HOOKS_ALLOC_BUDGET_NS={}", *settings.alloc_budget_us * 1000));
+
+  std::fprintf(stderr, "memory_baseline: profiling %s under %s\n", program->c_str(),
+               settings.allocator.c_str());
+  const auto start = std::chrono::steady_clock::now();
+  const int process_id = platform::start_program(*program, settings.arguments, environment);
+  monitor::Sampler sampler(
+      std::chrono::milliseconds(settings.sample_interval_ms), 4096,
+      {[process_id] { return monitor::read_rss_bytes_of(process_id).value_or(0); }, {}});
+  sampler.start();
+  const ProgramEnd end = wait_for(process_id, *program, start);
+  sampler.stop();
+  const double wall_time_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+
+  const std::optional<nlohmann::json> figures = parse_preload_report(read_whole(report_path));
+  if (!figures) {
+    std::fprintf(stderr,
+                 "memory_baseline: %s %s without finishing its exit handlers (killed, _exit, "
+                 "or exec): no figures, nothing written\n",
+                 program->c_str(), describe(end).c_str());
+    return status_of(end) != 0 ? status_of(end) : 1;
+  }
+
+  ProfileRun run{*program,          settings.arguments,          end,
+                 wall_time_ms,      settings.sample_interval_ms, {},
+                 settings.limit_mb, settings.alloc_budget_us};
+  for (const monitor::Snapshot& snapshot : sampler.snapshots()) {
+    // A snapshot taken after the program ended reads nothing: it is left out.
+    if (snapshot.rss_bytes > 0)
+      run.rss_series.emplace_back(static_cast<double>(snapshot.time_ns) / 1e6, snapshot.rss_bytes);
+  }
+  const nlohmann::json document = profile_document(*figures, run);
+  if (const std::string problem = profile_schema_problem(document); !problem.empty())
+    throw std::runtime_error("the profile breaks docs/profile.schema.json: " + problem);
+  write_outputs({{outputs[0].path, document.dump(2) + "\n"},
+                 {outputs[1].path, profile_markdown_report(document)},
+                 {outputs[2].path, profile_html_report(document)}});
+
+  const nlohmann::json& totals = document.at("totals");
+  std::printf(
+      "%s %s: %llu allocations (%llu via operator new, %llu via malloc), peak live %.2f MB, "
+      "peak RSS %.2f MB\n",
+      program->c_str(), describe(end).c_str(), totals.at("allocations").get<unsigned long long>(),
+      document.at("by_source").at("operator_new").at("allocations").get<unsigned long long>(),
+      document.at("by_source").at("malloc").at("allocations").get<unsigned long long>(),
+      document.at("peak_live_bytes").get<double>() / (1024.0 * 1024.0),
+      document.at("memory").at("peak_rss_bytes").get<double>() / (1024.0 * 1024.0));
+  for (const nlohmann::json& violation : document.at("violations"))
+    std::printf("BUDGET BREACHED: %s\n", violation.at("message").get<std::string>().c_str());
+  std::printf("Profile:     %s\nHTML report: %s\nMarkdown:    %s\n", outputs[0].path.c_str(),
+              outputs[2].path.c_str(), outputs[1].path.c_str());
+  if (!document.at("passed").get<bool>()) return 1;
+  return status_of(end);
+}
+
+}  // namespace memory_baseline

@@ -1,0 +1,174 @@
+// The profile document: the preload library's report parsed, and the run around it added.
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "embedded_files.hpp"
+#include "memory_baseline/profile.hpp"
+#include "schema_check.hpp"
+
+namespace memory_baseline {
+
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+const char* const kLatencyFields[] = {"count", "p50", "p90", "p99", "p999", "max", "mean"};
+
+nlohmann::json latency_json(std::istringstream& values) {
+  nlohmann::json latency = nlohmann::json::object();
+  for (const char* field : kLatencyFields) {
+    std::uint64_t value = 0;
+    values >> value;
+    latency[field] = value;
+  }
+  return latency;
+}
+
+// "total.allocations" → figures["totals"]["allocations"]; a source's name → figures["by_source"].
+void store_counter(nlohmann::json& figures, const std::string& key, std::uint64_t value) {
+  const std::size_t dot = key.find('.');
+  const std::string group = key.substr(0, dot), field = key.substr(dot + 1);
+  if (group == "total") {
+    figures["totals"][field] = value;
+  } else {
+    figures["by_source"][group][field] = value;
+  }
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> parse_preload_report(const std::string& text) {
+  nlohmann::json figures = {{"totals", nlohmann::json::object()},
+                            {"by_source", nlohmann::json::object()},
+                            {"alloc_latency_histogram", nlohmann::json::array()},
+                            {"slowest_allocations", nlohmann::json::array()},
+                            {"sized_delete_mismatches", nlohmann::json::array()}};
+  std::istringstream lines(text);
+  std::string line;
+  bool started = false, ended = false;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string key;
+    words >> key;
+    if (key == "alloc_hooks_profile") {
+      started = true;
+    } else if (key == "end") {
+      ended = true;
+    } else if (key == "backend") {
+      std::string name;
+      words >> name;
+      figures["allocator"]["name"] = name;
+    } else if (key == "backend_version") {
+      std::string version;
+      std::getline(words >> std::ws, version);
+      figures["allocator"]["version"] = version;
+    } else if (key == "clock") {
+      std::string name;
+      double ns_per_tick = 0;
+      words >> name >> ns_per_tick;
+      figures["clock"] = {{"name", name}, {"ns_per_tick", ns_per_tick}};
+    } else if (key.find('.') != std::string::npos) {
+      std::uint64_t value = 0;
+      words >> value;
+      store_counter(figures, key, value);
+    } else if (key == "live_bytes" || key == "live_reserved_bytes") {
+      std::int64_t value = 0;
+      words >> value;
+      figures[key] = value;
+    } else if (key == "peak_live_bytes") {
+      std::uint64_t value = 0;
+      words >> value;
+      figures[key] = value;
+    } else if (key == "alloc_latency" || key == "free_latency") {
+      figures[key + "_ns"] = latency_json(words);
+    } else if (key == "alloc_histogram") {
+      std::uint64_t lowest = 0, highest = 0, count = 0;
+      words >> lowest >> highest >> count;
+      figures["alloc_latency_histogram"].push_back(
+          {{"lowest_ns", lowest}, {"highest_ns", highest}, {"count", count}});
+    } else if (key == "slowest") {
+      std::uint64_t latency = 0, size = 0, thread = 0;
+      words >> latency >> size >> thread;
+      figures["slowest_allocations"].push_back(
+          {{"latency_ns", latency}, {"size", size}, {"thread_id", thread}});
+    } else if (key == "budget") {
+      std::uint64_t limit = 0, budget = 0, latency = 0, size = 0, thread = 0;
+      words >> limit >> budget >> latency >> size >> thread;
+      figures["worst_budget_violation"] = {
+          {"latency_ns", latency}, {"size", size}, {"thread_id", thread}};
+    } else if (key == "sized_delete_mismatch") {
+      std::uint64_t requested = 0, deleted = 0, thread = 0;
+      words >> requested >> deleted >> thread;
+      figures["sized_delete_mismatches"].push_back(
+          {{"requested_size", requested}, {"delete_size", deleted}, {"thread_id", thread}});
+    }
+  }
+  if (!started || !ended) return std::nullopt;
+  return figures;
+}
+
+nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun& run) {
+  nlohmann::json document = figures;
+  document["schema_version"] = kProfileSchemaVersion;
+  document["kind"] = "profile";
+  document["program"] = run.program;
+  document["arguments"] = run.arguments;
+  document["exit"] = {{"status", run.end.status ? nlohmann::json(*run.end.status) : nullptr},
+                      {"signal", run.end.signal ? nlohmann::json(*run.end.signal) : nullptr}};
+  document["wall_time_ms"] = run.wall_time_ms;
+  nlohmann::json snapshots = nlohmann::json::array();
+  std::uint64_t peak_rss = 0;
+  for (const auto& [time_ms, rss] : run.rss_series) {
+    snapshots.push_back({{"time_ms", time_ms}, {"rss_bytes", rss}});
+    peak_rss = std::max(peak_rss, rss);
+  }
+  document["memory"] = {{"sample_interval_ms", run.sample_interval_ms},
+                        {"snapshots", snapshots},
+                        {"peak_rss_bytes", peak_rss}};
+  document["budgets"] = {
+      {"process_limit_mb", run.limit_mb ? nlohmann::json(*run.limit_mb) : nullptr},
+      {"alloc_budget_us", run.alloc_budget_us ? nlohmann::json(*run.alloc_budget_us) : nullptr}};
+
+  nlohmann::json violations = nlohmann::json::array();
+  const auto add = [&violations](const char* budget, double limit, double observed,
+                                 const char* unit, std::string message) {
+    violations.push_back({{"budget", budget},
+                          {"limit", limit},
+                          {"observed", observed},
+                          {"unit", unit},
+                          {"message", std::move(message)}});
+  };
+  if (run.limit_mb) {
+    const double limit = static_cast<double>(*run.limit_mb);
+    const double peak_live = document.at("peak_live_bytes").get<double>() / kMiB;
+    if (peak_live > limit) {
+      add("process_limit_mb", limit, peak_live, "MB",
+          fmt::format("peak live bytes {:.2f} MB exceed the limit of {} MB", peak_live, limit));
+    }
+    const double rss = static_cast<double>(peak_rss) / kMiB;
+    if (rss > limit) {
+      add("process_limit_mb", limit, rss, "MB",
+          fmt::format("peak RSS {:.2f} MB exceeds the limit of {} MB", rss, limit));
+    }
+  }
+  const std::uint64_t slow = document.at("totals").at("latency_budget_violations");
+  if (run.alloc_budget_us && slow > 0) {
+    const double worst_us =
+        document.at("worst_budget_violation").at("latency_ns").get<double>() / 1000.0;
+    add("alloc_budget_us", static_cast<double>(*run.alloc_budget_us), worst_us, "us",
+        fmt::format("{} allocation(s) took longer than {} us; the slowest {:.1f} us ({} bytes)",
+                    slow, *run.alloc_budget_us, worst_us,
+                    document.at("worst_budget_violation").at("size").get<std::uint64_t>()));
+  }
+  document["violations"] = violations;
+  document["passed"] = violations.empty();
+  return document;
+}
+
+std::string profile_schema_problem(const nlohmann::json& document) {
+  static const nlohmann::json schema = nlohmann::json::parse(
+      profile_schema_source(), profile_schema_source() + profile_schema_size());
+  return schema_problem(schema, document);
+}
+
+}  // namespace memory_baseline
