@@ -5,8 +5,9 @@
 # Usage: ./run_tests.sh [release|asan|tsan|windows]...   (default: all four stages)
 set -euo pipefail
 cd "$(dirname "$0")"
-# chromium: the report test opens report.html in it; heaptrack and valgrind run the hooks under them
-scripts/ensure_dependencies.sh chromium heaptrack valgrind
+# chromium: the report tests open report.html in it; heaptrack and valgrind run the hooks under them
+# (heaptrack is also the oracle of `profile`); libhnswlib-dev: a real index build for that oracle
+scripts/ensure_dependencies.sh chromium heaptrack valgrind libhnswlib-dev
 
 jobs=$(nproc)
 stages=("$@")

@@ -20,23 +20,31 @@ EXPECTED = {
 }
 
 
+def charts_in_chromium(page, user_data_dir):
+    """Opens the report page in headless Chromium and returns the charts it drew, by id, as the page
+    lists them in #chart-status; None when Chromium is not installed."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        return None
+    dom = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", f"--user-data-dir={user_data_dir}",
+         "--virtual-time-budget=10000", "--dump-dom", pathlib.Path(page).resolve().as_uri()],
+        check=True, capture_output=True, text=True, timeout=120).stdout
+    match = re.search(r'<pre id="chart-status">(.*?)</pre>', dom, re.S)
+    status = json.loads(html.unescape(match.group(1))) if match else []
+    return {chart["id"]: chart for chart in status}
+
+
 def main(results, work_dir, *runner):
     work = pathlib.Path(work_dir)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     subprocess.run([*runner, "report", results, "--out", str(work)], check=True, stdout=subprocess.DEVNULL)
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
+    drawn = charts_in_chromium(work / "report.html", work / "profile")
+    if drawn is None:
         print("0 passed, 1 failed: chromium is not installed (apt-get install chromium)")
         return 1
-    dom = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", f"--user-data-dir={work / 'profile'}",
-         "--virtual-time-budget=10000", "--dump-dom", (work / "report.html").resolve().as_uri()],
-        check=True, capture_output=True, text=True, timeout=120).stdout
-    match = re.search(r'<pre id="chart-status">(.*?)</pre>', dom, re.S)
-    status = json.loads(html.unescape(match.group(1))) if match else []
-    drawn = {chart["id"]: chart for chart in status}
     failures = []
     for chart_id, labels in EXPECTED.items():
         chart = drawn.get(chart_id)

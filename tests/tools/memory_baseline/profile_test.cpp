@@ -1,0 +1,184 @@
+// `memory_baseline profile` on unmodified programs: every malloc-family function counted exactly
+// (two runs that differ by a known number of iterations differ by exactly their calls and bytes),
+// the program's exit status passed through, budgets, bad input, and what happens with fork, exec,
+// exit handlers and threads that outlive main. heaptrack, as an independent oracle, is in
+// heaptrack_oracle_test.sh; the report in Chromium and the schema in profile_report_test.py.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "support/run_program.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+using nlohmann::json;
+using test_support::Outcome;
+using test_support::read_file;
+
+fs::path scratch() {
+  const fs::path folder =
+      fs::path(::testing::TempDir()) /
+      ("profile_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  return folder;
+}
+
+struct Profile {
+  Outcome outcome;
+  json document;  // null when none was written
+};
+
+Profile profile(const fs::path& out, const std::string& flags,
+                const std::string& program_and_args) {
+  Profile result{test_support::run_program(RUNNER_BINARY, "profile " + flags + " --out \"" + out.string() +
+                                                              "\" -- " + program_and_args),
+                 nullptr};
+  if (fs::exists(out / "profile.json"))
+    result.document = json::parse(read_file(out / "profile.json"));
+  return result;
+}
+
+std::uint64_t figure(const json& document, const char* group, const char* field) {
+  return group == std::string("totals")
+             ? document.at("totals").at(field).get<std::uint64_t>()
+             : document.at("by_source").at(group).at(field).get<std::uint64_t>();
+}
+
+const std::string kEveryFunction = EVERY_FUNCTION;
+
+// Per iteration of every_function.c: malloc(100), calloc(10, 30), realloc to 5000 (one allocation
+// and one free), reallocarray(NULL, 7, 11), posix_memalign 1000, aligned_alloc 1000, valloc 3000,
+// then six frees; with memalign and pvalloc, memalign(128, 500) and pvalloc(100) (a whole page).
+constexpr std::uint64_t kCalls = 7, kBytes = 100 + 300 + 5000 + 77 + 1000 + 1000 + 3000;
+
+TEST(Profile, EveryFunctionIsCountedExactly) {
+  for (const std::string allocator : {"system", "mimalloc"}) {
+    for (const bool with_memalign : {false, true}) {
+      const std::string mode = with_memalign ? " with-memalign" : "";
+      const Profile one =
+          profile(scratch() / "one", "--allocator " + allocator, kEveryFunction + " 1" + mode);
+      const Profile four =
+          profile(scratch() / "four", "--allocator " + allocator, kEveryFunction + " 4" + mode);
+      ASSERT_EQ(one.outcome.status, 0) << one.outcome.err;
+      ASSERT_EQ(four.outcome.status, 0) << four.outcome.err;
+      const std::uint64_t calls = kCalls + (with_memalign ? 2 : 0);
+      const std::uint64_t bytes = kBytes + (with_memalign ? 500 + 4096 : 0);
+      for (const char* group : {"totals", "malloc"}) {
+        EXPECT_EQ(figure(four.document, group, "allocations") -
+                      figure(one.document, group, "allocations"),
+                  3 * calls)
+            << allocator << mode << " " << group;
+        EXPECT_EQ(figure(four.document, group, "frees") - figure(one.document, group, "frees"),
+                  3 * calls);
+        EXPECT_EQ(figure(four.document, group, "bytes_allocated") -
+                      figure(one.document, group, "bytes_allocated"),
+                  3 * bytes);
+        EXPECT_EQ(figure(four.document, group, "bytes_freed") -
+                      figure(one.document, group, "bytes_freed"),
+                  3 * bytes);
+      }
+      EXPECT_EQ(figure(four.document, "operator_new", "allocations"),
+                figure(one.document, "operator_new", "allocations"));
+      EXPECT_EQ(four.document.at("live_bytes"), one.document.at("live_bytes"));
+      EXPECT_EQ(four.document.at("allocator").at("name"), allocator);
+      EXPECT_EQ(four.document.at("kind"), "profile");
+      EXPECT_TRUE(four.document.at("passed").get<bool>());
+      EXPECT_FALSE(four.document.at("memory").at("snapshots").empty());
+    }
+  }
+}
+
+TEST(Profile, TheProgramsOwnExitStatusIsPassedThrough) {
+  const Profile exited = profile(scratch(), "", kEveryFunction + " 1 exit-3");
+  EXPECT_EQ(exited.outcome.status, 3);
+  EXPECT_EQ(exited.document.at("exit").at("status"), 3);
+  const Profile aborted = profile(scratch() / "abort", "", kEveryFunction + " 1 abort");
+  EXPECT_EQ(aborted.outcome.status, 128 + 6);  // SIGABRT
+  EXPECT_TRUE(aborted.document.is_null());     // no exit handlers ran: no figures
+  EXPECT_NE(aborted.outcome.err.find("without finishing its exit handlers"), std::string::npos)
+      << aborted.outcome.err;
+}
+
+TEST(Profile, ABreachedBudgetExitsOneAndSaysWhich) {
+  const Profile breached = profile(scratch(), "--limit-mb 2", kEveryFunction + " 1 big");
+  EXPECT_EQ(breached.outcome.status, 1) << breached.outcome.err;
+  ASSERT_FALSE(breached.document.is_null());
+  EXPECT_FALSE(breached.document.at("passed").get<bool>());
+  ASSERT_FALSE(breached.document.at("violations").empty());
+  EXPECT_EQ(breached.document.at("violations")[0].at("budget"), "process_limit_mb");
+  EXPECT_GE(breached.document.at("peak_live_bytes").get<std::uint64_t>(), 4u << 20);
+  EXPECT_NE(breached.outcome.out.find("BUDGET BREACHED: peak live bytes"), std::string::npos);
+  const Profile held = profile(scratch() / "held", "--limit-mb 64", kEveryFunction + " 1 big");
+  EXPECT_EQ(held.outcome.status, 0) << held.outcome.err;
+}
+
+TEST(Profile, BadInputExitsTwoWithOneLineAndWritesNothing) {
+  const fs::path out = scratch() / "out";
+  const struct {
+    std::string arguments;
+    std::string message;
+  } cases[] = {
+      {"-- /no/such/program", "no such program"},
+      {"-- " + std::string(EVERY_FUNCTION_STATIC) + " 1", "is statically linked"},
+      {"--allocator jemalloc -- " + kEveryFunction, "--allocator"},
+      {"--limit-mb -1 -- " + kEveryFunction, "--limit-mb"},
+      {"--sample-interval-ms 0 -- " + kEveryFunction, "--sample-interval-ms"},
+      {"", "PROGRAM is required"},
+  };
+  for (const auto& bad : cases) {
+    const Outcome outcome = test_support::run_program(
+        RUNNER_BINARY, "profile --out \"" + out.string() + "\" " + bad.arguments);
+    EXPECT_EQ(outcome.status, 2) << bad.arguments;
+    EXPECT_NE(outcome.err.find(bad.message), std::string::npos)
+        << bad.arguments << ": " << outcome.err;
+    EXPECT_EQ(std::count(outcome.err.begin(), outcome.err.end(), '\n'), 1) << outcome.err;
+    EXPECT_FALSE(fs::exists(out / "profile.json")) << bad.arguments;
+  }
+  // An output that cannot be written is found before the program runs.
+  const Outcome unwritable = test_support::run_program(
+      RUNNER_BINARY, "profile --out /dev/null/profile -- " + kEveryFunction + " 1 exit-3");
+  EXPECT_EQ(unwritable.status, 2) << unwritable.err;
+}
+
+// fork: the child keeps the hooks but writes no report (only the process that started does), so
+// its 1 MiB is not in the profile. exec (system("true")): the shell runs without the preload
+// library. Both without deadlock.
+TEST(Profile, ForkAndExecChildrenAreNotCountedTwiceNorHang) {
+  const Profile plain = profile(scratch() / "plain", "", kEveryFunction + " 1");
+  const Profile forked = profile(scratch() / "forked", "", kEveryFunction + " 1 fork");
+  ASSERT_EQ(forked.outcome.status, 0) << forked.outcome.err;
+  EXPECT_LT(forked.document.at("peak_live_bytes").get<std::uint64_t>(), 1u << 20);
+  // system() allocates in the parent (its argument vector), a handful of small blocks at most.
+  EXPECT_LT(figure(forked.document, "totals", "allocations") -
+                figure(plain.document, "totals", "allocations"),
+            8u);
+}
+
+// The report is written after the program's exit handlers: what they allocate is in it.
+TEST(Profile, AllocationsDuringExitAreCounted) {
+  const Profile plain = profile(scratch() / "plain", "", kEveryFunction + " 1");
+  const Profile at_exit = profile(scratch() / "at_exit", "", kEveryFunction + " 1 exit-alloc");
+  ASSERT_EQ(at_exit.outcome.status, 0) << at_exit.outcome.err;
+  EXPECT_EQ(figure(at_exit.document, "totals", "allocations") -
+                figure(plain.document, "totals", "allocations"),
+            1u);
+  EXPECT_EQ(at_exit.document.at("live_bytes").get<std::int64_t>() -
+                plain.document.at("live_bytes").get<std::int64_t>(),
+            12345);
+}
+
+// A thread still allocating while main returns: the report is written from the counters as they
+// stand, the program ends normally.
+TEST(Profile, AThreadThatOutlivesMainNeitherHangsNorBreaksTheReport) {
+  const Profile outlived = profile(scratch(), "", kEveryFunction + " 1 outlive");
+  EXPECT_EQ(outlived.outcome.status, 0) << outlived.outcome.err;
+  ASSERT_FALSE(outlived.document.is_null());
+  EXPECT_GE(figure(outlived.document, "malloc", "allocations"), kCalls);
+}
+
+}  // namespace
