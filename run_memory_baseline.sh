@@ -13,7 +13,7 @@ echo " Targets: < 1GB memory, < 5ms per allocation"
 echo "======================================================"
 echo "Configuring and building (Release) in $build_dir ..."
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build_dir" -j"$(nproc)" --target memory_baseline scenario_vector scenario_concepts \
-  scenario_fragmentation scenario_concurrent >/dev/null
+cmake --build "$build_dir" -j"$(nproc)" --target memory_baseline alloc_hooks_preload scenario_vector \
+  scenario_concepts scenario_fragmentation scenario_concurrent >/dev/null
 echo "Running the scenarios ..."
 exec "$build_dir/bin/memory_baseline" run --out results --results memory_baseline_results.json "$@"

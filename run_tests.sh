@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 # chromium: the report tests open report.html in it; heaptrack and valgrind run the hooks under them
-# (heaptrack is also the oracle of `profile`); libhnswlib-dev: a real index build for that oracle
-scripts/ensure_dependencies.sh chromium heaptrack valgrind libhnswlib-dev
+# (heaptrack is also the oracle of `profile`)
+scripts/ensure_dependencies.sh chromium heaptrack valgrind
 
 jobs=$(nproc)
 stages=("$@")

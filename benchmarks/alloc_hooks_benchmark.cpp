@@ -1,12 +1,84 @@
-// Cost of the hooks: new/delete pairs and the 100-concepts pattern, built three ways (see
-// CMakeLists.txt) so that the same code runs raw under glibc, raw under mimalloc, and hooked.
+// Cost of the hooks: new/delete pairs, a mixed-size load and the 100-concepts pattern, built
+// three ways (see CMakeLists.txt) so that the same code runs raw under glibc, raw under mimalloc,
+// and hooked. The raw builds also run the floor: the same loops with only what timing each
+// allocation needs at the least (two clock reads and a histogram increment), against which the
+// hooks' timing is judged.
 #include <benchmark/benchmark.h>
 
+#include <alloc_hooks/latency_histogram.hpp>
+#include <array>
+#include <cstdint>
 #include <new>
+#include <random>
 #include <string>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
 namespace {
+
+#if defined(BENCH_RAW)
+// The floor's timing: a cycle counter read before and after, one histogram bucket bumped.
+inline std::uint64_t ticks() {
+#if defined(__x86_64__)
+  return __rdtsc();
+#else
+  return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+#endif
+}
+thread_local std::array<std::uint64_t, alloc_hooks::LatencyHistogram::kBucketCount> floor_counts{};
+inline void* timed_new(std::size_t size) {
+  const std::uint64_t start = ticks();
+  void* block = ::operator new(size);
+  const std::uint64_t end = ticks();
+  ++floor_counts[alloc_hooks::LatencyHistogram::bucket_index(end - start)];
+  return block;
+}
+#endif
+
+// The mixed-size load: 4,096 live slots, each step frees a random slot's block and allocates a
+// new one in its place; sizes 70 % 8-128 B, 25 % 128 B-4 KiB, 5 % 4-64 KiB. The steps are drawn
+// before the loop (a fixed seed per thread), so the loop is only the pair.
+struct MixedLoad {
+  static constexpr std::size_t kSlots = 4096, kSteps = std::size_t{1} << 16;
+  std::vector<void*> slots = std::vector<void*>(kSlots, nullptr);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> steps;  // (slot, size)
+
+  explicit MixedLoad(int thread) {
+    std::mt19937 random(12345u + static_cast<unsigned>(thread));
+    std::uniform_int_distribution<std::uint32_t> slot(0, kSlots - 1), percent(0, 99);
+    const auto between = [&random](std::uint32_t low, std::uint32_t high) {
+      return std::uniform_int_distribution<std::uint32_t>(low, high)(random);
+    };
+    steps.reserve(kSteps);
+    for (std::size_t i = 0; i < kSteps; ++i) {
+      const std::uint32_t p = percent(random);
+      const std::uint32_t size = p < 70   ? between(8, 128)
+                                 : p < 95 ? between(129, 4096)
+                                          : between(4097, 65536);
+      steps.emplace_back(slot(random), size);
+    }
+  }
+  ~MixedLoad() {
+    for (void* block : slots) ::operator delete(block);
+  }
+};
+
+void mixed_sizes(benchmark::State& state) {
+  MixedLoad load(state.thread_index());
+  std::size_t step = 0;
+  for (auto _ : state) {
+    const auto [slot, size] = load.steps[step++ & (MixedLoad::kSteps - 1)];
+    ::operator delete(load.slots[slot]);
+    load.slots[slot] = ::operator new(size);
+    benchmark::DoNotOptimize(load.slots[slot]);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK(mixed_sizes)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
 
 void new_delete_pair(benchmark::State& state) {
   const auto size = static_cast<std::size_t>(state.range(0));
@@ -26,6 +98,18 @@ BENCHMARK(new_delete_pair)
     ->Threads(1)
     ->Threads(4)
     ->UseRealTime();
+#if defined(BENCH_RAW)
+void new_delete_pair_floor(benchmark::State& state) {
+  const auto size = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    void* block = timed_new(size);
+    benchmark::DoNotOptimize(block);
+    ::operator delete(block, size);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(new_delete_pair_floor)->Arg(1024)->Threads(1)->Threads(4)->UseRealTime();
+#endif
 
 // The seed's "multiple concepts" workload: vectors that are really filled, and their names.
 struct Concept {

@@ -85,6 +85,19 @@ inline AtomicSourceCounters& source_counters(ThreadCounters& counters, Source so
   return counters.by_source[static_cast<std::size_t>(source)];
 }
 
+inline void count_allocated(AtomicSourceCounters& figures, std::size_t requested,
+                            std::size_t usable) {
+  bump(figures.allocations);
+  bump(figures.bytes_allocated, requested);
+  bump(figures.reserved_bytes_allocated, usable);
+}
+
+inline void count_freed(AtomicSourceCounters& figures, std::size_t requested, std::size_t usable) {
+  bump(figures.frees);
+  bump(figures.bytes_freed, requested);
+  bump(figures.reserved_bytes_freed, usable);
+}
+
 ALLOC_HOOKS_COLD void raise_peaks(std::uint64_t live) {
   raise_to(window_peak_live_bytes, live);
   raise_to(peak_live_bytes, live);  // always >= the window's: windows only ever lower theirs
@@ -176,10 +189,7 @@ inline Allocation count_allocation(Source source, std::size_t size, std::size_t 
                            window_peak_live_bytes.load(std::memory_order_relaxed))) {
     raise_peaks(static_cast<std::uint64_t>(live));
   }
-  AtomicSourceCounters& figures = source_counters(counters, source);
-  bump(figures.allocations);
-  bump(figures.bytes_allocated, size);
-  bump(figures.reserved_bytes_allocated, usable);
+  count_allocated(source_counters(counters, source), size, usable);
   if (timed) record_alloc_latency(counters, source, end - start, size);
   return {block, false};
 }
@@ -201,22 +211,6 @@ ALLOC_HOOKS_COLD void record_sized_delete_mismatch(ThreadCounters& counters, Sou
   first_mismatches[slot].delete_size.store(sized, std::memory_order_relaxed);
   first_mismatches[slot].thread_id.store(counters.thread_id, std::memory_order_relaxed);
   mismatches_written.fetch_add(1, std::memory_order_release);
-}
-
-// Counts the free of a counted block of `requested` bytes, `usable` reserved, around `give_back`.
-template <typename GiveBack>
-inline void count_release(ThreadCounters& counters, Source source, std::size_t requested,
-                          std::size_t usable, GiveBack give_back_block) {
-  change_live_bytes(counters, -static_cast<std::int64_t>(requested));
-  const bool timed =
-      settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
-  const std::uint64_t start = timed ? read_ticks() : 0;
-  give_back_block();
-  if (timed) counters.free_latency.record(read_ticks() - start);
-  AtomicSourceCounters& figures = source_counters(counters, source);
-  bump(figures.frees);
-  bump(figures.bytes_freed, requested);
-  bump(figures.reserved_bytes_freed, usable);
 }
 
 }  // namespace
@@ -282,9 +276,7 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
       return {};
     }
     // realloc(block, 0) freed the block (glibc): a free, and no allocation.
-    bump(figures.frees);
-    bump(figures.bytes_freed, old.requested);
-    bump(figures.reserved_bytes_freed, old_usable);
+    count_freed(figures, old.requested, old_usable);
     return {{}, true};
   }
   const std::size_t usable = backend.usable_size(moved);
@@ -293,12 +285,8 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
                            window_peak_live_bytes.load(std::memory_order_relaxed))) {
     raise_peaks(static_cast<std::uint64_t>(live));
   }
-  bump(figures.allocations);
-  bump(figures.bytes_allocated, size);
-  bump(figures.reserved_bytes_allocated, usable);
-  bump(figures.frees);
-  bump(figures.bytes_freed, old.requested);
-  bump(figures.reserved_bytes_freed, old_usable);
+  count_allocated(figures, size, usable);
+  count_freed(figures, old.requested, old_usable);
   if (timed) record_alloc_latency(counters, Source::malloc, end - start, size);
   return {{moved, false}, false};
 }
@@ -316,8 +304,13 @@ void counted_release(Source source, void* block, std::size_t alignment,
   ThreadCounters& counters = this_thread_counters();
   if (ALLOC_HOOKS_UNLIKELY(sized != kUnsized && sized != recorded.requested))
     record_sized_delete_mismatch(counters, source, recorded.requested, sized);
-  count_release(counters, source, recorded.requested, usable,
-                [&] { give_back(backend, block, alignment); });
+  change_live_bytes(counters, -static_cast<std::int64_t>(recorded.requested));
+  const bool timed =
+      settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
+  const std::uint64_t start = timed ? read_ticks() : 0;
+  give_back(backend, block, alignment);
+  if (timed) counters.free_latency.record(read_ticks() - start);
+  count_freed(source_counters(counters, source), recorded.requested, usable);
 }
 
 void count_failed_allocation(Source source, bool refused_by_limit) noexcept {

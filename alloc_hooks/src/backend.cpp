@@ -18,24 +18,35 @@ std::atomic<const Backend*> active_backend_pointer{nullptr};
 namespace {
 
 char system_version[64];
+// Its allocation functions are the C runtime's own, bound at start-up (choose_backend).
 Backend system_backend{"system",
-                       platform::system_allocate,
-                       platform::system_allocate_zeroed,
-                       platform::system_reallocate,
-                       platform::system_release,
+                       nullptr,
+                       nullptr,
+                       nullptr,
+                       nullptr,
                        platform::system_usable_size,
-                       platform::system_allocate_aligned,
+                       nullptr,
                        platform::system_allocate_aligned_new,
                        platform::system_release_aligned,
                        platform::system_usable_size_aligned,
                        system_version};
 
+const Backend& bind_system_backend() {
+  const platform::SystemFunctions functions = platform::bind_system_allocator();
+  system_backend.allocate = functions.allocate;
+  system_backend.allocate_zeroed = functions.allocate_zeroed;
+  system_backend.reallocate = functions.reallocate;
+  system_backend.release = functions.release;
+  system_backend.allocate_aligned = functions.allocate_aligned;
+  return system_backend;
+}
+
 const Backend* choose_backend() {
-  platform::bind_system_allocator();
+  const Backend& system = bind_system_backend();
   platform::describe_system_allocator(system_version, sizeof system_version);
   const char* requested = platform::environment("ALLOC_HOOKS_BACKEND");
   if (requested == nullptr || requested[0] == '\0' || std::strcmp(requested, "system") == 0) {
-    return &system_backend;
+    return &system;
   }
   if (std::strcmp(requested, "mimalloc") == 0) return &mimalloc_backend();
   platform::fail_fast("ALLOC_HOOKS_BACKEND must be system or mimalloc", 2);

@@ -23,23 +23,34 @@ using alloc_hooks::detail::kUnsized;
 
 // A failure is final when no new_handler is installed or the handler throws (bad_alloc, as the
 // standard requires, or anything else); either way it is counted once, here.
-void* allocate_or_throw(std::size_t size, std::size_t alignment) {
+[[gnu::noinline, gnu::cold]] void* retry_or_throw(std::size_t size, std::size_t alignment,
+                                                  bool refused_by_limit) {
   for (;;) {
-    const alloc_hooks::detail::Allocation attempt =
-        counted_allocate(Source::operator_new, size, alignment);
-    if (attempt.block != nullptr) return attempt.block;
     const std::new_handler handler = std::get_new_handler();
     if (handler == nullptr) {
-      count_failed_allocation(Source::operator_new, attempt.refused_by_limit);
+      count_failed_allocation(Source::operator_new, refused_by_limit);
       throw std::bad_alloc();
     }
     try {
       handler();  // may free memory, install another handler, or throw
     } catch (...) {
-      count_failed_allocation(Source::operator_new, attempt.refused_by_limit);
+      count_failed_allocation(Source::operator_new, refused_by_limit);
       throw;
     }
+    const alloc_hooks::detail::Allocation attempt =
+        counted_allocate(Source::operator_new, size, alignment);
+    if (attempt.block != nullptr) return attempt.block;
+    refused_by_limit = attempt.refused_by_limit;
   }
+}
+
+// The usual case inline; the new_handler loop apart (above).
+inline void* allocate_or_throw(std::size_t size, std::size_t alignment) {
+  const alloc_hooks::detail::Allocation attempt =
+      counted_allocate(Source::operator_new, size, alignment);
+  if (attempt.block != nullptr) [[likely]]
+    return attempt.block;
+  return retry_or_throw(size, alignment, attempt.refused_by_limit);
 }
 
 void* allocate_or_null(std::size_t size, std::size_t alignment) noexcept {

@@ -75,8 +75,4 @@ inline Recorded read(const void* block, std::size_t usable) {
   return {true, read_size_after(block)};
 }
 
-inline bool is_counted(const void* block) {
-  return shadow_byte(block) != kUncounted;
-}
-
 }  // namespace alloc_hooks::detail::size_shadow

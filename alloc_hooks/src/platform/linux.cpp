@@ -78,29 +78,14 @@ SystemAllocator process_allocator() {
 SystemAllocator bound = {};
 }  // namespace
 
-void bind_system_allocator() {
+SystemFunctions bind_system_allocator() {
   bound = alloc_hooks_bind_libc_allocator != nullptr ? alloc_hooks_bind_libc_allocator()
-                                                     : process_allocator();
+                                                      : process_allocator();
+  return {bound.malloc, bound.calloc, bound.realloc, bound.free, bound.memalign};
 }
 
-void* system_allocate(std::size_t size) {
-  return bound.malloc(size);
-}
-void* system_allocate_zeroed(std::size_t count, std::size_t size) {
-  return bound.calloc(count, size);
-}
-void* system_reallocate(void* block, std::size_t size) {
-  return bound.realloc(block, size);
-}
-void system_release(void* block) {
-  bound.free(block);
-}
 std::size_t system_usable_size(const void* block) {
   return bound.usable_size(const_cast<void*>(block));
-}
-// glibc frees and measures aligned blocks like any other.
-void* system_allocate_aligned(std::size_t alignment, std::size_t size) {
-  return bound.memalign(alignment, size);
 }
 // libstdc++ asks aligned_alloc for the size rounded up to a multiple of the alignment (C11 required
 // it), and glibc serves that as memalign.

@@ -34,16 +34,19 @@ void* open_local_library(const char* file);
 void* find_symbol(void* library, const char* name);
 #endif
 
-// The C runtime's allocator: the "system" backend. Aligned blocks are released and measured by
-// the *_aligned functions with the alignment they were allocated with. bind_system_allocator runs
-// once at start-up, before any of them.
-void bind_system_allocator();
-void* system_allocate(std::size_t size);
-void* system_allocate_zeroed(std::size_t count, std::size_t size);
-void* system_reallocate(void* block, std::size_t size);
-void system_release(void* block);
+// The C runtime's allocator: the "system" backend. bind_system_allocator runs once at start-up and
+// returns the functions the backend calls directly (no wrapper in between on the hot path).
+// Aligned blocks are released and measured by the *_aligned functions with the alignment they
+// were allocated with.
+struct SystemFunctions {
+  void* (*allocate)(std::size_t size);
+  void* (*allocate_zeroed)(std::size_t count, std::size_t size);
+  void* (*reallocate)(void* block, std::size_t size);
+  void (*release)(void* block);
+  void* (*allocate_aligned)(std::size_t alignment, std::size_t size);
+};
+SystemFunctions bind_system_allocator();
 std::size_t system_usable_size(const void* block);
-void* system_allocate_aligned(std::size_t alignment, std::size_t size);
 // operator new(size, alignment) as the platform's C++ runtime makes it.
 void* system_allocate_aligned_new(std::size_t alignment, std::size_t size);
 void system_release_aligned(void* block, std::size_t alignment);

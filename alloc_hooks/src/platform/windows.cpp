@@ -86,21 +86,6 @@ void fail_fast(const char* message, int status) {
   ExitProcess(static_cast<UINT>(status));  // not reached: this tells the compiler so
 }
 
-void bind_system_allocator() {}
-
-void* system_allocate_zeroed(std::size_t count, std::size_t size) {
-  return std::calloc(count, size);
-}
-void* system_reallocate(void* block, std::size_t size) {
-  return std::realloc(block, size);
-}
-
-void* system_allocate(std::size_t size) {
-  return std::malloc(size);
-}
-void system_release(void* block) {
-  std::free(block);
-}
 std::size_t system_usable_size(const void* block) {
   return _msize(const_cast<void*>(block));
 }
@@ -111,9 +96,8 @@ namespace {
 void*& malloc_block_below(const void* aligned) {
   return reinterpret_cast<void**>(const_cast<void*>(aligned))[-1];
 }
-}  // namespace
 
-void* system_allocate_aligned(std::size_t alignment, std::size_t size) {
+void* allocate_aligned(std::size_t alignment, std::size_t size) {
   const std::size_t overhead = alignment - 1 + sizeof(void*);
   if (size > SIZE_MAX - overhead) return nullptr;
   void* block = std::malloc(size + overhead);
@@ -123,8 +107,17 @@ void* system_allocate_aligned(std::size_t alignment, std::size_t size) {
   malloc_block_below(reinterpret_cast<void*>(aligned)) = block;
   return reinterpret_cast<void*>(aligned);
 }
+}  // namespace
+
+SystemFunctions bind_system_allocator() {
+  return {[](std::size_t size) { return std::malloc(size); },
+          [](std::size_t count, std::size_t size) { return std::calloc(count, size); },
+          [](void* block, std::size_t size) { return std::realloc(block, size); },
+          [](void* block) { std::free(block); }, allocate_aligned};
+}
+
 void* system_allocate_aligned_new(std::size_t alignment, std::size_t size) {
-  return system_allocate_aligned(alignment, size);
+  return allocate_aligned(alignment, size);
 }
 void system_release_aligned(void* block, std::size_t) {
   std::free(malloc_block_below(block));

@@ -12,7 +12,7 @@ import sys
 
 import jsonschema
 
-from report_in_chromium import charts_in_chromium
+from report_in_chromium import charts_in_chromium, verdict
 
 
 def main(runner, schema_path, work_dir, *program):
@@ -37,10 +37,7 @@ def main(runner, schema_path, work_dir, *program):
             failures.append(f"{chart_id}: not drawn")
         elif [(s["label"], s["points"]) for s in chart["series"]] != [(label, points)] or points == 0:
             failures.append(f"{chart_id}: series {chart['series']}, expected {label} with {points} points")
-    for failure in failures:
-        print("FAIL", failure)
-    print(f"{len(expected) + 1 - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return verdict(failures, len(expected) + 1)
 
 
 if __name__ == "__main__":

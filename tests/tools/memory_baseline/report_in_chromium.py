@@ -36,6 +36,14 @@ def charts_in_chromium(page, user_data_dir):
     return {chart["id"]: chart for chart in status}
 
 
+def verdict(failures, checks):
+    """Prints each failure and the count; the exit status."""
+    for failure in failures:
+        print("FAIL", failure)
+    print(f"{checks - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
 def main(results, work_dir, *runner):
     work = pathlib.Path(work_dir)
     shutil.rmtree(work, ignore_errors=True)
@@ -56,10 +64,7 @@ def main(results, work_dir, *runner):
             failures.append(f"{chart_id}: series {[s['label'] for s in chart['series']]}, expected {labels}")
         elif any(s["points"] == 0 for s in chart["series"]):
             failures.append(f"{chart_id}: a series has no data")
-    for failure in failures:
-        print("FAIL", failure)
-    print(f"{len(EXPECTED) - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return verdict(failures, len(EXPECTED))
 
 
 if __name__ == "__main__":
