@@ -35,9 +35,10 @@ struct Profile {
 
 Profile profile(const fs::path& out, const std::string& flags,
                 const std::string& program_and_args) {
-  Profile result{test_support::run_program(RUNNER_BINARY, "profile " + flags + " --out \"" + out.string() +
-                                                              "\" -- " + program_and_args),
-                 nullptr};
+  Profile result{
+      test_support::run_program(RUNNER_BINARY, "profile " + flags + " --out \"" + out.string() +
+                                                   "\" -- " + program_and_args),
+      nullptr};
   if (fs::exists(out / "profile.json"))
     result.document = json::parse(read_file(out / "profile.json"));
   return result;
@@ -179,6 +180,22 @@ TEST(Profile, AThreadThatOutlivesMainNeitherHangsNorBreaksTheReport) {
   EXPECT_EQ(outlived.outcome.status, 0) << outlived.outcome.err;
   ASSERT_FALSE(outlived.document.is_null());
   EXPECT_GE(figure(outlived.document, "malloc", "allocations"), kCalls);
+}
+
+// A library opened with RTLD_DEEPBIND would bind glibc's malloc ahead of the hooks' and hand the
+// program blocks the hooks never saw; the flag is dropped, so the run counts exactly what the same
+// run without the flag counts, 200 allocations and frees of it the program's and the library's.
+TEST(Profile, ALibraryOpenedWithDeepBindUsesTheHooksMalloc) {
+  const std::string program = std::string(DLOPEN_MAIN) + " " + DLOPEN_LIBRARY;
+  const Profile plain = profile(scratch() / "plain", "", program + " plain");
+  const Profile deep = profile(scratch() / "deep", "", program + " deep");
+  ASSERT_EQ(plain.outcome.status, 0) << plain.outcome.err;
+  ASSERT_EQ(deep.outcome.status, 0) << deep.outcome.err;
+  for (const char* field : {"allocations", "frees", "bytes_allocated", "bytes_freed"})
+    EXPECT_EQ(figure(deep.document, "malloc", field), figure(plain.document, "malloc", field))
+        << field;
+  EXPECT_EQ(deep.document.at("live_bytes"), plain.document.at("live_bytes"));
+  EXPECT_GE(figure(deep.document, "malloc", "allocations"), 200u);
 }
 
 }  // namespace
