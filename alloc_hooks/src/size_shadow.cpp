@@ -2,6 +2,8 @@
 // slack does not fit in one byte.
 #include "size_shadow.hpp"
 
+#include <cstring>
+
 #include "platform/platform.hpp"
 
 namespace alloc_hooks::detail::size_shadow {
@@ -23,21 +25,44 @@ std::uint8_t* create_chunk(std::uintptr_t address) {
   return existing;
 }
 
+namespace {
+
+// The 8 shadow bytes after the block's own, when they lie in the same mapping (all but the last
+// 8 granules of each 64 MiB), else nullptr.
+std::uint8_t* bytes_after(const void* block) {
+  const auto address = reinterpret_cast<std::uintptr_t>(block);
+  const std::uintptr_t granule =
+      (address & ((std::uintptr_t{1} << kChunkShift) - 1)) >> kGranuleShift;
+  if (granule + 1 + sizeof(std::uint64_t) > kChunkShadowBytes) return nullptr;
+  return &shadow_byte(block) + 1;
+}
+
+std::uint8_t& byte_after(const void* block, unsigned index) {
+  return shadow_byte(static_cast<const unsigned char*>(block) +
+                     (std::size_t{index + 1} << kGranuleShift));
+}
+
+}  // namespace
+
 void write_size_after(const void* block, std::uint64_t requested) {
-  const auto* granule = static_cast<const unsigned char*>(block);
-  for (unsigned i = 0; i < sizeof requested; ++i) {
-    granule += std::size_t{1} << kGranuleShift;
-    shadow_byte(granule) = static_cast<std::uint8_t>(requested >> (8 * i));
+  if (std::uint8_t* bytes = bytes_after(block)) {
+    std::memcpy(bytes, &requested, sizeof requested);
+    return;
   }
+  unsigned char copy[sizeof requested];  // across two mappings: byte by byte
+  std::memcpy(copy, &requested, sizeof requested);
+  for (unsigned i = 0; i < sizeof requested; ++i) byte_after(block, i) = copy[i];
 }
 
 std::uint64_t read_size_after(const void* block) {
-  const auto* granule = static_cast<const unsigned char*>(block);
   std::uint64_t requested = 0;
-  for (unsigned i = 0; i < sizeof requested; ++i) {
-    granule += std::size_t{1} << kGranuleShift;
-    requested |= std::uint64_t{shadow_byte(granule)} << (8 * i);
+  if (const std::uint8_t* bytes = bytes_after(block)) {
+    std::memcpy(&requested, bytes, sizeof requested);
+    return requested;
   }
+  unsigned char copy[sizeof requested];
+  for (unsigned i = 0; i < sizeof requested; ++i) copy[i] = byte_after(block, i);
+  std::memcpy(&requested, copy, sizeof requested);
   return requested;
 }
 

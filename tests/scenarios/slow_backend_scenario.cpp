@@ -70,8 +70,8 @@ void be_slow() {
 
 }  // namespace
 
-// The hooks ask the backend for a little more than the request (their size trailer): any size
-// from kSlowSize up to a page more is the scenario's block.
+// The hooks ask the backend for exactly the request; the range (up to a page more) leaves room for
+// a backend that rounds.
 extern "C" void* malloc(std::size_t size) {
   if (size >= kSlowSize && size < kSlowSize + 4096) be_slow();
   return __libc_malloc(size);

@@ -80,7 +80,7 @@ SystemAllocator bound = {};
 
 SystemFunctions bind_system_allocator() {
   bound = alloc_hooks_bind_libc_allocator != nullptr ? alloc_hooks_bind_libc_allocator()
-                                                      : process_allocator();
+                                                     : process_allocator();
   return {bound.malloc, bound.calloc, bound.realloc, bound.free, bound.memalign};
 }
 
