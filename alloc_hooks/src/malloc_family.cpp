@@ -60,9 +60,10 @@ bool is_power_of_two(std::size_t value) {
   return value != 0 && (value & (value - 1)) == 0;
 }
 
+// Read each time: sysconf answers from the auxiliary vector (no system call), and a function-local
+// static would take the C++ runtime's initialisation guard inside an allocation.
 std::size_t page_size() {
-  static const std::size_t bytes = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  return bytes;
+  return static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace
