@@ -103,6 +103,14 @@ ALLOC_HOOKS_COLD void raise_peaks(std::uint64_t live) {
   raise_to(peak_live_bytes, live);  // always >= the window's: windows only ever lower theirs
 }
 
+// Raises the peaks when `live` beats the innermost window's (the usual case reads one line).
+inline void note_live_bytes(std::int64_t live) {
+  if (ALLOC_HOOKS_UNLIKELY(static_cast<std::uint64_t>(live) >
+                           window_peak_live_bytes.load(std::memory_order_relaxed))) {
+    raise_peaks(static_cast<std::uint64_t>(live));
+  }
+}
+
 // Adds `delta` to the process-wide live bytes and returns the new total as this thread sees it.
 // Batch 0 (the default): one shared counter, exact in the order the updates happened. Batch B:
 // each thread passes its changes on once they exceed B bytes, so the total seen by one thread is
@@ -124,6 +132,20 @@ inline std::int64_t change_live_bytes(ThreadCounters& counters, std::int64_t del
   }
   counters.unflushed_live_bytes.store(pending, std::memory_order_relaxed);
   return shared + pending > 0 ? shared + pending : 0;
+}
+
+// Adds `growth` live bytes before the block exists, so that the limit holds exactly across
+// threads. When `refusable` and the new total is above the limit, the growth is taken back and
+// false returned (an allocation is refusable; a realloc only when it grows). `live` gets the total.
+inline bool take_live_bytes(ThreadCounters& counters, std::int64_t growth, bool refusable,
+                            std::int64_t& live) {
+  live = change_live_bytes(counters, growth);
+  const std::uint64_t limit = settings.live_bytes_limit.load(std::memory_order_relaxed);
+  if (ALLOC_HOOKS_UNLIKELY(refusable && limit != 0 && static_cast<std::uint64_t>(live) > limit)) {
+    change_live_bytes(counters, -growth);
+    return false;
+  }
+  return true;
 }
 
 void record_alloc_latency(ThreadCounters& counters, Source source, std::uint64_t ticks,
@@ -165,13 +187,9 @@ inline Allocation count_allocation(Source source, std::size_t size, std::size_t 
   const ScopedFlag inside(thread_state.inside_allocation);
   ThreadCounters& counters = this_thread_counters();
 
-  // Counted before the block exists so that the limit holds exactly across threads.
-  const std::int64_t live = change_live_bytes(counters, static_cast<std::int64_t>(size));
-  const std::uint64_t limit = settings.live_bytes_limit.load(std::memory_order_relaxed);
-  if (ALLOC_HOOKS_UNLIKELY(limit != 0 && static_cast<std::uint64_t>(live) > limit)) {
-    change_live_bytes(counters, -static_cast<std::int64_t>(size));
+  std::int64_t live;
+  if (!take_live_bytes(counters, static_cast<std::int64_t>(size), true, live))
     return {nullptr, true};
-  }
 
   const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
   const std::uint64_t start = timed ? read_ticks() : 0;
@@ -184,23 +202,21 @@ inline Allocation count_allocation(Source source, std::size_t size, std::size_t 
   }
   const std::size_t usable = usable_size(backend, block, alignment);
   size_shadow::record(block, usable, size);
-
-  if (ALLOC_HOOKS_UNLIKELY(static_cast<std::uint64_t>(live) >
-                           window_peak_live_bytes.load(std::memory_order_relaxed))) {
-    raise_peaks(static_cast<std::uint64_t>(live));
-  }
+  note_live_bytes(live);
   count_allocated(source_counters(counters, source), size, usable);
   if (timed) record_alloc_latency(counters, source, end - start, size);
   return {block, false};
 }
 
 // The first sized-delete mismatches, kept for the report (sized_delete_mismatches()).
+// Each slot is claimed by one writer and published by its `written` flag, so a reader never sees
+// a slot half written.
 struct AtomicMismatch {
   std::atomic<std::uint64_t> requested_size, delete_size, thread_id;
+  std::atomic<bool> written;
 };
 AtomicMismatch first_mismatches[SizedDeleteMismatches::kCapacity];
 std::atomic<std::size_t> mismatches_claimed{0};
-std::atomic<std::size_t> mismatches_written{0};
 
 ALLOC_HOOKS_COLD void record_sized_delete_mismatch(ThreadCounters& counters, Source source,
                                                    std::size_t requested, std::size_t sized) {
@@ -210,7 +226,7 @@ ALLOC_HOOKS_COLD void record_sized_delete_mismatch(ThreadCounters& counters, Sou
   first_mismatches[slot].requested_size.store(requested, std::memory_order_relaxed);
   first_mismatches[slot].delete_size.store(sized, std::memory_order_relaxed);
   first_mismatches[slot].thread_id.store(counters.thread_id, std::memory_order_relaxed);
-  mismatches_written.fetch_add(1, std::memory_order_release);
+  first_mismatches[slot].written.store(true, std::memory_order_release);
 }
 
 }  // namespace
@@ -258,12 +274,8 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
   ThreadCounters& counters = this_thread_counters();
 
   const auto growth = static_cast<std::int64_t>(size) - static_cast<std::int64_t>(old.requested);
-  const std::int64_t live = change_live_bytes(counters, growth);
-  const std::uint64_t limit = settings.live_bytes_limit.load(std::memory_order_relaxed);
-  if (ALLOC_HOOKS_UNLIKELY(growth > 0 && limit != 0 && static_cast<std::uint64_t>(live) > limit)) {
-    change_live_bytes(counters, -growth);
-    return {{nullptr, true}, false};
-  }
+  std::int64_t live;
+  if (!take_live_bytes(counters, growth, growth > 0, live)) return {{nullptr, true}, false};
   const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
   const std::uint64_t start = timed ? read_ticks() : 0;
   void* moved = backend.reallocate(block, size);
@@ -281,10 +293,7 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
   }
   const std::size_t usable = backend.usable_size(moved);
   size_shadow::record(moved, usable, size);
-  if (ALLOC_HOOKS_UNLIKELY(static_cast<std::uint64_t>(live) >
-                           window_peak_live_bytes.load(std::memory_order_relaxed))) {
-    raise_peaks(static_cast<std::uint64_t>(live));
-  }
+  note_live_bytes(live);
   count_allocated(figures, size, usable);
   count_freed(figures, old.requested, old_usable);
   if (timed) record_alloc_latency(counters, Source::malloc, end - start, size);
@@ -330,14 +339,11 @@ namespace alloc_hooks {
 
 SizedDeleteMismatches sized_delete_mismatches() {
   SizedDeleteMismatches report;
-  const std::size_t written = detail::mismatches_written.load(std::memory_order_acquire);
-  report.size =
-      written < SizedDeleteMismatches::kCapacity ? written : SizedDeleteMismatches::kCapacity;
-  for (std::size_t i = 0; i < report.size; ++i) {
-    const detail::AtomicMismatch& entry = detail::first_mismatches[i];
-    report.first[i] = {entry.requested_size.load(std::memory_order_relaxed),
-                       entry.delete_size.load(std::memory_order_relaxed),
-                       entry.thread_id.load(std::memory_order_relaxed)};
+  for (const detail::AtomicMismatch& entry : detail::first_mismatches) {
+    if (!entry.written.load(std::memory_order_acquire)) break;  // later slots are not in order yet
+    report.first[report.size++] = {entry.requested_size.load(std::memory_order_relaxed),
+                                   entry.delete_size.load(std::memory_order_relaxed),
+                                   entry.thread_id.load(std::memory_order_relaxed)};
   }
   return report;
 }

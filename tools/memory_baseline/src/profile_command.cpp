@@ -74,10 +74,9 @@ ProgramEnd wait_for(int process_id, const std::string& program,
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_progress) {
       const double seconds = std::chrono::duration<double>(now - start).count();
-      std::fprintf(stderr, "memory_baseline: %s running for %.0f s, RSS %.1f MB\n", program.c_str(),
-                   seconds,
-                   static_cast<double>(monitor::read_rss_bytes_of(process_id).value_or(0)) /
-                       (1024.0 * 1024.0));
+      std::fprintf(
+          stderr, "memory_baseline: %s running for %.0f s, RSS %.1f MB\n", program.c_str(), seconds,
+          static_cast<double>(monitor::read_rss_bytes_of(process_id).value_or(0)) / kBytesPerMB);
       next_progress += std::chrono::seconds(10);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -163,8 +162,8 @@ int profile_command(const ProfileSettings& settings) {
       program->c_str(), describe(end).c_str(), totals.at("allocations").get<unsigned long long>(),
       document.at("by_source").at("operator_new").at("allocations").get<unsigned long long>(),
       document.at("by_source").at("malloc").at("allocations").get<unsigned long long>(),
-      document.at("peak_live_bytes").get<double>() / (1024.0 * 1024.0),
-      document.at("memory").at("peak_rss_bytes").get<double>() / (1024.0 * 1024.0));
+      document.at("peak_live_bytes").get<double>() / kBytesPerMB,
+      document.at("memory").at("peak_rss_bytes").get<double>() / kBytesPerMB);
   for (const nlohmann::json& violation : document.at("violations"))
     std::printf("BUDGET BREACHED: %s\n", violation.at("message").get<std::string>().c_str());
   std::printf("Profile:     %s\nHTML report: %s\nMarkdown:    %s\n", outputs[0].path.c_str(),

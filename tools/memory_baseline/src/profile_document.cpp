@@ -5,13 +5,13 @@
 
 #include "embedded_files.hpp"
 #include "memory_baseline/profile.hpp"
+#include "memory_baseline/results.hpp"
 #include "schema_check.hpp"
 
 namespace memory_baseline {
 
 namespace {
 
-constexpr double kMiB = 1024.0 * 1024.0;
 const char* const kLatencyFields[] = {"count", "p50", "p90", "p99", "p999", "max", "mean"};
 
 nlohmann::json latency_json(std::istringstream& values) {
@@ -140,12 +140,12 @@ nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun&
   };
   if (run.limit_mb) {
     const double limit = static_cast<double>(*run.limit_mb);
-    const double peak_live = document.at("peak_live_bytes").get<double>() / kMiB;
+    const double peak_live = document.at("peak_live_bytes").get<double>() / kBytesPerMB;
     if (peak_live > limit) {
       add("process_limit_mb", limit, peak_live, "MB",
           fmt::format("peak live bytes {:.2f} MB exceed the limit of {} MB", peak_live, limit));
     }
-    const double rss = static_cast<double>(peak_rss) / kMiB;
+    const double rss = static_cast<double>(peak_rss) / kBytesPerMB;
     if (rss > limit) {
       add("process_limit_mb", limit, rss, "MB",
           fmt::format("peak RSS {:.2f} MB exceeds the limit of {} MB", rss, limit));

@@ -5,6 +5,7 @@
 
 #include "html.hpp"
 #include "memory_baseline/profile.hpp"
+#include "memory_baseline/results.hpp"
 
 namespace memory_baseline {
 
@@ -19,7 +20,7 @@ struct Table {
 };
 
 std::string bytes_text(double bytes) {
-  if (bytes >= 1024.0 * 1024.0) return fmt::format("{:.2f} MB", bytes / (1024.0 * 1024.0));
+  if (bytes >= kBytesPerMB) return fmt::format("{:.2f} MB", bytes / kBytesPerMB);
   if (bytes >= 1024.0) return fmt::format("{:.1f} KB", bytes / 1024.0);
   return fmt::format("{:.0f} B", bytes);
 }
@@ -151,7 +152,7 @@ std::string profile_html_report(const json& document) {
   json rss = json::array();
   for (const json& snapshot : document.at("memory").at("snapshots")) {
     rss.push_back({{"x", snapshot.at("time_ms")},
-                   {"y", snapshot.at("rss_bytes").get<double>() / (1024.0 * 1024.0)}});
+                   {"y", snapshot.at("rss_bytes").get<double>() / kBytesPerMB}});
   }
   std::string html = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" +
                      escape_html(title(document)) + "</title>\n<style>" + kReportStyle +

@@ -48,9 +48,9 @@ nlohmann::json chart_data(const Results& results) {
       nlohmann::json rss = nlohmann::json::array(), live = nlohmann::json::array();
       for (const nlohmann::json& snapshot : run.at("memory").at("snapshots")) {
         rss.push_back({{"x", snapshot.at("time_ms")},
-                       {"y", snapshot.at("rss_bytes").get<double>() / (1024.0 * 1024.0)}});
+                       {"y", snapshot.at("rss_bytes").get<double>() / kBytesPerMB}});
         live.push_back({{"x", snapshot.at("time_ms")},
-                        {"y", snapshot.at("live_bytes").get<double>() / (1024.0 * 1024.0)}});
+                        {"y", snapshot.at("live_bytes").get<double>() / kBytesPerMB}});
       }
       memory.push_back({{"label", allocator + " RSS"}, {"points", rss}});
       memory.push_back({{"label", allocator + " live bytes"}, {"points", live}});
@@ -71,10 +71,9 @@ nlohmann::json chart_data(const Results& results) {
           reserved += measured.at("reserved_bytes").get<double>();
         }
       }
-      rss_values.push_back(run == nullptr
-                               ? 0.0
-                               : (*run).at("process").at("peak_rss_bytes").get<double>() /
-                                     (1024.0 * 1024.0));
+      rss_values.push_back(
+          run == nullptr ? 0.0
+                         : (*run).at("process").at("peak_rss_bytes").get<double>() / kBytesPerMB);
       ratio_values.push_back(requested > 0 ? reserved / requested : 0.0);
     }
     peak_rss.push_back({{"label", allocator}, {"values", rss_values}});

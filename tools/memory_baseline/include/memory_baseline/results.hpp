@@ -11,6 +11,8 @@
 namespace memory_baseline {
 
 inline constexpr int kResultsSchemaVersion = 1;
+// "MB" in budgets, tables and charts is MiB, as in the scenarios.
+inline constexpr double kBytesPerMB = 1024.0 * 1024.0;
 inline constexpr int kScenarioSchemaVersion = 1;
 
 // Bad input: exit status 2 and this one-line message.
