@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "alloc_hooks/alloc_hooks.hpp"
+#include "alloc_hooks/backends.hpp"
 #include "clock.hpp"
 #include "platform/platform.hpp"
 #include "scoped_flag.hpp"
@@ -41,6 +42,23 @@ const Backend& bind_system_backend() {
   return system_backend;
 }
 
+char choice_message[256];
+
+// The backends other than the system's, by name, as this build has them.
+struct Loader {
+  const char* name;
+  const Backend& (*bind)();
+};
+constexpr Loader kLoaders[] = {
+    {"mimalloc", mimalloc_backend},
+#if ALLOC_HOOKS_JEMALLOC_BUILT
+    {"jemalloc", jemalloc_backend},
+#endif
+#if ALLOC_HOOKS_TCMALLOC_BUILT
+    {"tcmalloc", tcmalloc_backend},
+#endif
+};
+
 const Backend* choose_backend() {
   const Backend& system = bind_system_backend();
   platform::describe_system_allocator(system_version, sizeof system_version);
@@ -48,8 +66,21 @@ const Backend* choose_backend() {
   if (requested == nullptr || requested[0] == '\0' || std::strcmp(requested, "system") == 0) {
     return &system;
   }
-  if (std::strcmp(requested, "mimalloc") == 0) return &mimalloc_backend();
-  platform::fail_fast("ALLOC_HOOKS_BACKEND must be system or mimalloc", 2);
+  for (const BackendChoice& choice : kBackendChoices) {
+    if (std::strcmp(requested, choice.name) != 0) continue;
+    if (!choice.built) {
+      std::snprintf(choice_message, sizeof choice_message,
+                    "ALLOC_HOOKS_BACKEND=%s: this build has no %s backend (%s was missing when it "
+                    "was built)",
+                    choice.name, choice.name, choice.package);
+      platform::fail_fast(choice_message, 2);
+    }
+    break;
+  }
+  for (const auto& [name, bind] : kLoaders) {
+    if (std::strcmp(requested, name) == 0) return &bind();
+  }
+  platform::fail_fast("ALLOC_HOOKS_BACKEND must be system, mimalloc, jemalloc or tcmalloc", 2);
 }
 
 std::atomic<bool> start_up_claimed{false};

@@ -1,4 +1,5 @@
-// The allocator the hooks hand requests to: the C runtime's ("system") or mimalloc. Chosen once,
+// The allocator the hooks hand requests to: the C runtime's ("system"), mimalloc, jemalloc or
+// tcmalloc (alloc_hooks/backends.hpp lists them). Chosen once,
 // from ALLOC_HOOKS_BACKEND, at start-up: before any library's constructor where the platform has
 // such a point (platform/linux_start_up.cpp), else on the first allocation of the process.
 #pragma once
@@ -29,9 +30,11 @@ struct Backend {
 
 extern std::atomic<const Backend*> active_backend_pointer;
 const Backend& start_up();
-// Binds mimalloc on first use (mimalloc_loaded.cpp or mimalloc_linked.cpp, by OS); fails fast
-// with a one-line message if it cannot.
+// Bind their allocator on the first call (mimalloc_loaded.cpp or mimalloc_linked.cpp by OS,
+// jemalloc_loaded.cpp, tcmalloc_loaded.cpp); fail fast with a one-line message if they cannot.
 const Backend& mimalloc_backend();
+const Backend& jemalloc_backend();
+const Backend& tcmalloc_backend();
 // Writes "mimalloc 2.0.9" for mi_version()'s 209 into `out`.
 void describe_mimalloc_version(int version, char* out, std::size_t capacity);
 

@@ -9,6 +9,7 @@
 
 #include "allocation_failure.hpp"
 #include "platform/platform.hpp"
+#include "scenarios/allocators.hpp"
 #include "scenarios/command_line.hpp"
 #include "scenarios/files.hpp"
 #include "scenarios/harness.hpp"
@@ -43,8 +44,8 @@ int run(int argc, char** argv, const Scenario& scenario, const std::string& prog
   std::string json_path;
   std::string budgets_path;
   RunFlags flags;
-  app.add_option("--allocator", allocator, "system or mimalloc")
-      ->check(CLI::IsMember({"system", "mimalloc"}));
+  app.add_option("--allocator", allocator, "system (default), mimalloc, jemalloc or tcmalloc")
+      ->check(CLI::IsMember(allocator_names()));
   app.add_option("--json", json_path, "write the result document to FILE")->check(non_empty());
   app.add_option("--budgets", budgets_path, "budgets file (JSON, see docs/scenarios.md)")
       ->check(non_empty());
@@ -68,6 +69,8 @@ int run(int argc, char** argv, const Scenario& scenario, const std::string& prog
   }
   apply(flags, options);
 
+  if (const std::string missing = allocator_missing(allocator); !missing.empty())
+    return usage_error(program, missing);
   if (allocator != alloc_hooks::backend().name) {
     const char* already = std::getenv("ALLOC_HOOKS_BACKEND");
     if (already != nullptr && allocator == already) {

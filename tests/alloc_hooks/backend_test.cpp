@@ -1,5 +1,6 @@
 // Backend provenance: the blocks really come from the backend the run names. The test binary is
-// run once per backend (ALLOC_HOOKS_BACKEND), and mimalloc's own mi_is_in_heap_region decides.
+// run once per backend (ALLOC_HOOKS_BACKEND), and the allocators decide themselves: mimalloc's
+// mi_is_in_heap_region, tcmalloc's ownership, jemalloc's count of what a thread allocated.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -48,8 +49,10 @@ TEST(Backend, NamesTheRequestedBackendAndItsVersion) {
   const alloc_hooks::BackendInfo info = alloc_hooks::backend();
   EXPECT_EQ(info.name, expected_backend());
   const std::string version = info.version;
-  EXPECT_EQ(version.rfind(expected_backend() == "system" ? kSystemAllocator : "mimalloc ", 0), 0u)
-      << version;
+  const std::string prefix =
+      expected_backend() == "system" ? kSystemAllocator : expected_backend() + " ";
+  EXPECT_EQ(version.rfind(prefix, 0), 0u) << version;
+  EXPECT_GT(version.size(), prefix.size()) << version;  // and a version number
 }
 
 TEST(Backend, EveryBlockComesFromTheNamedBackend) {
@@ -76,5 +79,52 @@ TEST(Backend, EveryBlockComesFromTheNamedBackend) {
     ::operator delete(blocks[i + 2], std::nothrow);
   }
 }
+
+#if !defined(_WIN32)
+// jemalloc and tcmalloc, asked themselves (loaded apart with RTLD_NOLOAD: the copy the hooks use,
+// if they use one). tcmalloc answers ownership for any pointer; jemalloc only counts what this
+// thread allocated through it (its ownership lookup crashes on a foreign pointer).
+using Ownership = int (*)(const void*);  // MallocExtension_GetOwnership: 1 owned, 2 not owned
+using Mallctl = int (*)(const char*, void*, std::size_t*, void*, std::size_t);
+
+std::uint64_t jemalloc_thread_allocated(Mallctl mallctl) {
+  std::uint64_t allocated = 0;
+  std::size_t length = sizeof allocated;
+  EXPECT_EQ(mallctl("thread.allocated", &allocated, &length, nullptr, 0), 0);
+  return allocated;
+}
+
+TEST(Backend, TcmallocOwnsEveryBlockExactlyWhenNamed) {
+  void* library = dlopen("libtcmalloc_minimal.so.4", RTLD_NOW | RTLD_LOCAL);
+  if (library == nullptr) GTEST_SKIP() << "libtcmalloc_minimal.so.4 is not installed";
+  const auto owned = reinterpret_cast<Ownership>(dlsym(library, "MallocExtension_GetOwnership"));
+  ASSERT_NE(owned, nullptr);
+  const int expected = expected_backend() == "tcmalloc" ? 1 : 2;
+  for (std::size_t size : {1u, 16u, 512u, 8192u, 100'000u, 4'000'000u}) {
+    void* block = ::operator new(size);
+    void* aligned = ::operator new[](size, std::align_val_t{4096});
+    EXPECT_EQ(owned(block), expected) << size;
+    EXPECT_EQ(owned(aligned), expected) << size;
+    ::operator delete(block);
+    ::operator delete[](aligned, std::align_val_t{4096});
+  }
+}
+
+TEST(Backend, JemallocGivesEveryBlockWhenNamed) {
+  if (expected_backend() != "jemalloc") GTEST_SKIP() << "jemalloc loads only with its tunable";
+  void* library = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+  ASSERT_NE(library, nullptr) << "the jemalloc backend did not load libjemalloc.so.2";
+  const auto mallctl = reinterpret_cast<Mallctl>(dlsym(library, "mallctl"));
+  ASSERT_NE(mallctl, nullptr);
+  for (std::size_t size : {1u, 16u, 512u, 8192u, 100'000u, 4'000'000u}) {
+    const std::uint64_t before = jemalloc_thread_allocated(mallctl);
+    void* block = ::operator new(size);
+    void* aligned = ::operator new[](size, std::align_val_t{4096});
+    EXPECT_GE(jemalloc_thread_allocated(mallctl) - before, 2 * size) << size;
+    ::operator delete(block);
+    ::operator delete[](aligned, std::align_val_t{4096});
+  }
+}
+#endif
 
 }  // namespace

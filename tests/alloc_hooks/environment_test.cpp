@@ -1,6 +1,8 @@
 // Start-up settings from the environment: a bad value ends the process with one line and status 2.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <alloc_hooks/backends.hpp>
 #include <string>
 
 #include "support/run_program.hpp"
@@ -19,9 +21,29 @@ void expect_usage_error(const std::string& name, const std::string& value,
 }
 
 TEST(Environment, UnknownBackendIsAUsageError) {
-  expect_usage_error("ALLOC_HOOKS_BACKEND", "tcmalloc",
-                     "ALLOC_HOOKS_BACKEND must be system or mimalloc");
+  expect_usage_error("ALLOC_HOOKS_BACKEND", "hoard",
+                     "ALLOC_HOOKS_BACKEND must be system, mimalloc, jemalloc or tcmalloc");
 }
+
+#if ALLOC_HOOKS_JEMALLOC_BUILT
+// jemalloc needs static TLS room from the process's start: without it, one line with the loader's
+// words and the tunable that gives it, not a crash.
+TEST(Environment, JemallocWithoutItsTunableSaysHowToGetIt) {
+  const test_support::Outcome outcome =
+      run_demo_with({{"ALLOC_HOOKS_BACKEND", "jemalloc"}, {"GLIBC_TUNABLES", ""}});
+  EXPECT_EQ(outcome.status, 2);
+  EXPECT_EQ(outcome.err.rfind("alloc_hooks: ALLOC_HOOKS_BACKEND=jemalloc but libjemalloc.so.2 "
+                              "cannot be loaded: ",
+                              0),
+            0u)
+      << outcome.err;
+  EXPECT_NE(outcome.err.find("static TLS"), std::string::npos) << outcome.err;
+  EXPECT_NE(outcome.err.find(std::string("GLIBC_TUNABLES=") + alloc_hooks::kJemallocTunable),
+            std::string::npos)
+      << outcome.err;
+  EXPECT_EQ(std::count(outcome.err.begin(), outcome.err.end(), '\n'), 1) << outcome.err;
+}
+#endif
 
 TEST(Environment, UnknownTimingModeIsAUsageError) {
   expect_usage_error("ALLOC_HOOKS_TIMING", "sometimes",

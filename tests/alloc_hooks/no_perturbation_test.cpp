@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <malloc.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <new>
+#include <scenarios/allocators.hpp>
 #include <string>
 #include <vector>
 
@@ -106,6 +109,21 @@ TEST(NoPerturbation, EverySizeGetsTheRawBackendsUsableSize) {
 // 256, 512 or 1024; the hooks return an aligned one of another size class there
 // (docs/alloc_hooks.md), and the test checks that the raw program shows exactly that bug, so
 // that the exception goes once mimalloc is fixed.
+// The program built plain and linked with the backend's library (the system's: plain).
+std::string raw_program(const std::string& backend) {
+  const std::map<std::string, std::string> programs = {
+      {"system", USABLE_SIZES_PLAIN},
+      {"mimalloc", USABLE_SIZES_MIMALLOC},
+#ifdef USABLE_SIZES_JEMALLOC
+      {"jemalloc", USABLE_SIZES_JEMALLOC},
+#endif
+#ifdef USABLE_SIZES_TCMALLOC
+      {"tcmalloc", USABLE_SIZES_TCMALLOC},
+#endif
+  };
+  return programs.at(backend);
+}
+
 std::vector<std::string> lines_of(const std::string& command) {
   std::vector<std::string> lines;
   FILE* output = popen(command.c_str(), "r");
@@ -118,10 +136,11 @@ std::vector<std::string> lines_of(const std::string& command) {
 
 TEST(NoPerturbation, EveryRequestGetsTheRawBackendsUsableSizeInAFreshProcess) {
   const std::string backend = alloc_hooks::backend().name;
-  const std::vector<std::string> hooked =
-      lines_of("ALLOC_HOOKS_BACKEND=" + backend + " " USABLE_SIZES_HOOKED);
-  const std::vector<std::string> raw =
-      lines_of(backend == "mimalloc" ? USABLE_SIZES_MIMALLOC : USABLE_SIZES_PLAIN);
+  std::string environment;
+  for (const auto& [name, value] : scenarios::allocator_environment(backend))
+    environment += name + "=" + value + " ";
+  const std::vector<std::string> hooked = lines_of(environment + USABLE_SIZES_HOOKED);
+  const std::vector<std::string> raw = lines_of(raw_program(backend));
   ASSERT_EQ(hooked.size(), raw.size());
   ASSERT_GT(raw.size(), 2u * 65536u);
   std::size_t differences = 0;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <scenarios/allocators.hpp>
 #include <string>
 
 #include "support/run_program.hpp"
@@ -39,7 +40,7 @@ const char* const kNoTimeBudgets = "--alloc-budget-us 60000000 --iteration-budge
 
 TEST(Executables, ReleaseBuildsPerformEveryExpectedAllocation) {
   for (const char* scenario : kScenarios) {
-    for (const char* allocator : {"system", "mimalloc"}) {
+    for (const std::string& allocator : scenarios::built_allocators()) {
       const std::string json_path = scratch(std::string(scenario) + "_" + allocator + ".json");
       const Outcome outcome =
           run(scenario, "--iterations 3 " + std::string(kNoTimeBudgets) + " --allocator " +
@@ -97,7 +98,7 @@ void expect_usage_error(const std::string& arguments, const std::string& message
 
 TEST(Executables, BadInputExitsTwoWithOneLineAndNoResultFile) {
   expect_usage_error("--no-such-flag", "--no-such-flag");
-  expect_usage_error("--allocator tcmalloc", "tcmalloc");
+  expect_usage_error("--allocator hoard", "hoard");
   expect_usage_error("--iterations 0", "--iterations");
   expect_usage_error("--budgets /nonexistent/budgets.json", "cannot read budgets file");
   const std::string malformed = scratch("malformed.json");

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Runs every scenario executable under both allocators (and once with impossible budgets), and
+"""Runs every scenario executable under every allocator (and once with impossible budgets), and
 validates each result document against docs/result.schema.json.
-Usage: validate_results.py SCHEMA WORK_DIR PROGRAM...
+Usage: validate_results.py SCHEMA WORK_DIR ALLOCATORS PROGRAM...
+ALLOCATORS is a comma-separated list (those the build has).
 PROGRAM is the command that runs one scenario, "{name}" standing for its name, e.g.
 build/bin/scenario_{name}, or wine build-windows/bin/scenario_{name}.exe"""
 import json
@@ -12,13 +13,13 @@ import sys
 import jsonschema
 
 
-def main(schema_path, work_dir, *program):
+def main(schema_path, work_dir, allocators, *program):
     schema = json.loads(pathlib.Path(schema_path).read_text())
     validator = jsonschema.Draft202012Validator(schema)
     work = pathlib.Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     runs = [(name, allocator, []) for name in ("vector", "concepts", "fragmentation", "concurrent")
-            for allocator in ("system", "mimalloc")]
+            for allocator in allocators.split(",")]
     runs.append(("concepts", "system", ["--limit-mb", "0", "--alloc-budget-us", "0"]))
     failures = 0
     for name, allocator, extra in runs:

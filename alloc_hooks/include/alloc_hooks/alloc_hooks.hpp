@@ -126,11 +126,10 @@ class Window {
 void set_live_batch_bytes(std::uint64_t bytes);
 
 struct BackendInfo {
-  const char* name;     // "system" or "mimalloc"
-  const char* version;  // e.g. "glibc 2.36", "mimalloc 2.0.9"
+  const char* name;     // "system", "mimalloc", "jemalloc" or "tcmalloc" (backends.hpp)
+  const char* version;  // e.g. "glibc 2.36", "mimalloc 2.0.9", "jemalloc 5.3.0"
 };
-// Chosen once, before the first allocation, by ALLOC_HOOKS_BACKEND=system|mimalloc (default
-// system).
+// Chosen once, before the first allocation, by ALLOC_HOOKS_BACKEND (default system).
 BackendInfo backend();
 
 struct ClockInfo {

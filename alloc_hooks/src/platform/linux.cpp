@@ -66,6 +66,11 @@ void* find_symbol(void* library, const char* name) {
   return dlsym(library, name);
 }
 
+const char* library_load_error() {
+  const char* error = dlerror();
+  return error != nullptr ? error : "unknown error";
+}
+
 // Which malloc the system backend calls. Without the hooks' own malloc family, the process's
 // malloc: glibc's, or that of a tool that replaces it (heaptrack, valgrind, a sanitizer), which
 // then sees the program's operator new as it would without the hooks. With the hooks' malloc

@@ -32,6 +32,8 @@ const char* environment(const char* name);
 // (Windows links mimalloc instead: see mimalloc_linked.cpp.)
 void* open_local_library(const char* file);
 void* find_symbol(void* library, const char* name);
+// Why the last open_local_library failed, in the loader's words.
+const char* library_load_error();
 #endif
 
 // The C runtime's allocator: the "system" backend. bind_system_allocator runs once at start-up and

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "platform/platform.hpp"
+#include "scenarios/allocators.hpp"
 
 namespace scenarios::platform {
 
@@ -25,7 +26,8 @@ std::string cpu_model() {
 }
 
 void restart_with_backend(const std::string& backend, char** argv) {
-  setenv("ALLOC_HOOKS_BACKEND", backend.c_str(), 1);
+  for (const auto& [name, value] : allocator_environment(backend))
+    setenv(name.c_str(), value.c_str(), 1);
   execv("/proc/self/exe", argv);
 }
 

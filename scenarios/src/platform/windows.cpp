@@ -5,6 +5,7 @@
 #include <string>
 
 #include "platform/platform.hpp"
+#include "scenarios/allocators.hpp"
 
 namespace scenarios::platform {
 
@@ -62,7 +63,9 @@ std::string cpu_model() {
 void restart_with_backend(const std::string& backend, char**) {
   // Windows has no exec: the same program runs again, with the same command line, as a child that
   // shares this console's handles, and its exit status becomes this process's.
-  if (!SetEnvironmentVariableA("ALLOC_HOOKS_BACKEND", backend.c_str())) return;
+  for (const auto& [name, value] : allocator_environment(backend)) {
+    if (!SetEnvironmentVariableA(name.c_str(), value.c_str())) return;
+  }
   char program[MAX_PATH];
   const DWORD length = GetModuleFileNameA(nullptr, program, sizeof program);
   if (length == 0 || length == sizeof program) return;

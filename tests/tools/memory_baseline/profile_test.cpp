@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <scenarios/allocators.hpp>
 #include <string>
 
 #include "support/run_program.hpp"
@@ -58,7 +59,7 @@ const std::string kEveryFunction = EVERY_FUNCTION;
 constexpr std::uint64_t kCalls = 7, kBytes = 100 + 300 + 5000 + 77 + 1000 + 1000 + 3000;
 
 TEST(Profile, EveryFunctionIsCountedExactly) {
-  for (const std::string allocator : {"system", "mimalloc"}) {
+  for (const std::string& allocator : scenarios::built_allocators()) {
     for (const bool with_memalign : {false, true}) {
       const std::string mode = with_memalign ? " with-memalign" : "";
       const Profile one =
@@ -126,7 +127,7 @@ TEST(Profile, BadInputExitsTwoWithOneLineAndWritesNothing) {
   } cases[] = {
       {"-- /no/such/program", "no such program"},
       {"-- " + std::string(EVERY_FUNCTION_STATIC) + " 1", "is statically linked"},
-      {"--allocator jemalloc -- " + kEveryFunction, "--allocator"},
+      {"--allocator hoard -- " + kEveryFunction, "--allocator"},
       {"--limit-mb -1 -- " + kEveryFunction, "--limit-mb"},
       {"--sample-interval-ms 0 -- " + kEveryFunction, "--sample-interval-ms"},
       {"", "PROGRAM is required"},

@@ -33,9 +33,12 @@ int main(int argc, char** argv) {
   run_app->add_option("--scenarios", run.scenarios, "scenarios to run (default all)")
       ->delimiter(',')
       ->check(CLI::IsMember(kAllScenarios));
-  run_app->add_option("--allocators", run.allocators, "allocators (default system,mimalloc)")
+  run_app
+      ->add_option("--allocators", run.allocators,
+                   "allocators (default every one this build has: system, mimalloc, jemalloc, "
+                   "tcmalloc)")
       ->delimiter(',')
-      ->check(CLI::IsMember(kAllAllocators));
+      ->check(CLI::IsMember(scenarios::allocator_names()));
   run_app->add_option("--out", run.out_dir, "output folder (default results)")->check(non_empty());
   run_app
       ->add_option("--results", run.results_path,
@@ -66,8 +69,10 @@ int main(int argc, char** argv) {
   ProfileSettings profile;
   CLI::App* profile_app = app.add_subcommand(
       "profile", "run an unmodified program with every allocation counted (Linux: LD_PRELOAD)");
-  profile_app->add_option("--allocator", profile.allocator, "system (default) or mimalloc")
-      ->check(CLI::IsMember(kAllAllocators));
+  profile_app
+      ->add_option("--allocator", profile.allocator,
+                   "system (default), mimalloc, jemalloc or tcmalloc")
+      ->check(CLI::IsMember(scenarios::allocator_names()));
   profile_app->add_option("--out", profile.out_dir, "output folder (default profile)")
       ->check(non_empty());
   profile_app

@@ -86,6 +86,9 @@ ProgramEnd wait_for(int process_id, const std::string& program,
 }  // namespace
 
 int profile_command(const ProfileSettings& settings) {
+  if (const std::string missing = scenarios::allocator_missing(settings.allocator);
+      !missing.empty())
+    throw InputError(missing);
   const std::optional<std::string> program = platform::find_program(settings.program);
   if (!program) throw InputError(settings.program + ": no such program (or not executable)");
   if (const std::string problem = platform::why_not_preloadable(*program); !problem.empty())
@@ -113,7 +116,9 @@ int profile_command(const ProfileSettings& settings) {
             const char* existing = std::getenv("LD_PRELOAD");
             return existing != nullptr && *existing != '\0' ? std::string(":") + existing : "";
           }(),
-      "ALLOC_HOOKS_BACKEND=" + settings.allocator, "ALLOC_HOOKS_PROFILE_OUT=" + report_path};
+      "ALLOC_HOOKS_PROFILE_OUT=" + report_path};
+  for (const auto& [name, value] : scenarios::allocator_environment(settings.allocator))
+    environment.push_back(name + "=" + value);
   if (settings.alloc_budget_us)
     environment.push_back(
         fmt::format("ALLOC_HOOKS_ALLOC_BUDGET_NS={}", *settings.alloc_budget_us * 1000));

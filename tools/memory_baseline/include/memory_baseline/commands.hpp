@@ -2,6 +2,7 @@
 // failed) and throws InputError for bad input (exit status 2).
 #pragma once
 
+#include <scenarios/allocators.hpp>
 #include <scenarios/command_line.hpp>
 #include <string>
 #include <vector>
@@ -12,11 +13,10 @@ namespace memory_baseline {
 
 inline const std::vector<std::string> kAllScenarios = {"vector", "concepts", "fragmentation",
                                                        "concurrent"};
-inline const std::vector<std::string> kAllAllocators = {"system", "mimalloc"};
 
 struct RunSettings {
   std::vector<std::string> scenarios = kAllScenarios;
-  std::vector<std::string> allocators = kAllAllocators;
+  std::vector<std::string> allocators = scenarios::built_allocators();
   std::string out_dir = "results";
   std::string results_path;   // default: OUT_DIR/memory_baseline_results.json
   std::string save_baseline;  // also write the results here
