@@ -13,6 +13,7 @@ nlohmann::json to_json(const Budgets& budgets) {
   if (budgets.iteration_budget_ms) json["iteration_budget_ms"] = *budgets.iteration_budget_ms;
   if (budgets.reserved_ratio_limit) json["reserved_ratio_limit"] = *budgets.reserved_ratio_limit;
   if (budgets.growth_limit_mb) json["growth_limit_mb"] = *budgets.growth_limit_mb;
+  if (budgets.min_recall) json["min_recall"] = *budgets.min_recall;
   return json;
 }
 
@@ -63,6 +64,8 @@ void apply_budgets_file(const std::string& path, Budgets& budgets) {
           positive_number(value, where, std::numeric_limits<double>::min(), kMaxReservedRatioLimit);
     } else if (key == "growth_limit_mb") {
       budgets.growth_limit_mb = whole_number(value, where, kMaxLimitMb);
+    } else if (key == "min_recall") {
+      budgets.min_recall = positive_number(value, where, 0.0, 1.0);
     } else {
       throw std::runtime_error("budgets file " + path + ": unknown key " + key);
     }

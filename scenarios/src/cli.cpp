@@ -37,7 +37,7 @@ void apply(const RunFlags& flags, RunOptions& options) {
   if (flags.iteration_budget_ms) options.budgets.iteration_budget_ms = *flags.iteration_budget_ms;
 }
 
-int run(int argc, char** argv, const Scenario& scenario, const std::string& program) {
+int run(int argc, char** argv, Scenario scenario, const std::string& program) {
   CLI::App app{scenario.description, program};
   app.allow_windows_style_options(false);  // "/path/to/file" is a path, not a /option
   std::string allocator = "system";
@@ -50,6 +50,7 @@ int run(int argc, char** argv, const Scenario& scenario, const std::string& prog
   app.add_option("--budgets", budgets_path, "budgets file (JSON, see docs/scenarios.md)")
       ->check(non_empty());
   add_run_flags(app, flags);
+  if (scenario.add_flags) scenario.add_flags(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& help) {
@@ -68,6 +69,11 @@ int run(int argc, char** argv, const Scenario& scenario, const std::string& prog
     }
   }
   apply(flags, options);
+  if (scenario.phases && (flags.iterations || flags.warmup)) {
+    return usage_error(program, std::string(flags.iterations ? "--iterations" : "--warmup") +
+                                    " does not apply: the phases of " + scenario.name +
+                                    " run once each");
+  }
 
   if (const std::string missing = allocator_missing(allocator); !missing.empty())
     return usage_error(program, missing);
@@ -87,6 +93,12 @@ int run(int argc, char** argv, const Scenario& scenario, const std::string& prog
   }
 
   spdlog::set_pattern("%v");
+  if (scenario.configure) {
+    if (const std::optional<Refusal> refusal = scenario.configure(scenario, options.budgets)) {
+      std::fprintf(stderr, "%s: %s\n", program.c_str(), refusal->message.c_str());
+      return refusal->status;
+    }
+  }
   const RunResult result = run_scenario(scenario, options);
   log_run(result);
   if (!json_path.empty()) {

@@ -12,16 +12,35 @@ nlohmann::json latency_json(const alloc_hooks::LatencySummary& latency) {
           {"mean", latency.mean_ns}};
 }
 
+// Per source, the figures of the last iteration: what a phase allocated, freed and left live.
+nlohmann::json by_source_json(const CaseResult& result) {
+  nlohmann::json sources = nlohmann::json::object();
+  for (std::size_t source = 0; source < alloc_hooks::kSourceCount; ++source) {
+    const alloc_hooks::SourceCounters& counters = result.by_source[source];
+    sources[alloc_hooks::source_name(static_cast<alloc_hooks::Source>(source))] = {
+        {"allocations", counters.allocations},
+        {"frees", counters.frees},
+        {"bytes_allocated", counters.bytes_allocated},
+        {"bytes_freed", counters.bytes_freed},
+        {"live_bytes_delta", static_cast<std::int64_t>(counters.bytes_allocated) -
+                                 static_cast<std::int64_t>(counters.bytes_freed)}};
+  }
+  return sources;
+}
+
 nlohmann::json case_json(const CaseResult& result) {
   const double requested = static_cast<double>(result.requested_bytes);
+  const auto expected = [&result](std::uint64_t value) {
+    return result.exact_expectation ? nlohmann::json(value) : nlohmann::json(nullptr);
+  };
   return {{"name", result.name},
           {"parameters", result.parameters},
           {"iterations", result.iterations},
           {"requested_bytes", result.requested_bytes},
           {"allocations", result.allocations},
           {"frees", result.frees},
-          {"expected_requested_bytes", result.expected_requested_bytes},
-          {"expected_allocations", result.expected_allocations},
+          {"expected_requested_bytes", expected(result.expected_requested_bytes)},
+          {"expected_allocations", expected(result.expected_allocations)},
           {"consistent", result.consistent},
           {"peak_live_bytes", result.peak_live_bytes},
           {"reserved_bytes", result.reserved_bytes},
@@ -31,6 +50,8 @@ nlohmann::json case_json(const CaseResult& result) {
            requested > 0 ? static_cast<double>(result.reserved_bytes) / requested : 0.0},
           {"leaked_iterations", result.leaked_iterations},
           {"largest_live_bytes_delta", result.largest_live_bytes_delta},
+          {"live_bytes_delta", result.live_bytes_delta},
+          {"by_source", by_source_json(result)},
           {"rss_growth_bytes", result.rss_growth_bytes},
           {"attempts", result.attempts},
           {"preempted_iterations", result.preempted_iterations},
@@ -90,23 +111,26 @@ nlohmann::json to_json(const RunResult& run) {
     slowest.push_back(
         {{"latency_ns", slow.latency_ns}, {"size", slow.size}, {"thread_id", slow.thread_id}});
   }
-  return {{"schema_version", kSchemaVersion},
-          {"scenario", run.scenario},
-          {"description", run.description},
-          {"expectation_note", run.expectation_note},
-          {"parameters", run.parameters},
-          {"iterations", run.iterations},
-          {"warmup_iterations", run.warmup_iterations},
-          {"allocator", {{"name", run.allocator.name}, {"version", run.allocator.version}}},
-          {"budgets", to_json(run.budgets)},
-          {"cases", cases},
-          {"process",
-           {{"peak_live_bytes", run.peak_live_bytes}, {"peak_rss_bytes", run.peak_rss_bytes}}},
-          {"memory", memory_json(run)},
-          {"slowest_allocations", slowest},
-          {"violations", violations},
-          {"passed", run.passed},
-          {"provenance", provenance()}};
+  nlohmann::json document = {
+      {"schema_version", kSchemaVersion},
+      {"scenario", run.scenario},
+      {"description", run.description},
+      {"expectation_note", run.expectation_note},
+      {"parameters", run.parameters},
+      {"iterations", run.iterations},
+      {"warmup_iterations", run.warmup_iterations},
+      {"allocator", {{"name", run.allocator.name}, {"version", run.allocator.version}}},
+      {"budgets", to_json(run.budgets)},
+      {"cases", cases},
+      {"process",
+       {{"peak_live_bytes", run.peak_live_bytes}, {"peak_rss_bytes", run.peak_rss_bytes}}},
+      {"memory", memory_json(run)},
+      {"slowest_allocations", slowest},
+      {"violations", violations},
+      {"passed", run.passed},
+      {"provenance", provenance()}};
+  if (!run.scenario_figures.is_null()) document["index"] = run.scenario_figures;
+  return document;
 }
 
 }  // namespace scenarios

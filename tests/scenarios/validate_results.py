@@ -2,10 +2,12 @@
 """Runs every scenario executable under every allocator (and once with impossible budgets), and
 validates each result document against docs/result.schema.json.
 Usage: validate_results.py SCHEMA WORK_DIR ALLOCATORS PROGRAM...
-ALLOCATORS is a comma-separated list (those the build has).
+ALLOCATORS is a comma-separated list (those the build has). With INDEX_PROGRAM and INDEX_ENGINES in
+the environment (scenario_vector_index and its engines), every index engine runs too, small.
 PROGRAM is the command that runs one scenario, "{name}" standing for its name, e.g.
 build/bin/scenario_{name}, or wine build-windows/bin/scenario_{name}.exe"""
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -21,14 +23,23 @@ def main(schema_path, work_dir, allocators, *program):
     runs = [(name, allocator, []) for name in ("vector", "concepts", "fragmentation", "concurrent")
             for allocator in allocators.split(",")]
     runs.append(("concepts", "system", ["--limit-mb", "0", "--alloc-budget-us", "0"]))
+    index_program = os.environ.get("INDEX_PROGRAM", "")
+    index_engines = [engine for engine in os.environ.get("INDEX_ENGINES", "").split(",") if engine]
+    if index_program:
+        runs += [(f"index-{engine}", allocator, []) for engine in index_engines
+                 for allocator in allocators.split(",")]
+        runs.append(("index-hnswlib", "system", ["--limit-mb", "8", "--alloc-budget-us", "0"]))
     failures = 0
     for name, allocator, extra in runs:
         result = work / f"{name}-{allocator}{'-breach' if extra else ''}.json"
         # Normal runs get no time budgets: a preempted allocation on a shared machine must not fail
         # a schema test. The breach run brings its own impossible budgets.
         budgets = extra or ["--alloc-budget-us", "60000000", "--iteration-budget-ms", "60000"]
-        command = [word.replace("{name}", name) for word in program]
-        command += ["--iterations", "3", "--allocator", allocator, "--json", str(result), *budgets]
+        if name.startswith("index-"):
+            command = [index_program, "--engine", name[len("index-"):], "--n", "1000", "--queries", "20"]
+        else:
+            command = [word.replace("{name}", name) for word in program] + ["--iterations", "3"]
+        command += ["--allocator", allocator, "--json", str(result), *budgets]
         run = subprocess.run(command, capture_output=True, text=True, check=False)
         status = run.returncode
         if status != (1 if extra else 0):

@@ -14,6 +14,7 @@ struct Budgets {
   std::optional<double> iteration_budget_ms;     // one iteration of the workload
   std::optional<double> reserved_ratio_limit;    // reserved bytes / requested bytes
   std::optional<std::uint64_t> growth_limit_mb;  // RSS and live-bytes growth over a case
+  std::optional<double> min_recall;              // recall@10 of an index's answers, 0..1
 };
 
 // The accepted range of each budget, the same for the flags and the budgets file: wide enough for

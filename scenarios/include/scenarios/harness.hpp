@@ -3,6 +3,7 @@
 #pragma once
 
 #include <alloc_hooks/alloc_hooks.hpp>
+#include <array>
 #include <cstdint>
 #include <monitor/memory.hpp>
 #include <monitor/sampler.hpp>
@@ -54,8 +55,11 @@ struct CaseResult {
   std::uint64_t expected_requested_bytes = 0;
   std::uint64_t expected_allocations = 0;
   std::uint64_t peak_live_bytes = 0;    // highest peak of an iteration, relative to its start
-  std::uint64_t leaked_iterations = 0;  // iterations whose live-bytes delta was not 0
+  std::uint64_t leaked_iterations = 0;  // iterations that left other live bytes than allowed
   std::int64_t largest_live_bytes_delta = 0;
+  bool exact_expectation = true;      // false for the phases of a real library's workload
+  std::int64_t live_bytes_delta = 0;  // of the last iteration
+  std::array<alloc_hooks::SourceCounters, alloc_hooks::kSourceCount> by_source{};  // last iteration
   alloc_hooks::LatencySummary alloc_latency;
   Distribution iteration_ns;
   std::int64_t rss_growth_bytes = 0;  // RSS after the last measured iteration minus after the first
@@ -65,16 +69,6 @@ struct CaseResult {
   std::uint64_t preempted_iterations = 0;
   TimeBreaches alloc_budget_breaches;      // iterations with an allocation over alloc_budget_us
   TimeBreaches iteration_budget_breaches;  // iterations over iteration_budget_ms
-};
-
-struct Violation {
-  std::string budget;
-  std::string case_name;  // empty for the whole process
-  double limit = 0;
-  double observed = 0;
-  std::string unit;
-  std::string message;
-  bool preempted = false;  // a time budget that broke only while the CPU was taken away
 };
 
 struct RunResult {
@@ -96,6 +90,7 @@ struct RunResult {
   monitor::SystemMemory system_memory;
   alloc_hooks::SlowestAllocations slowest;
   std::vector<Violation> violations;
+  nlohmann::json scenario_figures;  // ScenarioOutcome::figures, null when the scenario has none
   bool passed = false;
 };
 

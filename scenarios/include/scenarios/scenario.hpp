@@ -5,12 +5,19 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+}
 
 #include "scenarios/budgets.hpp"
 
 namespace scenarios {
+
+struct RunResult;  // harness.hpp
 
 // The measured part of one iteration: a case calls begin() and end() around its workload, so
 // that set-up such as starting threads stays outside the measurement window.
@@ -21,13 +28,43 @@ class Measurement {
   virtual void end() = 0;
 };
 
+// What live bytes a case may leave behind at end(): none (an iteration frees all it allocated),
+// any (a phase that keeps what it made for the next phases), or exactly what the earlier phases
+// kept (the last phase, which must bring live bytes back to where the first began).
+enum class Retention { none, keeps, releases_kept };
+
 struct Case {
   std::string name;
   nlohmann::json parameters;
   std::uint64_t expected_requested_bytes = 0;  // per iteration
   std::uint64_t expected_allocations = 0;      // per iteration
-  // One iteration; everything allocated between begin() and end() must be freed by end().
+  // One iteration; what it may leave allocated at end() is its retention's.
   std::function<void(Measurement&)> run_once;
+  Retention retention = Retention::none;
+};
+
+// A budget breach or failed check: the message holds the seed task's words and the numbers.
+struct Violation {
+  std::string budget;
+  std::string case_name;  // empty for the whole process
+  double limit = 0;
+  double observed = 0;
+  std::string unit;
+  std::string message;
+  bool preempted = false;  // a time budget that broke only while the CPU was taken away
+};
+
+// What a scenario with a life of its own (the vector index) adds to the result after the run:
+// its own figures (the result document's "index") and the checks they failed.
+struct ScenarioOutcome {
+  nlohmann::json figures;
+  std::vector<Violation> violations;
+};
+
+// A run the scenario refuses before it starts: exit status and the one line that says why.
+struct Refusal {
+  int status = 2;
+  std::string message;
 };
 
 struct Scenario {
@@ -41,6 +78,18 @@ struct Scenario {
   std::string too_slow_words;
   std::string too_much_memory_words;
   std::vector<Case> cases;
+  // The cases are the phases of one workload (a real index: build, query, save and load,
+  // teardown): each runs once, in order, without warm-up, later phases using what earlier ones
+  // left. A real library's allocations have no exact expectation: only the phases' retentions
+  // are checked. --iterations and --warmup do not apply.
+  bool phases = false;
+  // Flags of the scenario's own, added to its command line; `configure` runs after the command
+  // line is read and the budgets are known, before any case, and may refuse the run.
+  std::function<void(CLI::App&)> add_flags;
+  std::function<std::optional<Refusal>(Scenario&, const Budgets&)> configure;
+  // Called with the finished run (its cases, budgets and process figures), also when an
+  // allocation failure stopped it.
+  std::function<ScenarioOutcome(const RunResult&)> outcome;
 };
 
 // The four seed workloads.

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <scenarios/budgets.hpp>
 #include <scenarios/command_line.hpp>
 
 #include "memory_baseline/commands.hpp"
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
       app.add_subcommand("run", "run scenarios under allocators, write results and reports");
   run_app->add_option("--scenarios", run.scenarios, "scenarios to run (default all)")
       ->delimiter(',')
-      ->check(CLI::IsMember(kAllScenarios));
+      ->check(CLI::IsMember(scenario_names()));
   run_app
       ->add_option("--allocators", run.allocators,
                    "allocators (default every one this build has: system, mimalloc, jemalloc, "
@@ -53,6 +54,50 @@ int main(int argc, char** argv) {
   run_app->add_option("--budgets", run.budgets_file, "budgets file passed to every scenario")
       ->check(non_empty());
   scenarios::add_run_flags(*run_app, run.run_flags);
+  SweepSettings sweep_settings;
+  sweep_settings.engines = built_index_engines();
+  bool with_sweep = false;
+  run_app->add_flag("--sweep", with_sweep,
+                    "also run the size sweep of the index scenarios (options as for sweep)");
+  const auto add_sweep_options = [&sweep_settings](CLI::App& command) {
+    command.add_option("--engines", sweep_settings.engines, "engines to sweep (default all built)")
+        ->delimiter(',')
+        ->check(CLI::IsMember(std::vector<std::string>{"hnswlib", "faiss-hnsw", "faiss-ivfpq"}));
+    command
+        .add_option("--sizes", sweep_settings.sizes,
+                    "N of each sweep point (default 10000,20000,40000)")
+        ->delimiter(',')
+        ->check(scenarios::whole_number(1, 1'000'000'000));
+    command.add_option("--dim", sweep_settings.dim, "dimensions (default 128)")
+        ->check(scenarios::whole_number(1, 4096));
+    command
+        .add_option("--sweep-limit-mb", sweep_settings.limit_mb,
+                    "the process budget the largest N is for (default 1024)")
+        ->check(scenarios::whole_number(1, scenarios::kMaxLimitMb));
+    command.add_flag("--verify", sweep_settings.verify,
+                     "run the largest N found and N + 10 % (full scale: minutes)");
+  };
+  add_sweep_options(*run_app);
+
+  RunSettings sweep_run;
+  sweep_run.scenarios.clear();
+  CLI::App* sweep_app = app.add_subcommand(
+      "sweep", "index scenarios at several N per engine and allocator: the largest N within 1 GB");
+  sweep_app
+      ->add_option("--allocators", sweep_run.allocators,
+                   "allocators (default every one this build has)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(scenarios::allocator_names()));
+  sweep_app->add_option("--out", sweep_run.out_dir, "output folder (default results)")
+      ->check(non_empty());
+  sweep_app
+      ->add_option("--results", sweep_run.results_path,
+                   "results file (default OUT/memory_baseline_results.json)")
+      ->check(non_empty());
+  sweep_app
+      ->add_option("--scenario-dir", sweep_run.scenario_dir, "folder of the scenario executables")
+      ->check(non_empty());
+  add_sweep_options(*sweep_app);
 
   std::string report_results, report_out = "results";
   CLI::App* report_app =
@@ -119,7 +164,14 @@ int main(int argc, char** argv) {
     return usage_error(error.what());
   }
   try {
-    if (*run_app) return run_command(run);
+    if (*run_app) {
+      if (with_sweep) run.sweep = sweep_settings;
+      return run_command(run);
+    }
+    if (*sweep_app) {
+      sweep_run.sweep = sweep_settings;
+      return run_command(sweep_run);
+    }
     if (*report_app) return report_command(report_results, report_out);
     if (*compare_app) return compare_command(first, second);
     if (*profile_app) return profile_command(profile);

@@ -4,9 +4,12 @@
 // test reads from headless Chromium.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "html.hpp"
 #include "memory_baseline/report_tables.hpp"
 #include "memory_baseline/reports.hpp"
+#include "memory_baseline/sweep.hpp"
 
 namespace memory_baseline {
 
@@ -28,6 +31,144 @@ std::string table_html(const ReportTable& table) {
     html += "</tr>\n";
   }
   return html + "</table>\n";
+}
+
+// The verdict summary: a table whose figure cells carry a bar as long as the ratio to the system
+// allocator (up to 3x), as mimalloc-bench draws them.
+std::string summary_html(const SummaryTable& summary) {
+  std::string html =
+      "<table class=\"summary\"><tr><th>scenario</th><th>allocator</th><th>budgets</th>";
+  for (const std::string& figure : summary.figures) html += "<th>" + escape_html(figure) + "</th>";
+  html += "</tr>\n";
+  for (const SummaryRow& row : summary.rows) {
+    std::string budgets = "held";
+    if (!row.breached.empty()) {
+      budgets = "BREACHED:";
+      for (const std::string& budget : row.breached) {
+        budgets += ' ';
+        budgets += budget;
+      }
+    }
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td>",
+                        escape_html(row.scenario), escape_html(row.allocator),
+                        row.breached.empty() ? "good" : "bad", escape_html(budgets));
+    for (std::size_t i = 0; i < row.values.size(); ++i) {
+      const double relative = row.relative[i].value_or(0);
+      html += fmt::format("<td>{}{}<div class=\"bar\" style=\"width:{:.0f}%\"></div></td>",
+                          escape_html(summary_cell(row.values[i])),
+                          row.relative[i] ? fmt::format(" ({:.2f}x)", relative) : std::string(),
+                          std::min(relative, 3.0) / 3.0 * 100.0);
+    }
+    html += "</tr>\n";
+  }
+  return html +
+         "</table>\n<p>x: relative to the system allocator on the same scenario; a bar "
+         "spans 3x at full width.</p>\n";
+}
+
+std::string build_cost_html(const std::vector<BuildCostRow>& rows) {
+  if (rows.empty()) return {};
+  std::string html =
+      "<h2>What measuring costs the index build</h2>\n<table><tr><th>scenario</th>"
+      "<th>allocator</th><th>threads</th><th>hooked s</th><th>no hooks s</th>"
+      "<th>hooked / no hooks</th></tr>\n";
+  for (const BuildCostRow& row : rows) {
+    html += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.2f}</td></tr>\n",
+        escape_html(row.scenario), escape_html(row.allocator), row.threads, row.hooked_seconds,
+        row.unhooked_seconds, row.ratio);
+  }
+  return html + "</table>\n";
+}
+
+// Per figure of the summary: the ratio to the system allocator, per scenario and allocator.
+nlohmann::json relative_chart_data(const SummaryTable& summary, const Results& results) {
+  nlohmann::json charts = nlohmann::json::array();
+  if (summary.rows.empty()) return charts;  // no runs: the page has no summary
+  const std::vector<std::string> scenarios = scenarios_in(results);
+  for (std::size_t figure = 0; figure < summary.figures.size(); ++figure) {
+    nlohmann::json datasets = nlohmann::json::array();
+    for (const std::string& allocator : allocators_in(results)) {
+      nlohmann::json values = nlohmann::json::array();
+      for (const std::string& scenario : scenarios) {
+        std::optional<double> relative;
+        for (const SummaryRow& row : summary.rows) {
+          if (row.scenario == scenario && row.allocator == allocator)
+            relative = row.relative[figure];
+        }
+        values.push_back(relative ? nlohmann::json(*relative) : nlohmann::json(nullptr));
+      }
+      datasets.push_back({{"label", allocator}, {"values", values}});
+    }
+    charts.push_back({{"id", "relative-" + std::to_string(figure)},
+                      {"title", summary.figures[figure] + " relative to system"},
+                      {"labels", scenarios},
+                      {"datasets", datasets}});
+  }
+  return charts;
+}
+
+// Per engine: peak RSS against N per allocator, the fitted lines out to the largest N, and the
+// budget's line.
+nlohmann::json sweep_chart_data(const nlohmann::json& sweep) {
+  nlohmann::json charts = nlohmann::json::array();
+  const double limit_mb = sweep.at("limit_mb").get<double>();
+  std::vector<std::string> engines;
+  for (const nlohmann::json& fit : sweep.at("fits")) {
+    const std::string engine = fit.at("engine");
+    if (std::find(engines.begin(), engines.end(), engine) == engines.end())
+      engines.push_back(engine);
+  }
+  for (const std::string& engine : engines) {
+    double x_max = 0;
+    for (const nlohmann::json& fit : sweep.at("fits")) {
+      if (fit.at("engine") == engine && fit.at("largest_n").is_number())
+        x_max = std::max(x_max, fit.at("largest_n").get<double>() * 1.1);
+    }
+    for (const nlohmann::json& point : sweep.at("points"))
+      x_max = std::max(x_max, point.at("n").get<double>());
+    nlohmann::json datasets = nlohmann::json::array();
+    for (const nlohmann::json& fit : sweep.at("fits")) {
+      if (fit.at("engine") != engine) continue;
+      const std::string allocator = fit.at("allocator");
+      nlohmann::json measured = nlohmann::json::array();
+      for (const nlohmann::json& point : sweep.at("points")) {
+        if (point.at("engine") == engine && point.at("allocator") == allocator) {
+          measured.push_back({{"x", point.at("n")},
+                              {"y", point.at("peak_rss_bytes").get<double>() / kBytesPerMB}});
+        }
+      }
+      const double intercept = fit.at("rss").at("intercept_bytes").get<double>() / kBytesPerMB;
+      const double slope = fit.at("rss").at("bytes_per_vector").get<double>() / kBytesPerMB;
+      datasets.push_back(
+          {{"label", allocator + " peak RSS"}, {"kind", "points"}, {"points", measured}});
+      datasets.push_back(
+          {{"label", allocator + " fit"},
+           {"kind", "line"},
+           {"points",
+            {{{"x", 0}, {"y", intercept}}, {{"x", x_max}, {"y", intercept + slope * x_max}}}}});
+    }
+    // Peak live bytes are the program's requests, the same under every allocator: one line.
+    for (const nlohmann::json& fit : sweep.at("fits")) {
+      if (fit.at("engine") != engine) continue;
+      const double intercept = fit.at("live").at("intercept_bytes").get<double>() / kBytesPerMB;
+      const double slope = fit.at("live").at("bytes_per_vector").get<double>() / kBytesPerMB;
+      datasets.push_back(
+          {{"label", "peak live bytes fit"},
+           {"kind", "live"},
+           {"points",
+            {{{"x", 0}, {"y", intercept}}, {{"x", x_max}, {"y", intercept + slope * x_max}}}}});
+      break;
+    }
+    datasets.push_back(
+        {{"label", fmt::format("{:.0f} MB budget", limit_mb)},
+         {"kind", "limit"},
+         {"points", {{{"x", 0}, {"y", limit_mb}}, {{"x", x_max}, {"y", limit_mb}}}}});
+    charts.push_back({{"id", "sweep-" + engine},
+                      {"title", "index-" + engine + ": peak RSS (MB) against N"},
+                      {"datasets", datasets}});
+  }
+  return charts;
 }
 
 // What the charts draw, per scenario: latency percentiles per run and case, memory over time per
@@ -81,11 +222,34 @@ nlohmann::json chart_data(const Results& results) {
   }
   bars["peak_rss_mb"] = peak_rss;
   bars["reserved_ratio"] = reserved_ratio;
-  return {{"scenarios", scenarios}, {"bars", bars}};
+  return {{"scenarios", scenarios},
+          {"bars", bars},
+          {"relative", relative_chart_data(build_summary(results), results)},
+          {"sweep", results.document.contains("sweep") ? sweep_chart_data(results.document["sweep"])
+                                                       : nlohmann::json::array()}};
 }
 
 // Draws every chart from `data` (charts_script records what was drawn).
 constexpr const char* kChartsScript = R"(
+for (const chart of data.relative) {
+  draw(chart.id, {
+    type: 'bar',
+    data: {labels: chart.labels, datasets: chart.datasets.map((s, i) => ({label: s.label, data: s.values, backgroundColor: colour(i)}))},
+    options: {indexAxis: 'y', plugins: {title: {display: true, text: chart.title}},
+              scales: {x: {title: {display: true, text: 'x system'}}}}});
+}
+for (const chart of data.sweep) {
+  draw(chart.id, {
+    type: 'scatter',
+    data: {datasets: chart.datasets.map((s, i) => ({label: s.label, data: s.points,
+      showLine: s.kind !== 'points', borderDash: s.kind === 'limit' ? [6, 4] : s.kind === 'live' ? [2, 2] : [],
+      borderColor: s.kind === 'limit' ? '#c00' : s.kind === 'live' ? '#555' : colour(Math.floor(i / 2)),
+      backgroundColor: s.kind === 'limit' ? '#c00' : s.kind === 'live' ? '#555' : colour(Math.floor(i / 2)),
+      pointRadius: s.kind === 'points' ? 4 : 0}))},
+    options: {plugins: {title: {display: true, text: chart.title}},
+              scales: {x: {type: 'linear', title: {display: true, text: 'vectors (N)'}},
+                       y: {title: {display: true, text: 'MB'}}}}});
+}
 for (const scenario of data.scenarios) {
   draw('latency-' + scenario.name, {
     type: 'line',
@@ -123,6 +287,28 @@ std::string html_report(const Results& results) {
       "<p>Verdict: <b>{}</b></p>\n<pre>{}</pre>\n",
       results.document.value("passed", false) ? "every budget held" : "budgets breached",
       escape_html(compliance_lines(results)));
+  const SummaryTable summary = build_summary(results);
+  if (!summary.rows.empty()) {
+    html += "<h2>Summary</h2>\n" + summary_html(summary) + "<div class=\"charts\">";
+    for (std::size_t figure = 0; figure < summary.figures.size(); ++figure) {
+      html +=
+          fmt::format("<div class=\"chart\"><canvas id=\"relative-{}\"></canvas></div>", figure);
+    }
+    html += "</div>\n";
+  }
+  if (results.document.contains("sweep")) {
+    html += "<h2>Largest N within the budget</h2>\n<div class=\"charts\">";
+    for (const nlohmann::json& chart : sweep_chart_data(results.document["sweep"])) {
+      html += fmt::format("<div class=\"chart\"><canvas id=\"{}\"></canvas></div>",
+                          escape_html(chart.at("id").get<std::string>()));
+    }
+    html += "</div>\n<ul id=\"sweep-answer\">";
+    for (const std::string& line : sweep_answer_lines(results.document["sweep"]))
+      html += "<li>" + escape_html(line) + "</li>";
+    html += "</ul>\n";
+  }
+  html += build_cost_html(build_cost_rows(results));
+  if (!results.runs().empty()) html += "<h1>Details</h1>\n";
   for (const ReportTable& table : build_report_tables(results)) {
     // fmt rather than a chain of +: GCC 12 warns falsely (-Wrestrict) on long std::string chains.
     html += fmt::format(

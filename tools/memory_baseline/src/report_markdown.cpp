@@ -3,13 +3,73 @@
 
 #include "memory_baseline/report_tables.hpp"
 #include "memory_baseline/reports.hpp"
+#include "memory_baseline/sweep.hpp"
 
 namespace memory_baseline {
+
+namespace {
+
+// The verdict summary first: every run's budgets and figures, with the ratio to the system
+// allocator's beside each figure.
+std::string summary_markdown(const Results& results) {
+  const SummaryTable summary = build_summary(results);
+  if (summary.rows.empty()) return {};
+  std::string text = "\n## Summary\n\n| scenario | allocator | budgets |";
+  for (const std::string& figure : summary.figures) text += fmt::format(" {} |", figure);
+  text += "\n|---|---|---|";
+  for (std::size_t i = 0; i < summary.figures.size(); ++i) text += "---:|";
+  text += "\n";
+  for (const SummaryRow& row : summary.rows) {
+    std::string budgets = "held";
+    if (!row.breached.empty()) {
+      budgets = "**BREACHED**:";
+      for (const std::string& budget : row.breached) {
+        budgets += ' ';
+        budgets += budget;
+      }
+    }
+    text += fmt::format("| {} | {} | {} |", row.scenario, row.allocator, budgets);
+    for (std::size_t i = 0; i < row.values.size(); ++i) {
+      const std::string relative = row.relative[i] && row.allocator != "system"
+                                       ? fmt::format(" ({:.2f}x)", *row.relative[i])
+                                       : std::string();
+      text += fmt::format(" {}{} |", summary_cell(row.values[i]), relative);
+    }
+    text += "\n";
+  }
+  return text + "\n(x: relative to the system allocator on the same scenario)\n";
+}
+
+std::string sweep_markdown(const Results& results) {
+  if (!results.document.contains("sweep")) return {};
+  std::string text = "\n## Largest N within the budget\n\n";
+  for (const std::string& line : sweep_answer_lines(results.document["sweep"]))
+    text += fmt::format("- {}\n", line);
+  return text;
+}
+
+std::string build_cost_markdown(const Results& results) {
+  const std::vector<BuildCostRow> rows = build_cost_rows(results);
+  if (rows.empty()) return {};
+  std::string text =
+      "\n## What measuring costs the index build\n\n| scenario | allocator | threads | hooked s "
+      "| no hooks s | hooked / no hooks |\n|---|---|---:|---:|---:|---:|\n";
+  for (const BuildCostRow& row : rows) {
+    text +=
+        fmt::format("| {} | {} | {} | {:.3f} | {:.3f} | {:.2f} |\n", row.scenario, row.allocator,
+                    row.threads, row.hooked_seconds, row.unhooked_seconds, row.ratio);
+  }
+  return text;
+}
+
+}  // namespace
 
 std::string markdown_report(const Results& results) {
   std::string text = fmt::format(
       "# Memory baseline\n\nVerdict: **{}**\n",
       results.document.value("passed", false) ? "every budget held" : "budgets breached");
+  text += summary_markdown(results) + sweep_markdown(results) + build_cost_markdown(results);
+  if (!results.runs().empty()) text += "\n# Details\n";
   for (const ReportTable& table : build_report_tables(results)) {
     text += fmt::format("\n## {}\n\n| figure |", table.scenario);
     for (const std::string& allocator : table.allocators) text += " " + allocator + " |";

@@ -154,4 +154,94 @@ std::vector<ReportTable> build_report_tables(const Results& results) {
   return tables;
 }
 
+namespace {
+
+// The summary figures, each read from a run (nullopt: the run lacks it).
+struct SummaryFigure {
+  const char* name;
+  std::optional<double> (*read)(const nlohmann::json& run);
+};
+
+std::optional<double> largest_case_figure(const nlohmann::json& run, const char* pointer) {
+  std::optional<double> largest;
+  for (const nlohmann::json& measured : run.at("cases")) {
+    const nlohmann::json::json_pointer path(pointer);
+    if (measured.contains(path) && measured[path].is_number())
+      largest = std::max(largest.value_or(0.0), measured[path].get<double>());
+  }
+  return largest;
+}
+
+const SummaryFigure kSummaryFigures[] = {
+    {"peak RSS MB",
+     [](const nlohmann::json& run) -> std::optional<double> {
+       return run.at("process").at("peak_rss_bytes").get<double>() / kBytesPerMB;
+     }},
+    {"RSS / live",
+     [](const nlohmann::json& run) -> std::optional<double> {
+       const double live = run.at("process").at("peak_live_bytes").get<double>();
+       if (live <= 0) return std::nullopt;
+       return run.at("process").at("peak_rss_bytes").get<double>() / live;
+     }},
+    {"alloc p99 ns",
+     [](const nlohmann::json& run) { return largest_case_figure(run, "/alloc_latency_ns/p99"); }},
+    {"alloc max ns",
+     [](const nlohmann::json& run) { return largest_case_figure(run, "/alloc_latency_ns/max"); }},
+    {"wall time s",
+     [](const nlohmann::json& run) -> std::optional<double> {
+       double nanoseconds = 0;
+       for (const nlohmann::json& measured : run.at("cases")) {
+         nanoseconds += measured.at("iteration_ns").at("median").get<double>() *
+                        measured.at("iterations").get<double>();
+       }
+       return nanoseconds / 1e9;
+     }},
+};
+
+}  // namespace
+
+SummaryTable build_summary(const Results& results) {
+  SummaryTable table;
+  for (const SummaryFigure& figure : kSummaryFigures) table.figures.emplace_back(figure.name);
+  for (const std::string& scenario : scenarios_in(results)) {
+    const nlohmann::json* system = find_run(results, scenario + "/system");
+    for (const std::string& allocator : allocators_in(results)) {
+      const nlohmann::json* run = find_run(results, scenario + "/" + allocator);
+      if (run == nullptr) continue;
+      SummaryRow row{scenario, allocator, {}, {}, {}};
+      for (const nlohmann::json& violation : run->at("violations")) {
+        const std::string budget = violation.at("budget");
+        if (std::find(row.breached.begin(), row.breached.end(), budget) == row.breached.end())
+          row.breached.push_back(budget);
+      }
+      for (const SummaryFigure& figure : kSummaryFigures) {
+        const std::optional<double> value = figure.read(*run);
+        const double base = system == nullptr ? 0.0 : figure.read(*system).value_or(0.0);
+        row.values.push_back(value);
+        row.relative.push_back(value && base > 0 ? std::optional<double>(*value / base)
+                                                 : std::nullopt);
+      }
+      table.rows.push_back(std::move(row));
+    }
+  }
+  return table;
+}
+
+std::string summary_cell(const std::optional<double>& value) {
+  if (!value) return "–";
+  return *value >= 100 ? fmt::format("{:.0f}", *value) : fmt::format("{:.3g}", *value);
+}
+
+std::vector<BuildCostRow> build_cost_rows(const Results& results) {
+  std::vector<BuildCostRow> rows;
+  for (const nlohmann::json& run : results.runs()) {
+    if (!run.contains("index") || !run["index"].contains("build_cost")) continue;
+    for (const nlohmann::json& point : run["index"]["build_cost"]) {
+      rows.push_back({run.at("scenario"), run.at("allocator").at("name"), point.at("threads"),
+                      point.at("hooked_seconds"), point.at("unhooked_seconds"), point.at("ratio")});
+    }
+  }
+  return rows;
+}
+
 }  // namespace memory_baseline

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <scenarios/budgets.hpp>
 #include <scenarios/command_line.hpp>
 
@@ -82,15 +83,122 @@ int report_command(const std::string& results_path, const std::string& out_dir) 
   return 0;
 }
 
+namespace {
+
+// One scenario process: its result document, or why there is none.
+struct ScenarioRun {
+  int status = 0;
+  std::optional<nlohmann::json> result;
+  std::string log_path;
+  double seconds = 0;
+};
+
+class ScenarioRunner {
+ public:
+  ScenarioRunner(std::string scenario_dir, std::filesystem::path runs_dir)
+      : scenario_dir_(std::move(scenario_dir)), runs_dir_(std::move(runs_dir)) {}
+
+  std::string program_path(const ScenarioProgram& program) const {
+    return (std::filesystem::path(scenario_dir_) / platform::program_file(program.program))
+        .string();
+  }
+
+  // Runs `program` under `allocator` with `arguments`, its result in runs/NAME.json and its
+  // output in runs/NAME.log. A scenario that rejects its input (status 2) is bad input here too.
+  ScenarioRun run(const ScenarioProgram& program, const std::string& allocator,
+                  std::vector<std::string> arguments, const std::string& name) const {
+    const std::string json_path = (runs_dir_ / (name + ".json")).string();
+    ScenarioRun run;
+    run.log_path = (runs_dir_ / (name + ".log")).string();
+    // A result left by an earlier run must not stand for this one.
+    std::error_code ignored;
+    std::filesystem::remove(json_path, ignored);
+    arguments.insert(arguments.begin(), program.arguments.begin(), program.arguments.end());
+    arguments.insert(arguments.end(), {"--allocator", allocator, "--json", json_path});
+    const auto start = std::chrono::steady_clock::now();
+    run.status = platform::run_process(program_path(program), arguments, run.log_path);
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (run.status == 2) {
+      fmt::print("rejected its input\n");
+      throw InputError(fmt::format("{}: {}", program.program, last_line(run.log_path)));
+    }
+    // Status 1 without a result: refused before it ran, or an allocation failed outside the run.
+    if ((run.status == 0 || run.status == 1) && std::filesystem::exists(json_path))
+      run.result = load_scenario_result(json_path);
+    return run;
+  }
+
+ private:
+  std::string scenario_dir_;
+  std::filesystem::path runs_dir_;
+};
+
+void print_outcome(const ScenarioRun& run) {
+  if (!run.result) {
+    fmt::print("FAILED to run (status {}): {}, see {}\n", run.status, last_line(run.log_path),
+               run.log_path);
+  } else {
+    fmt::print("{} ({:.2f} s)\n", run.status == 0 ? "every budget held" : "BUDGET BREACHED",
+               run.seconds);
+  }
+}
+
+// A sweep point's line: its memory, which is what the sweep is for, and any budget that broke.
+void print_memory_outcome(const ScenarioRun& run) {
+  if (!run.result) {
+    print_outcome(run);
+    return;
+  }
+  const nlohmann::json& process = run.result->at("process");
+  std::string broken;
+  for (const nlohmann::json& violation : run.result->at("violations"))
+    broken += (broken.empty() ? "; broke " : ", ") + violation.at("budget").get<std::string>();
+  fmt::print("peak live {:.1f} MB, peak RSS {:.1f} MB ({:.2f} s{})\n",
+             process.at("peak_live_bytes").get<double>() / kBytesPerMB,
+             process.at("peak_rss_bytes").get<double>() / kBytesPerMB, run.seconds, broken);
+}
+
+}  // namespace
+
 int run_command(const RunSettings& settings) {
   namespace fs = std::filesystem;
   const std::string scenario_dir =
       settings.scenario_dir.empty() ? platform::executable_directory() : settings.scenario_dir;
+  // A scenario or allocator this build lacks is skipped with a line saying so; the others run.
+  std::vector<std::string> scenario_list, allocators;
   for (const std::string& scenario : settings.scenarios) {
-    const fs::path program =
-        fs::path(scenario_dir) / platform::program_file("scenario_" + scenario);
-    if (!fs::exists(program))
-      throw InputError("scenario executable not found: " + program.string());
+    if (const std::string missing = scenario_missing(scenario); !missing.empty()) {
+      fmt::print("{}\n", missing);
+    } else if (std::find(scenario_list.begin(), scenario_list.end(), scenario) ==
+               scenario_list.end()) {
+      scenario_list.push_back(scenario);
+    }
+  }
+  for (const std::string& allocator : settings.allocators) {
+    if (const std::string missing = scenarios::allocator_missing(allocator); !missing.empty()) {
+      fmt::print("{}\n", missing);
+    } else if (std::find(allocators.begin(), allocators.end(), allocator) == allocators.end()) {
+      allocators.push_back(allocator);
+    }
+  }
+  std::optional<SweepSettings> sweep_settings = settings.sweep;
+  if (sweep_settings) {
+    std::vector<std::string> engines;
+    for (const std::string& engine : sweep_settings->engines) {
+      if (const std::string missing = scenario_missing("index-" + engine); !missing.empty()) {
+        fmt::print("{}\n", missing);
+      } else {
+        engines.push_back(engine);
+      }
+    }
+    sweep_settings->engines = engines;
+  }
+  ScenarioRunner probe(scenario_dir, {});
+  std::vector<std::string> needed = scenario_list;
+  if (sweep_settings && !sweep_settings->engines.empty()) needed.push_back("index-hnswlib");
+  for (const std::string& scenario : needed) {
+    const std::string program = probe.program_path(scenario_program(scenario));
+    if (!fs::exists(program)) throw InputError("scenario executable not found: " + program);
   }
   if (!settings.budgets_file.empty()) {
     scenarios::Budgets ignored;
@@ -120,58 +228,69 @@ int run_command(const RunSettings& settings) {
   create_folder(runs_dir);
   check_outputs(outputs);
 
-  // An allocator this build lacks is skipped with a line saying so; the others run.
-  std::vector<std::string> allocators;
-  for (const std::string& allocator : settings.allocators) {
-    if (const std::string missing = scenarios::allocator_missing(allocator); !missing.empty()) {
-      fmt::print("{}\n", missing);
-    } else if (std::find(allocators.begin(), allocators.end(), allocator) == allocators.end()) {
-      allocators.push_back(allocator);
-    }
-  }
+  const ScenarioRunner runner(scenario_dir, runs_dir);
   std::vector<nlohmann::json> runs;
-  const std::size_t total = settings.scenarios.size() * allocators.size();
+  const std::size_t total = scenario_list.size() * allocators.size();
   std::size_t index = 0;
   bool all_completed = true;
   for (const std::string& allocator : allocators) {
-    for (const std::string& scenario : settings.scenarios) {
-      const std::string name = scenario + "-" + allocator;
-      const std::string json_path = (runs_dir / (name + ".json")).string();
-      const std::string log_path = (runs_dir / (name + ".log")).string();
-      // A result left by an earlier run must not stand for this one.
-      std::error_code ignored;
-      fs::remove(json_path, ignored);
-      std::vector<std::string> arguments = {"--allocator", allocator, "--json", json_path};
+    for (const std::string& scenario : scenario_list) {
+      const ScenarioProgram& program = scenario_program(scenario);
+      scenarios::RunFlags flags = settings.run_flags;
+      std::vector<std::string> arguments;
       if (!settings.budgets_file.empty())
         arguments.insert(arguments.end(), {"--budgets", settings.budgets_file});
-      const std::vector<std::string> flags = scenarios::run_flag_arguments(settings.run_flags);
-      arguments.insert(arguments.end(), flags.begin(), flags.end());
+      if (program.phases) {
+        flags.iterations.reset();
+        flags.warmup.reset();
+        arguments.push_back("--build-cost");
+      }
+      const std::vector<std::string> flag_arguments = scenarios::run_flag_arguments(flags);
+      arguments.insert(arguments.end(), flag_arguments.begin(), flag_arguments.end());
       fmt::print("[{}/{}] {} under {} ... ", ++index, total, scenario, allocator);
       std::fflush(stdout);
-      const auto start = std::chrono::steady_clock::now();
-      const int status = platform::run_process(
-          (fs::path(scenario_dir) / platform::program_file("scenario_" + scenario)).string(),
-          arguments, log_path);
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (status == 2) {
-        fmt::print("rejected its input\n");
-        throw InputError(fmt::format("scenario_{}: {}", scenario, last_line(log_path)));
-      }
-      // Status 1 without a result: an allocation failed outside the measured run.
-      if ((status != 0 && status != 1) || !fs::exists(json_path)) {
-        fmt::print("FAILED to run (status {}): {}, see {}\n", status, last_line(log_path),
-                   log_path);
+      const ScenarioRun run = runner.run(program, allocator, arguments, scenario + "-" + allocator);
+      print_outcome(run);
+      if (!run.result) {
         all_completed = false;
         continue;
       }
-      runs.push_back(load_scenario_result(json_path));
-      fmt::print("{} ({:.2f} s)\n", status == 0 ? "every budget held" : "BUDGET BREACHED", seconds);
+      runs.push_back(*run.result);
     }
   }
 
+  nlohmann::json sweep;
+  bool sweep_held = true;
+  if (sweep_settings && !sweep_settings->engines.empty()) {
+    const ScenarioProgram& index_program = scenario_program("index-hnswlib");
+    sweep = run_sweep(*sweep_settings, allocators,
+                      [&](const std::string& engine, const std::string& allocator,
+                          const std::vector<std::string>& arguments, const std::string& label) {
+                        fmt::print("{} ... ", label);
+                        std::fflush(stdout);
+                        std::vector<std::string> all = {"--engine", engine};
+                        all.insert(all.end(), arguments.begin(), arguments.end());
+                        ScenarioProgram program = index_program;
+                        program.arguments.clear();
+                        const ScenarioRun run = runner.run(
+                            program, allocator, all,
+                            fmt::format("sweep-{}-{}-{}", engine, allocator, arguments.at(1)));
+                        print_memory_outcome(run);
+                        return SweepRun{run.status, run.result, last_line(run.log_path)};
+                      });
+    for (const std::string& line : sweep_answer_lines(sweep)) fmt::print("{}\n", line);
+    if (sweep.contains("verifications")) {
+      for (const nlohmann::json& check : sweep["verifications"]) {
+        if (check.at("expected_to_hold").get<bool>() && !check.at("held").get<bool>())
+          sweep_held = false;
+      }
+    }
+    if (!sweep.at("failures").empty()) sweep_held = false;
+  }
+
   Results results = make_results(std::move(runs));
-  if (!all_completed) results.document["passed"] = false;
+  if (!sweep.is_null()) results.document["sweep"] = sweep;
+  if (!all_completed || !sweep_held) results.document["passed"] = false;
   const std::string text = results.document.dump(2) + "\n";
   std::vector<scenarios::OutputFile> files = report_files(results, out_dir.string());
   files.push_back({results_path, text});

@@ -2,27 +2,30 @@
 // failed) and throws InputError for bad input (exit status 2).
 #pragma once
 
+#include <optional>
 #include <scenarios/allocators.hpp>
 #include <scenarios/command_line.hpp>
 #include <string>
 #include <vector>
 
 #include "memory_baseline/check.hpp"
+#include "memory_baseline/scenario_programs.hpp"
+#include "memory_baseline/sweep.hpp"
 
 namespace memory_baseline {
 
-inline const std::vector<std::string> kAllScenarios = {"vector", "concepts", "fragmentation",
-                                                       "concurrent"};
-
 struct RunSettings {
-  std::vector<std::string> scenarios = kAllScenarios;
+  std::vector<std::string> scenarios = scenario_names();  // those this build lacks are skipped
   std::vector<std::string> allocators = scenarios::built_allocators();
   std::string out_dir = "results";
   std::string results_path;   // default: OUT_DIR/memory_baseline_results.json
   std::string save_baseline;  // also write the results here
   std::string scenario_dir;   // default: the runner's own folder
   std::string budgets_file;
-  scenarios::RunFlags run_flags;  // those given are passed to every scenario
+  // Those given are passed to every scenario (--iterations and --warmup not to an index one,
+  // whose phases run once).
+  scenarios::RunFlags run_flags;
+  std::optional<SweepSettings> sweep;  // also run the size sweep into the results
 };
 
 int run_command(const RunSettings& settings);

@@ -2,6 +2,7 @@
 // ratio of the second allocator to the first. Reporters render them; they compute nothing.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,35 @@ struct ReportTable {
 };
 
 std::vector<ReportTable> build_report_tables(const Results& results);
+
+// The verdict first: per scenario and allocator, whether every budget held and the figures a
+// reader compares allocators by, each also relative to the system allocator's on the same
+// scenario (mimalloc-bench's relative bars).
+struct SummaryRow {
+  std::string scenario;
+  std::string allocator;
+  std::vector<std::string> breached;            // budgets that broke; empty: all held
+  std::vector<std::optional<double>> values;    // one per summary figure
+  std::vector<std::optional<double>> relative;  // value / the system allocator's
+};
+struct SummaryTable {
+  std::vector<std::string> figures;  // e.g. "peak RSS MB"
+  std::vector<SummaryRow> rows;
+};
+SummaryTable build_summary(const Results& results);
+// A summary value as the reports print it.
+std::string summary_cell(const std::optional<double>& value);
+
+// The index runs' cost of measuring: the build timed hooked and with no hooks, per thread count.
+struct BuildCostRow {
+  std::string scenario;
+  std::string allocator;
+  std::uint64_t threads = 0;
+  double hooked_seconds = 0;
+  double unhooked_seconds = 0;
+  double ratio = 0;
+};
+std::vector<BuildCostRow> build_cost_rows(const Results& results);
 // A results file's runs grouped by scenario, in first-seen order (charts use the same grouping).
 std::vector<std::string> scenarios_in(const Results& results);
 std::vector<std::string> allocators_in(const Results& results);

@@ -1,0 +1,113 @@
+// The runner with the vector index: a run whose reports lead with the verdict summary and the
+// build's cost of measuring, and a sweep that answers the largest N within a budget and verifies
+// it by running it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "support/run_program.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path scratch() {
+  const fs::path folder =
+      fs::path(::testing::TempDir()) /
+      ("index_runner_" +
+       std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  return folder;
+}
+
+test_support::Outcome runner(const std::string& arguments) {
+  return test_support::run_program(RUNNER_BINARY, arguments);
+}
+
+TEST(IndexRunner, ReportsLeadWithTheVerdictSummaryAndTheCostOfMeasuring) {
+  const fs::path folder = scratch();
+  const fs::path budgets = folder / "no_time_budgets.json";
+  std::ofstream(budgets) << R"({"alloc_budget_us": 60000000, "iteration_budget_ms": 60000})";
+  const test_support::Outcome run = runner(
+      "run --scenarios vector,index-hnswlib --allocators system,mimalloc --iterations 2 "
+      "--budgets " +
+      budgets.string() + " --out " + (folder / "out").string());
+  ASSERT_EQ(run.status, 0) << run.out << run.err;
+  const nlohmann::json results = nlohmann::json::parse(
+      test_support::read_file(folder / "out" / "memory_baseline_results.json"));
+  ASSERT_EQ(results.at("runs").size(), 4u);
+  for (const nlohmann::json& result : results.at("runs")) {
+    if (result.at("scenario") != "index-hnswlib") continue;
+    EXPECT_EQ(result.at("iterations"), 1);  // --iterations is not the phases'
+    EXPECT_FALSE(result.at("index").at("build_cost").empty());
+  }
+  const std::string markdown = test_support::read_file(folder / "out" / "report.md");
+  const std::size_t summary = markdown.find("## Summary");
+  ASSERT_NE(summary, std::string::npos) << markdown;
+  EXPECT_LT(summary, markdown.find("## What measuring costs the index build"));
+  EXPECT_LT(markdown.find("## What measuring costs the index build"), markdown.find("# Details"));
+  EXPECT_NE(markdown.find("| index-hnswlib | mimalloc | held |"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("| index-hnswlib | system | 1 |"), std::string::npos) << markdown;
+}
+
+TEST(IndexRunner, SweepAnswersTheLargestNAndVerifiesIt) {
+  const fs::path folder = scratch();
+  const test_support::Outcome run = runner(
+      "sweep --engines hnswlib --allocators system,mimalloc --sizes 4000,8000,12000 "
+      "--sweep-limit-mb 32 --verify --out " +
+      (folder / "out").string());
+  ASSERT_TRUE(run.status == 0 || run.status == 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("sweep [1/6] index-hnswlib N=4000 under system ... peak live"),
+            std::string::npos)
+      << run.out;
+  const nlohmann::json results = nlohmann::json::parse(
+      test_support::read_file(folder / "out" / "memory_baseline_results.json"));
+  const nlohmann::json& sweep = results.at("sweep");
+  EXPECT_EQ(sweep.at("points").size(), 6u);
+  ASSERT_EQ(sweep.at("fits").size(), 2u);
+  for (const nlohmann::json& fit : sweep.at("fits")) {
+    ASSERT_TRUE(fit.at("largest_n").is_number()) << fit.dump();
+    // hnswlib keeps ~740 bytes per 128-d vector (docs/scenarios.md) over a start of ~12 MB of
+    // RSS: 32 MB are reached in the tens of thousands.
+    EXPECT_GT(fit.at("largest_n").get<std::uint64_t>(), 12000u);
+    EXPECT_LT(fit.at("largest_n").get<std::uint64_t>(), 60000u);
+  }
+  // A verification holds exactly when the run's peaks stayed within the limit, and the sweep
+  // fails (status 1) exactly when an answer did not hold.
+  ASSERT_EQ(sweep.at("verifications").size(), 4u);
+  bool answers_held = true;
+  for (const nlohmann::json& check : sweep.at("verifications")) {
+    const double limit = 32.0 * 1024 * 1024;
+    EXPECT_EQ(check.at("held").get<bool>(), check.at("peak_rss_bytes").get<double>() <= limit &&
+                                                check.at("peak_live_bytes").get<double>() <= limit)
+        << check.dump();
+    if (check.at("expected_to_hold").get<bool>())
+      answers_held = answers_held && check.at("held").get<bool>();
+  }
+  EXPECT_EQ(run.status, answers_held ? 0 : 1);
+  const std::string markdown = test_support::read_file(folder / "out" / "report.md");
+  EXPECT_NE(markdown.find("## Largest N within the budget"), std::string::npos);
+  EXPECT_NE(markdown.find("- index-hnswlib under mimalloc: at most "), std::string::npos);
+  const std::string html = test_support::read_file(folder / "out" / "report.html");
+  EXPECT_NE(html.find("<canvas id=\"sweep-hnswlib\">"), std::string::npos);
+}
+
+TEST(IndexRunner, BadSweepInputExitsTwoWithOneLine) {
+  for (const std::string& arguments :
+       {std::string("sweep --engines annoy"), std::string("sweep --sizes 0"),
+        std::string("sweep --sizes ten"), std::string("sweep --dim 0"),
+        std::string("sweep --sweep-limit-mb -1")}) {
+    const fs::path folder = scratch();
+    const test_support::Outcome outcome = runner(arguments + " --out " + (folder / "out").string());
+    EXPECT_EQ(outcome.status, 2) << arguments;
+    EXPECT_EQ(std::count(outcome.err.begin(), outcome.err.end(), '\n'), 1) << outcome.err;
+    EXPECT_FALSE(fs::exists(folder / "out")) << arguments;
+  }
+}
+
+}  // namespace

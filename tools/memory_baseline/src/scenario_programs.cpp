@@ -1,0 +1,67 @@
+// The runner's scenarios (scenario_programs.hpp). MEMORY_BASELINE_INDEX_ENGINES is set by CMake to
+// the engines the index scenario was built with ("hnswlib,faiss-hnsw,faiss-ivfpq", or fewer).
+#include "memory_baseline/scenario_programs.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace memory_baseline {
+
+namespace {
+
+const char* const kSeedScenarios[] = {"vector", "concepts", "fragmentation", "concurrent"};
+const char* const kIndexEngines[] = {"hnswlib", "faiss-hnsw", "faiss-ivfpq"};
+
+}  // namespace
+
+const std::vector<ScenarioProgram>& scenario_programs() {
+  static const std::vector<ScenarioProgram> programs = [] {
+    std::vector<ScenarioProgram> list;
+    for (const char* name : kSeedScenarios)
+      list.push_back({name, std::string("scenario_") + name, {}, false});
+    for (const char* engine : kIndexEngines)
+      list.push_back(
+          {std::string("index-") + engine, "scenario_vector_index", {"--engine", engine}, true});
+    return list;
+  }();
+  return programs;
+}
+
+std::vector<std::string> scenario_names() {
+  std::vector<std::string> names;
+  for (const ScenarioProgram& program : scenario_programs()) names.push_back(program.name);
+  return names;
+}
+
+const ScenarioProgram& scenario_program(const std::string& name) {
+  for (const ScenarioProgram& program : scenario_programs()) {
+    if (program.name == name) return program;
+  }
+  return scenario_programs().front();
+}
+
+std::vector<std::string> built_index_engines() {
+  std::vector<std::string> engines;
+  std::stringstream list(MEMORY_BASELINE_INDEX_ENGINES);
+  for (std::string engine; std::getline(list, engine, ',');) {
+    if (!engine.empty()) engines.push_back(engine);
+  }
+  return engines;
+}
+
+std::string scenario_missing(const std::string& name) {
+  const ScenarioProgram& program = scenario_program(name);
+  if (!program.phases) return {};
+  const std::string engine = program.arguments.at(1);
+  const std::vector<std::string> built = built_index_engines();
+  if (std::find(built.begin(), built.end(), engine) != built.end()) return {};
+  if (built.empty())
+    return "skipping " + name +
+           ": the index scenario is not in this build (Linux with "
+           "libhnswlib-dev only)";
+  return "skipping " + name +
+         ": FAISS was not found when this build was made (install "
+         "libfaiss-dev and rebuild)";
+}
+
+}  // namespace memory_baseline

@@ -1,0 +1,200 @@
+// The size sweep (sweep.hpp).
+#include "memory_baseline/sweep.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "memory_baseline/results.hpp"
+
+namespace memory_baseline {
+
+Line fit_line(const std::vector<std::pair<double, double>>& points) {
+  const auto count = static_cast<double>(points.size());
+  if (points.empty()) return {};
+  double sum_x = 0, sum_y = 0;
+  for (const auto& [x, y] : points) sum_x += x, sum_y += y;
+  const double mean_x = sum_x / count, mean_y = sum_y / count;
+  double covariance = 0, variance = 0;
+  for (const auto& [x, y] : points) {
+    covariance += (x - mean_x) * (y - mean_y);
+    variance += (x - mean_x) * (x - mean_x);
+  }
+  if (variance == 0) return {mean_y, 0};
+  const double slope = covariance / variance;
+  return {mean_y - slope * mean_x, slope};
+}
+
+std::optional<std::uint64_t> largest_n_within(const Line& line, double limit) {
+  if (!(line.slope > 0)) return std::nullopt;
+  const double n = std::floor((limit - line.intercept) / line.slope);
+  if (n < 1) return std::nullopt;
+  return static_cast<std::uint64_t>(n);
+}
+
+namespace {
+
+constexpr double kVerifyExcess = 1.10;  // N + 10 %
+
+nlohmann::json line_json(const Line& line) {
+  return {{"intercept_bytes", line.intercept}, {"bytes_per_vector", line.slope}};
+}
+
+std::vector<std::string> point_arguments(const SweepSettings& settings, std::uint64_t n) {
+  return {"--n",        std::to_string(n),
+          "--dim",      std::to_string(settings.dim),
+          "--limit-mb", std::to_string(settings.limit_mb)};
+}
+
+// The fit of one engine under one allocator, and its answer.
+nlohmann::json fit_json(const std::string& engine, const std::string& allocator,
+                        const std::vector<nlohmann::json>& points, double limit_bytes) {
+  std::vector<std::pair<double, double>> live, rss;
+  for (const nlohmann::json& point : points) {
+    const double n = point.at("n").get<double>();
+    live.emplace_back(n, point.at("peak_live_bytes").get<double>());
+    rss.emplace_back(n, point.at("peak_rss_bytes").get<double>());
+  }
+  const Line live_line = fit_line(live), rss_line = fit_line(rss);
+  const std::optional<std::uint64_t> by_live = largest_n_within(live_line, limit_bytes);
+  const std::optional<std::uint64_t> by_rss = largest_n_within(rss_line, limit_bytes);
+  nlohmann::json fit = {{"engine", engine},
+                        {"allocator", allocator},
+                        {"points", points.size()},
+                        {"live", line_json(live_line)},
+                        {"rss", line_json(rss_line)}};
+  if (by_live && by_rss) {
+    fit["largest_n"] = std::min(*by_live, *by_rss);
+    fit["bound_by"] = *by_rss <= *by_live ? "peak RSS" : "peak live bytes";
+  } else {
+    fit["largest_n"] = nullptr;
+    fit["bound_by"] = points.size() < 2 ? "fewer than two points" : "no growth with N measured";
+  }
+  return fit;
+}
+
+}  // namespace
+
+nlohmann::json run_sweep(const SweepSettings& settings, const std::vector<std::string>& allocators,
+                         const RunIndex& run_index) {
+  const double limit_bytes = static_cast<double>(settings.limit_mb) * kBytesPerMB;
+  nlohmann::json points = nlohmann::json::array(), fits = nlohmann::json::array(),
+                 verifications = nlohmann::json::array(), failures = nlohmann::json::array();
+  const std::size_t total = settings.engines.size() * allocators.size() * settings.sizes.size();
+  std::size_t done = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (const std::string& engine : settings.engines) {
+    for (const std::string& allocator : allocators) {
+      std::vector<nlohmann::json> own_points;
+      for (const std::uint64_t n : settings.sizes) {
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const std::string left =
+            done == 0 ? std::string("")
+                      : fmt::format(", ~{:.0f} s left", elapsed / static_cast<double>(done) *
+                                                            static_cast<double>(total - done));
+        const std::string label = fmt::format("sweep [{}/{}{}] index-{} N={} under {}", ++done,
+                                              total, left, engine, n, allocator);
+        const SweepRun run = run_index(engine, allocator, point_arguments(settings, n), label);
+        if (!run.result) {
+          failures.push_back({{"engine", engine},
+                              {"allocator", allocator},
+                              {"n", n},
+                              {"status", run.status},
+                              {"message", run.last_line}});
+          continue;
+        }
+        const nlohmann::json& result = *run.result;
+        nlohmann::json point = {{"engine", engine},
+                                {"allocator", allocator},
+                                {"allocator_version", result.at("allocator").at("version")},
+                                {"n", n},
+                                {"peak_live_bytes", result.at("process").at("peak_live_bytes")},
+                                {"peak_rss_bytes", result.at("process").at("peak_rss_bytes")},
+                                {"passed", result.at("passed")}};
+        if (result.contains("index") && result["index"].contains("index_live_bytes"))
+          point["index_live_bytes"] = result["index"]["index_live_bytes"];
+        points.push_back(point);
+        own_points.push_back(point);
+      }
+      nlohmann::json fit = fit_json(engine, allocator, own_points, limit_bytes);
+      if (settings.verify && fit["largest_n"].is_number()) {
+        const auto largest = fit["largest_n"].get<std::uint64_t>();
+        const auto over =
+            static_cast<std::uint64_t>(std::ceil(static_cast<double>(largest) * kVerifyExcess));
+        for (const auto& [n, expected_to_hold] :
+             {std::pair{largest, true}, std::pair{over, false}}) {
+          const std::string label =
+              fmt::format("verify index-{} N={} under {} ({})", engine, n, allocator,
+                          expected_to_hold ? "the answer: must hold" : "N + 10 %: must not");
+          const SweepRun run = run_index(engine, allocator, point_arguments(settings, n), label);
+          nlohmann::json verification = {{"engine", engine},
+                                         {"allocator", allocator},
+                                         {"n", n},
+                                         {"expected_to_hold", expected_to_hold},
+                                         {"status", run.status}};
+          if (run.result) {
+            verification["peak_live_bytes"] = run.result->at("process").at("peak_live_bytes");
+            verification["peak_rss_bytes"] = run.result->at("process").at("peak_rss_bytes");
+            // Held: the memory budget; other findings (recall at this scale) are listed.
+            bool held = true;
+            nlohmann::json messages = nlohmann::json::array();
+            for (const nlohmann::json& violation : run.result->at("violations")) {
+              messages.push_back(violation.at("message"));
+              const std::string budget = violation.at("budget");
+              if (budget == "process_limit_mb" || budget == "allocation_failed") held = false;
+            }
+            verification["held"] = held;
+            verification["messages"] = messages;
+          } else {
+            verification["held"] = false;
+            verification["messages"] = {run.last_line};
+          }
+          verification["as_predicted"] = verification["held"].get<bool>() == expected_to_hold;
+          verifications.push_back(verification);
+        }
+      }
+      fits.push_back(std::move(fit));
+    }
+  }
+  nlohmann::json sweep = {{"limit_mb", settings.limit_mb},
+                          {"dim", settings.dim},
+                          {"sizes", settings.sizes},
+                          {"points", points},
+                          {"fits", fits},
+                          {"failures", failures}};
+  if (settings.verify) sweep["verifications"] = verifications;
+  return sweep;
+}
+
+std::vector<std::string> sweep_answer_lines(const nlohmann::json& sweep) {
+  std::vector<std::string> lines;
+  for (const nlohmann::json& fit : sweep.at("fits")) {
+    const std::string who = fmt::format("index-{} under {}", fit.at("engine").get<std::string>(),
+                                        fit.at("allocator").get<std::string>());
+    if (!fit.at("largest_n").is_number()) {
+      lines.push_back(
+          fmt::format("{}: no answer ({})", who, fit.at("bound_by").get<std::string>()));
+      continue;
+    }
+    lines.push_back(fmt::format(
+        "{}: at most {} vectors of {} dimensions within {} MB (bound by {}; {:.0f} bytes of RSS "
+        "per vector)",
+        who, fit.at("largest_n").get<std::uint64_t>(), sweep.at("dim").get<std::uint64_t>(),
+        sweep.at("limit_mb").get<std::uint64_t>(), fit.at("bound_by").get<std::string>(),
+        fit.at("rss").at("bytes_per_vector").get<double>()));
+  }
+  if (sweep.contains("verifications")) {
+    for (const nlohmann::json& check : sweep["verifications"]) {
+      lines.push_back(fmt::format(
+          "verified index-{} N={} under {}: {} ({})", check.at("engine").get<std::string>(),
+          check.at("n").get<std::uint64_t>(), check.at("allocator").get<std::string>(),
+          check.at("held").get<bool>() ? "held" : "did not hold",
+          check.at("as_predicted").get<bool>() ? "as predicted" : "NOT as predicted"));
+    }
+  }
+  return lines;
+}
+
+}  // namespace memory_baseline
