@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Measures the hooks of this tree against those of an earlier commit, in one session, interleaved:
-# raw glibc, raw mimalloc, the floor (raw with only the timing), heaptrack on the raw program, and
-# both trees' hooks per backend counting only (off) and timing allocations (alloc). The earlier
-# tree is built in a git worktree with this tree's benchmark source, so both run the same loops.
+# each allocator raw (glibc, mimalloc, and jemalloc and tcmalloc where installed), the floor (raw
+# with only the timing), heaptrack on the raw program, and the hooks per backend counting only
+# (off) and timing allocations (alloc): both trees' for system and mimalloc, this tree's for
+# jemalloc and tcmalloc (the earlier one may not have them). The earlier tree is built in a git
+# worktree with this tree's benchmark source, so both run the same loops.
 # Prints the table of docs/performance.md (min–max of the rounds' medians).
 # Usage: benchmarks/side_by_side.sh OLD_COMMIT [ROUNDS] [OUT_DIR]
 set -euo pipefail
@@ -19,16 +21,33 @@ build() {  # TREE TARGET...: the raw programs come from this tree only
   cmake -S "$tree" -B "$tree/build-bench" -DCMAKE_BUILD_TYPE=Release -DMEMORY_BASELINE_BUILD_TESTS=OFF >/dev/null
   cmake --build "$tree/build-bench" -j"$(nproc)" --target "$@" >/dev/null
 }
-build . bench_raw_system bench_raw_mimalloc bench_hooks
+extra_backends=()
+for backend in jemalloc tcmalloc; do
+  ldconfig -p | grep -q "lib${backend/tcmalloc/tcmalloc_minimal}.so" && extra_backends+=("$backend")
+done
+raw_targets=(bench_raw_system bench_raw_mimalloc)
+for backend in "${extra_backends[@]}"; do raw_targets+=("bench_raw_$backend"); done
+build . "${raw_targets[@]}" bench_hooks
 build "$old_tree" bench_hooks
+# jemalloc's static TLS room, as the build defines it (alloc_hooks/src/backends.hpp.in).
+jemalloc_tunable=$(grep -o 'glibc\.rtld\.optional_static_tls=[0-9]*' build-bench/alloc_hooks/include/alloc_hooks/backends.hpp)
 rm -rf "$out" && mkdir -p "$out"
 filter='--benchmark_filter=(new_delete_pair|new_delete_pair_floor)/1024/real_time/threads:(1|4)$|mixed_sizes'
 flags=(--benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true --benchmark_format=json)
 new=build-bench/bin old=$old_tree/build-bench/bin
 for round in $(seq "$rounds"); do
   echo "round $round of $rounds" >&2
-  "$new/bench_raw_system" "$filter" "${flags[@]}" >"$out/raw-system.$round.json"
-  "$new/bench_raw_mimalloc" "$filter" "${flags[@]}" >"$out/raw-mimalloc.$round.json"
+  for target in "${raw_targets[@]}"; do
+    "$new/$target" "$filter" "${flags[@]}" >"$out/raw-${target#bench_raw_}.$round.json"
+  done
+  for backend in "${extra_backends[@]}"; do
+    for timing in off alloc; do
+      environment=(ALLOC_HOOKS_BACKEND=$backend ALLOC_HOOKS_TIMING=$timing)
+      [ "$backend" = jemalloc ] && environment+=("GLIBC_TUNABLES=$jemalloc_tunable")
+      env "${environment[@]}" "$new/bench_hooks" "$filter" "${flags[@]}" \
+        >"$out/new-$backend-$timing.$round.json"
+    done
+  done
   for backend in system mimalloc; do
     for timing in off alloc; do
       for tree in old new; do
@@ -51,9 +70,10 @@ for path in out.glob("*.json"):
     for run in json.loads(path.read_text())["benchmarks"]:
         if run.get("aggregate_name") == "median":
             values[(config, run["run_name"].replace("/real_time", ""))].append(run["real_time"])
-configs = ["raw-system", "raw-mimalloc", "heaptrack-system"] + [
+extra = [b for b in ("jemalloc", "tcmalloc") if any(c == f"raw-{b}" for (c, _) in values)]
+configs = ["raw-system", "raw-mimalloc"] + [f"raw-{b}" for b in extra] + ["heaptrack-system"] + [
     f"{tree}-{backend}-{timing}" for backend in ("system", "mimalloc") for timing in ("off", "alloc")
-    for tree in ("old", "new")]
+    for tree in ("old", "new")] + [f"new-{b}-{timing}" for b in extra for timing in ("off", "alloc")]
 names = sorted({name for (_, name) in values})
 print("| benchmark | " + " | ".join(configs) + " |")
 print("|---|" + "---:|" * len(configs))

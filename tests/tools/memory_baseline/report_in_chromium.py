@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes report.html from the fixture results, opens it in headless Chromium, and checks that
-every chart was drawn with the expected series (the page lists them in #chart-status).
+every chart was drawn with the expected series (the page lists them in #chart-status), and that the
+verdict summary's relative bars and the sweep's points drew the values the results hold.
 Usage: report_in_chromium.py RESULTS WORK_DIR RUNNER...   (RUNNER: the command, e.g. wine memory_baseline.exe)"""
 import html
 import json
@@ -17,7 +18,42 @@ EXPECTED = {
     "memory-fragmentation": ["system RSS", "system live bytes", "mimalloc RSS", "mimalloc live bytes"],
     "bars-peak-rss": ["system", "mimalloc"],
     "bars-reserved-ratio": ["system", "mimalloc"],
+    **{f"relative-{figure}": ["system", "mimalloc"] for figure in range(5)},
+    **{f"sweep-{engine}": ["system peak RSS", "system fit", "mimalloc peak RSS", "mimalloc fit",
+                           "peak live bytes fit", "1024 MB budget"]
+       for engine in ("hnswlib", "faiss-ivfpq")},
 }
+
+
+def drawn_values_problems(results, drawn):
+    """What the relative-bar and sweep charts drew that the results do not hold."""
+    problems = []
+    runs = {(run["scenario"], run["allocator"]["name"]): run for run in results["runs"]}
+    scenarios = list(dict.fromkeys(run["scenario"] for run in results["runs"]))
+    # relative-0 is peak RSS: each allocator's over the system allocator's, per scenario.
+    chart = drawn.get("relative-0")
+    if chart:
+        for series in chart["series"]:
+            expected = [runs[(s, series["label"])]["process"]["peak_rss_bytes"] /
+                        runs[(s, "system")]["process"]["peak_rss_bytes"] for s in scenarios]
+            if any(abs(a - b) > 1e-9 for a, b in zip(series["values"], expected)):
+                problems.append(f"relative-0 {series['label']}: drew {series['values']}, results {expected}")
+    for engine in ("hnswlib", "faiss-ivfpq"):
+        chart = drawn.get(f"sweep-{engine}")
+        if not chart:
+            continue
+        for series in chart["series"]:
+            if not series["label"].endswith(" peak RSS"):
+                continue
+            allocator = series["label"][: -len(" peak RSS")]
+            expected = [point["peak_rss_bytes"] / 1024 / 1024 for point in results["sweep"]["points"]
+                        if point["engine"] == engine and point["allocator"] == allocator]
+            if any(abs(a - b) > 1e-9 for a, b in zip(series["values"], expected)) or len(expected) != len(series["values"]):
+                problems.append(f"sweep-{engine} {allocator}: drew {series['values']}, results {expected}")
+        budget = [s for s in chart["series"] if s["label"] == "1024 MB budget"]
+        if budget and budget[0]["values"] != [1024, 1024]:
+            problems.append(f"sweep-{engine}: budget line at {budget[0]['values']}")
+    return problems
 
 
 def charts_in_chromium(page, user_data_dir):
@@ -64,7 +100,8 @@ def main(results, work_dir, *runner):
             failures.append(f"{chart_id}: series {[s['label'] for s in chart['series']]}, expected {labels}")
         elif any(s["points"] == 0 for s in chart["series"]):
             failures.append(f"{chart_id}: a series has no data")
-    return verdict(failures, len(EXPECTED))
+    failures += drawn_values_problems(json.loads(pathlib.Path(results).read_text()), drawn)
+    return verdict(failures, len(EXPECTED) + 1)
 
 
 if __name__ == "__main__":

@@ -56,7 +56,8 @@ function draw(id, config) {
          R"(
 document.getElementById('chart-status').textContent = JSON.stringify(drawn.map(({id, chart}) => ({
   id, type: chart.config.type, rendered: chart.canvas.width > 0 && chart.canvas.height > 0,
-  series: chart.data.datasets.map((d) => ({label: d.label, points: d.data.length}))})));
+  series: chart.data.datasets.map((d) => ({label: d.label, points: d.data.length,
+    values: d.data.map((v) => (v !== null && typeof v === 'object') ? v.y : v)}))})));
 </script>
 )";
 }
