@@ -41,17 +41,9 @@ std::string summary_html(const SummaryTable& summary) {
   for (const std::string& figure : summary.figures) html += "<th>" + escape_html(figure) + "</th>";
   html += "</tr>\n";
   for (const SummaryRow& row : summary.rows) {
-    std::string budgets = "held";
-    if (!row.breached.empty()) {
-      budgets = "BREACHED:";
-      for (const std::string& budget : row.breached) {
-        budgets += ' ';
-        budgets += budget;
-      }
-    }
     html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td>",
                         escape_html(row.scenario), escape_html(row.allocator),
-                        row.breached.empty() ? "good" : "bad", escape_html(budgets));
+                        row.breached.empty() ? "good" : "bad", escape_html(budgets_cell(row)));
     for (std::size_t i = 0; i < row.values.size(); ++i) {
       const double relative = row.relative[i].value_or(0);
       html += fmt::format("<td>{}{}<div class=\"bar\" style=\"width:{:.0f}%\"></div></td>",

@@ -20,15 +20,7 @@ std::string summary_markdown(const Results& results) {
   for (std::size_t i = 0; i < summary.figures.size(); ++i) text += "---:|";
   text += "\n";
   for (const SummaryRow& row : summary.rows) {
-    std::string budgets = "held";
-    if (!row.breached.empty()) {
-      budgets = "**BREACHED**:";
-      for (const std::string& budget : row.breached) {
-        budgets += ' ';
-        budgets += budget;
-      }
-    }
-    text += fmt::format("| {} | {} | {} |", row.scenario, row.allocator, budgets);
+    text += fmt::format("| {} | {} | {} |", row.scenario, row.allocator, budgets_cell(row));
     for (std::size_t i = 0; i < row.values.size(); ++i) {
       const std::string relative = row.relative[i] && row.allocator != "system"
                                        ? fmt::format(" ({:.2f}x)", *row.relative[i])

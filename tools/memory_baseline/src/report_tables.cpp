@@ -227,6 +227,16 @@ SummaryTable build_summary(const Results& results) {
   return table;
 }
 
+std::string budgets_cell(const SummaryRow& row) {
+  if (row.breached.empty()) return "held";
+  std::string cell = "BREACHED:";
+  for (const std::string& budget : row.breached) {
+    cell += ' ';
+    cell += budget;
+  }
+  return cell;
+}
+
 std::string summary_cell(const std::optional<double>& value) {
   if (!value) return "–";
   return *value >= 100 ? fmt::format("{:.0f}", *value) : fmt::format("{:.3g}", *value);

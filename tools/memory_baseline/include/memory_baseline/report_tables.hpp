@@ -40,6 +40,8 @@ struct SummaryTable {
   std::vector<SummaryRow> rows;
 };
 SummaryTable build_summary(const Results& results);
+// "held", or "BREACHED:" and the budgets that broke.
+std::string budgets_cell(const SummaryRow& row);
 // A summary value as the reports print it.
 std::string summary_cell(const std::optional<double>& value);
 
