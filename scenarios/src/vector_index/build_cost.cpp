@@ -1,7 +1,10 @@
-// The build's cost under the hooks (build_cost.hpp). Linux: the unhooked build runs through popen.
+// The build's cost under the hooks (build_cost.hpp). Linux: the unhooked build runs through popen,
+// with the allocator's library preloaded.
 #include "vector_index/build_cost.hpp"
 
 #include <fmt/format.h>
+
+#include <link.h>
 
 #include <chrono>
 #include <cstdio>
@@ -23,9 +26,26 @@ double hooked_build_seconds(IndexEngine& engine, const VectorSource& source,
   return seconds;
 }
 
+// The file of the loaded shared object whose name holds `fragment` ("" if none): the allocator
+// library the hooks loaded for their backend.
+std::string loaded_library(const std::string& fragment) {
+  std::pair<const std::string*, std::string> search{&fragment, {}};
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* data) {
+        auto& [wanted, found] = *static_cast<std::pair<const std::string*, std::string>*>(data);
+        const std::string name = info->dlpi_name != nullptr ? info->dlpi_name : "";
+        if (name.find(*wanted) == std::string::npos) return 0;
+        found = name;
+        return 1;
+      },
+      &search);
+  return search.second;
+}
+
 double unhooked_build_seconds(const std::string& program, const IndexFlags& flags,
-                              std::uint64_t threads) {
-  std::string command = "'" + program + "'";
+                              std::uint64_t threads, const std::string& preload) {
+  std::string command = preload.empty() ? "" : "LD_PRELOAD='" + preload + "' ";
+  command += "'" + program + "'";
   for (const std::string& argument : index_flag_arguments(flags, threads))
     command += " " + argument;
   FILE* pipe = popen(command.c_str(), "r");
@@ -44,7 +64,12 @@ double unhooked_build_seconds(const std::string& program, const IndexFlags& flag
 
 std::vector<BuildCostPoint> measure_build_cost(IndexEngine& engine, const VectorSource& source,
                                                const IndexFlags& flags,
-                                               const std::string& unhooked_program) {
+                                               const std::string& unhooked_program,
+                                               const std::string& allocator) {
+  // tcmalloc's library is libtcmalloc_minimal.so.4; the others are named after the allocator.
+  const std::string preload = allocator == "system" ? "" : loaded_library("lib" + allocator);
+  if (allocator != "system" && preload.empty())
+    throw std::runtime_error("the " + allocator + " library is not loaded in this process");
   std::vector<std::uint64_t> thread_counts = {1};
   const std::uint64_t cores = std::max(1u, std::thread::hardware_concurrency());
   if (cores > 1) thread_counts.push_back(cores);
@@ -52,7 +77,7 @@ std::vector<BuildCostPoint> measure_build_cost(IndexEngine& engine, const Vector
   for (const std::uint64_t threads : thread_counts) {
     BuildCostPoint point;
     point.threads = threads;
-    point.unhooked_seconds = unhooked_build_seconds(unhooked_program, flags, threads);
+    point.unhooked_seconds = unhooked_build_seconds(unhooked_program, flags, threads, preload);
     point.hooked_seconds = hooked_build_seconds(engine, source, threads);
     points.push_back(point);
   }

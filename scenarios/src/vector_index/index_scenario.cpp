@@ -259,15 +259,21 @@ ScenarioOutcome outcome(const RunResult& run, IndexState& state) {
                      state.queries, run.scenario)});
   }
   if (state.build_cost) {
-    nlohmann::json points = nlohmann::json::array();
-    for (const BuildCostPoint& point :
-         measure_build_cost(*state.engine, *state.source, state.flags, unhooked_program())) {
-      points.push_back({{"threads", point.threads},
-                        {"hooked_seconds", point.hooked_seconds},
-                        {"unhooked_seconds", point.unhooked_seconds},
-                        {"ratio", point.ratio()}});
+    try {
+      nlohmann::json points = nlohmann::json::array();
+      for (const BuildCostPoint& point : measure_build_cost(
+               *state.engine, *state.source, state.flags, unhooked_program(), run.allocator.name)) {
+        points.push_back({{"threads", point.threads},
+                          {"hooked_seconds", point.hooked_seconds},
+                          {"unhooked_seconds", point.unhooked_seconds},
+                          {"ratio", point.ratio()}});
+      }
+      figures["build_cost"] = points;
+    } catch (const std::exception& error) {
+      outcome.violations.push_back(
+          {"build_cost", "", 0, 0, "",
+           fmt::format("Build cost not measured in scenario {}: {}", run.scenario, error.what())});
     }
-    figures["build_cost"] = points;
   }
   return outcome;
 }
