@@ -24,7 +24,9 @@ std::vector<std::string> built_allocators() {
 std::string allocator_missing(const std::string& name) {
   for (const alloc_hooks::BackendChoice& choice : alloc_hooks::kBackendChoices) {
     if (name != choice.name || choice.built) continue;
-    return "skipping " + name + ": not installed when this build was made (install " +
+    return "the " + name +
+           " backend is not in this build: its library was not installed when it "
+           "was built (install " +
            choice.package + " and rebuild)";
   }
   return {};

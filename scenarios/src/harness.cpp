@@ -111,16 +111,16 @@ void count_breach(TimeBreaches& breaches, const IterationSchedule& schedule,
   if (schedule.preempted_for(observed_ns - limit_ns)) ++breaches.preempted;
 }
 
-// One attempt at a case. Around every iteration the scheduler's figures of the thread running it
-// are read, so that a time budget broken in an iteration is known to have broken because the CPU
-// was taken away, or not. Only that thread is watched: a workload that allocates on threads of
-// its own (concurrent) has its breaches never taken for preemption.
 // The live-bytes change an iteration must leave, unless any is allowed.
 struct AllowedDelta {
   bool any = false;
   std::int64_t bytes = 0;
 };
 
+// One attempt at a case. Around every iteration the scheduler's figures of the thread running it
+// are read, so that a time budget broken in an iteration is known to have broken because the CPU
+// was taken away, or not. Only that thread is watched: a workload that allocates on threads of
+// its own (concurrent) has its breaches never taken for preemption.
 CaseResult measure_case(const Case& workload, std::uint64_t iterations, const TimeLimits& limits,
                         AllowedDelta allowed_delta) {
   CaseResult result;

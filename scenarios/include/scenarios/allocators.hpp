@@ -13,7 +13,7 @@ namespace scenarios {
 std::vector<std::string> allocator_names();
 // Those this build has, in the same order (the default of --allocators).
 std::vector<std::string> built_allocators();
-// "" when `name` is built, else the line that says why it is skipped and how to get it.
+// "" when `name` is built, else why it is not and how to get it.
 std::string allocator_missing(const std::string& name);
 // The environment variables (name, value) a process needs from its start to run under `name`:
 // ALLOC_HOOKS_BACKEND, and for jemalloc GLIBC_TUNABLES (extended if already set).

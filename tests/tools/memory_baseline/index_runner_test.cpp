@@ -59,7 +59,7 @@ TEST(IndexRunner, SweepAnswersTheLargestNAndVerifiesIt) {
   const fs::path folder = scratch();
   const test_support::Outcome run = runner(
       "sweep --engines hnswlib --allocators system,mimalloc --sizes 4000,8000,12000 "
-      "--sweep-limit-mb 32 --verify --out " +
+      "--limit-mb 32 --verify --out " +
       (folder / "out").string());
   ASSERT_TRUE(run.status == 0 || run.status == 1) << run.out << run.err;
   EXPECT_NE(run.out.find("sweep [1/6] index-hnswlib N=4000 under system ... peak live"),
@@ -101,7 +101,7 @@ TEST(IndexRunner, BadSweepInputExitsTwoWithOneLine) {
   for (const std::string& arguments :
        {std::string("sweep --engines annoy"), std::string("sweep --sizes 0"),
         std::string("sweep --sizes ten"), std::string("sweep --dim 0"),
-        std::string("sweep --sweep-limit-mb -1")}) {
+        std::string("sweep --limit-mb -1")}) {
     const fs::path folder = scratch();
     const test_support::Outcome outcome = runner(arguments + " --out " + (folder / "out").string());
     EXPECT_EQ(outcome.status, 2) << arguments;

@@ -108,4 +108,39 @@ TEST(Sweep, APointThatFailedIsListedAndLeftOutOfTheFit) {
   EXPECT_EQ(sweep.at("fits").at(0).at("bound_by"), "fewer than two points");
 }
 
+TEST(Sweep, AnAnswerThatDoesNotHoldIsRefittedWithItsRunAndRunAgain) {
+  memory_baseline::SweepSettings settings;
+  settings.engines = {"hnswlib"};
+  settings.sizes = {1000, 2000, 4000};
+  settings.limit_mb = 16;
+  settings.verify = true;
+  // RSS = 8 MiB + 2000 bytes per vector up to 4000 vectors, then 2100 per vector more: the line
+  // through the sweep's points answers 4194, which breaks the limit at full scale.
+  const auto rss_of = [](double n) {
+    return 8.0 * 1024 * 1024 + 2000 * n + (n > 4000 ? 100 * (n - 4000) : 0);
+  };
+  std::vector<std::uint64_t> verified;
+  const nlohmann::json sweep = memory_baseline::run_sweep(
+      settings, {"system"},
+      [&](const std::string&, const std::string&, const std::vector<std::string>& arguments,
+          const std::string& label) {
+        const double n = std::stod(arguments.at(1));
+        if (label.rfind("verify", 0) == 0) verified.push_back(static_cast<std::uint64_t>(n));
+        return memory_baseline::SweepRun{
+            0, scripted_result(2e6 + 1000 * n, rss_of(n), rss_of(n) > 16.0 * 1024 * 1024), ""};
+      });
+  // 4194 broke the limit (8,388,608 + 8,388,000 + 19,400 > 16 MiB); the line from 4000 (held)
+  // to it crosses 16 MiB at 8,788,608 / 2100 = 4185.05: 4185 held; then N + 10 % was run.
+  ASSERT_EQ(verified, (std::vector<std::uint64_t>{4194, 4185, 4604}));
+  const nlohmann::json& fit = sweep.at("fits").at(0);
+  EXPECT_EQ(fit.at("largest_n"), 4185);
+  EXPECT_EQ(fit.at("refits"), 1);
+  const nlohmann::json& checks = sweep.at("verifications");
+  ASSERT_EQ(checks.size(), 3u);
+  EXPECT_FALSE(checks.at(0).at("held").get<bool>());
+  EXPECT_TRUE(checks.at(1).at("held").get<bool>());
+  EXPECT_LE(rss_of(static_cast<double>(verified.at(1))), 16.0 * 1024 * 1024);
+  EXPECT_FALSE(checks.at(2).at("expected_to_hold").get<bool>());
+}
+
 }  // namespace

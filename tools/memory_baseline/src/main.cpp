@@ -70,10 +70,6 @@ int main(int argc, char** argv) {
         ->check(scenarios::whole_number(1, 1'000'000'000));
     command.add_option("--dim", sweep_settings.dim, "dimensions (default 128)")
         ->check(scenarios::whole_number(1, 4096));
-    command
-        .add_option("--sweep-limit-mb", sweep_settings.limit_mb,
-                    "the process budget the largest N is for (default 1024)")
-        ->check(scenarios::whole_number(1, scenarios::kMaxLimitMb));
     command.add_flag("--verify", sweep_settings.verify,
                      "run the largest N found and N + 10 % (full scale: minutes)");
   };
@@ -98,6 +94,12 @@ int main(int argc, char** argv) {
       ->add_option("--scenario-dir", sweep_run.scenario_dir, "folder of the scenario executables")
       ->check(non_empty());
   add_sweep_options(*sweep_app);
+  // The process budget the answer is for: the sweep's own flag; `run --sweep` uses run's
+  // --limit-mb.
+  sweep_app
+      ->add_option("--limit-mb", sweep_settings.limit_mb,
+                   "the process budget the largest N is for, MiB (default 1024)")
+      ->check(scenarios::whole_number(1, scenarios::kMaxLimitMb));
 
   std::string report_results, report_out = "results";
   CLI::App* report_app =
@@ -165,7 +167,10 @@ int main(int argc, char** argv) {
   }
   try {
     if (*run_app) {
-      if (with_sweep) run.sweep = sweep_settings;
+      if (with_sweep) {
+        sweep_settings.limit_mb = run.run_flags.limit_mb.value_or(sweep_settings.limit_mb);
+        run.sweep = sweep_settings;
+      }
       return run_command(run);
     }
     if (*sweep_app) {

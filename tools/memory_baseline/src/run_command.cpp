@@ -168,7 +168,7 @@ int run_command(const RunSettings& settings) {
   std::vector<std::string> scenario_list, allocators;
   for (const std::string& scenario : settings.scenarios) {
     if (const std::string missing = scenario_missing(scenario); !missing.empty()) {
-      fmt::print("{}\n", missing);
+      fmt::print("skipping {}: {}\n", scenario, missing);
     } else if (std::find(scenario_list.begin(), scenario_list.end(), scenario) ==
                scenario_list.end()) {
       scenario_list.push_back(scenario);
@@ -176,7 +176,7 @@ int run_command(const RunSettings& settings) {
   }
   for (const std::string& allocator : settings.allocators) {
     if (const std::string missing = scenarios::allocator_missing(allocator); !missing.empty()) {
-      fmt::print("{}\n", missing);
+      fmt::print("skipping {}: {}\n", allocator, missing);
     } else if (std::find(allocators.begin(), allocators.end(), allocator) == allocators.end()) {
       allocators.push_back(allocator);
     }
@@ -186,7 +186,7 @@ int run_command(const RunSettings& settings) {
     std::vector<std::string> engines;
     for (const std::string& engine : sweep_settings->engines) {
       if (const std::string missing = scenario_missing("index-" + engine); !missing.empty()) {
-        fmt::print("{}\n", missing);
+        fmt::print("skipping the {} sweep: {}\n", engine, missing);
       } else {
         engines.push_back(engine);
       }
