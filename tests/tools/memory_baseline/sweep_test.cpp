@@ -46,12 +46,18 @@ nlohmann::json scripted_result(double live, double rss, bool over_limit) {
           {"index", {{"index_live_bytes", live - 1'000'000}}}};
 }
 
-TEST(Sweep, DocumentHoldsPointsFitsAnswersAndVerifications) {
+// hnswlib at 1000, 2000 and 4000 vectors against 16 MiB, verified.
+memory_baseline::SweepSettings verified_sweep() {
   memory_baseline::SweepSettings settings;
   settings.engines = {"hnswlib"};
   settings.sizes = {1000, 2000, 4000};
   settings.limit_mb = 16;
   settings.verify = true;
+  return settings;
+}
+
+TEST(Sweep, DocumentHoldsPointsFitsAnswersAndVerifications) {
+  const memory_baseline::SweepSettings settings = verified_sweep();
   std::vector<std::vector<std::string>> calls;
   // live = 2 MB + 1000 bytes per vector; RSS = 8 MB + 2000 bytes per vector: RSS binds at
   // (16 MiB - 8 MiB) / 2000 = 4194 vectors.
@@ -108,12 +114,8 @@ TEST(Sweep, APointThatFailedIsListedAndLeftOutOfTheFit) {
   EXPECT_EQ(sweep.at("fits").at(0).at("bound_by"), "fewer than two points");
 }
 
-TEST(Sweep, AnAnswerThatDoesNotHoldIsRefittedWithItsRunAndRunAgain) {
-  memory_baseline::SweepSettings settings;
-  settings.engines = {"hnswlib"};
-  settings.sizes = {1000, 2000, 4000};
-  settings.limit_mb = 16;
-  settings.verify = true;
+TEST(Sweep, AnAnswerThatDoesNotHoldIsMovedAndRunAgain) {
+  const memory_baseline::SweepSettings settings = verified_sweep();
   // RSS = 8 MiB + 2000 bytes per vector up to 4000 vectors, then 2100 per vector more: the line
   // through the sweep's points answers 4194, which breaks the limit at full scale.
   const auto rss_of = [](double n) {
