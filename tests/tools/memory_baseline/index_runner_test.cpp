@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -77,17 +78,30 @@ TEST(IndexRunner, SweepAnswersTheLargestNAndVerifiesIt) {
     EXPECT_GT(fit.at("largest_n").get<std::uint64_t>(), 12000u);
     EXPECT_LT(fit.at("largest_n").get<std::uint64_t>(), 60000u);
   }
-  // A verification holds exactly when the run's peaks stayed within the limit, and the sweep
-  // fails (status 1) exactly when an answer did not hold.
-  ASSERT_EQ(sweep.at("verifications").size(), 4u);
-  bool answers_held = true;
-  for (const nlohmann::json& check : sweep.at("verifications")) {
+  // A verification holds exactly when the run's peaks stayed within the limit; an answer that did
+  // not hold is moved and run again (at most three runs), the last answer run is the fit's
+  // `verified`, and the sweep fails (status 1) exactly when one of those did not hold.
+  const nlohmann::json& checks = sweep.at("verifications");
+  ASSERT_GE(checks.size(), 4u);
+  ASSERT_LE(checks.size(), 8u);
+  std::map<std::string, std::pair<std::uint64_t, bool>> last_answer;  // by allocator
+  for (const nlohmann::json& check : checks) {
     const double limit = 32.0 * 1024 * 1024;
-    EXPECT_EQ(check.at("held").get<bool>(), check.at("peak_rss_bytes").get<double>() <= limit &&
-                                                check.at("peak_live_bytes").get<double>() <= limit)
-        << check.dump();
+    if (check.contains("peak_rss_bytes")) {
+      EXPECT_EQ(check.at("held").get<bool>(),
+                check.at("peak_rss_bytes").get<double>() <= limit &&
+                    check.at("peak_live_bytes").get<double>() <= limit)
+          << check.dump();
+    }
     if (check.at("expected_to_hold").get<bool>())
-      answers_held = answers_held && check.at("held").get<bool>();
+      last_answer[check.at("allocator")] = {check.at("n"), check.at("held")};
+  }
+  bool answers_held = true;
+  for (const nlohmann::json& fit : sweep.at("fits")) {
+    const auto& [n, held] = last_answer.at(fit.at("allocator"));
+    EXPECT_EQ(fit.at("largest_n"), n);
+    EXPECT_EQ(fit.at("verified"), held);
+    answers_held = answers_held && held;
   }
   EXPECT_EQ(run.status, answers_held ? 0 : 1);
   const std::string markdown = test_support::read_file(folder / "out" / "report.md");

@@ -137,6 +137,7 @@ TEST(Sweep, AnAnswerThatDoesNotHoldIsMovedAndRunAgain) {
   const nlohmann::json& fit = sweep.at("fits").at(0);
   EXPECT_EQ(fit.at("largest_n"), 4185);
   EXPECT_EQ(fit.at("refits"), 1);
+  EXPECT_TRUE(fit.at("verified").get<bool>());
   const nlohmann::json& checks = sweep.at("verifications");
   ASSERT_EQ(checks.size(), 3u);
   EXPECT_FALSE(checks.at(0).at("held").get<bool>());

@@ -188,6 +188,7 @@ nlohmann::json run_sweep(const SweepSettings& settings, const std::vector<std::s
           const nlohmann::json verification =
               verify(settings, engine, allocator, largest, true, run_index);
           verifications.push_back(verification);
+          fit["verified"] = verification.at("held");  // the last answer run decides
           if (verification.at("held").get<bool>()) {
             const auto over =
                 static_cast<std::uint64_t>(std::ceil(static_cast<double>(largest) * kVerifyExcess));
