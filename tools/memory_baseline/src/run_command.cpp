@@ -195,7 +195,9 @@ int run_command(const RunSettings& settings) {
   }
   ScenarioRunner probe(scenario_dir, {});
   std::vector<std::string> needed = scenario_list;
-  if (sweep_settings && !sweep_settings->engines.empty()) needed.push_back("index-hnswlib");
+  if (sweep_settings) {
+    for (const std::string& engine : sweep_settings->engines) needed.push_back("index-" + engine);
+  }
   for (const std::string& scenario : needed) {
     const std::string program = probe.program_path(scenario_program(scenario));
     if (!fs::exists(program)) throw InputError("scenario executable not found: " + program);
@@ -262,18 +264,14 @@ int run_command(const RunSettings& settings) {
   nlohmann::json sweep;
   bool sweep_held = true;
   if (sweep_settings && !sweep_settings->engines.empty()) {
-    const ScenarioProgram& index_program = scenario_program("index-hnswlib");
     sweep = run_sweep(*sweep_settings, allocators,
                       [&](const std::string& engine, const std::string& allocator,
                           const std::vector<std::string>& arguments, const std::string& label) {
                         fmt::print("{} ... ", label);
                         std::fflush(stdout);
-                        std::vector<std::string> all = {"--engine", engine};
-                        all.insert(all.end(), arguments.begin(), arguments.end());
-                        ScenarioProgram program = index_program;
-                        program.arguments.clear();
+                        // The engine's index scenario brings its own --engine.
                         const ScenarioRun run = runner.run(
-                            program, allocator, all,
+                            scenario_program("index-" + engine), allocator, arguments,
                             fmt::format("sweep-{}-{}-{}", engine, allocator, arguments.at(1)));
                         print_memory_outcome(run);
                         return SweepRun{run.status, run.result, last_line(run.log_path)};
