@@ -3,8 +3,9 @@
 # each allocator raw (glibc, mimalloc, and jemalloc and tcmalloc where installed), the floor (raw
 # with only the timing), heaptrack on the raw program, and the hooks per backend counting only
 # (off) and timing allocations (alloc): both trees' for system and mimalloc, this tree's for
-# jemalloc and tcmalloc (the earlier one may not have them). The earlier tree is built in a git
-# worktree with this tree's benchmark source, so both run the same loops.
+# jemalloc and tcmalloc (the earlier one may not have them); and this tree's system backend with
+# the call-site sampler off (sample0) and recording every stack (sample1). The earlier tree is
+# built in a git worktree with this tree's benchmark source, so both run the same loops.
 # Prints the table of docs/performance.md (min–max of the rounds' medians).
 # Usage: benchmarks/side_by_side.sh OLD_COMMIT [ROUNDS] [OUT_DIR]
 set -euo pipefail
@@ -48,6 +49,12 @@ for round in $(seq "$rounds"); do
         >"$out/new-$backend-$timing.$round.json"
     done
   done
+  # This tree's call-site sampler off, and recording every allocation's stack (the default, one
+  # stack per 512 KiB on average, is in new-*).
+  for sample in 0 1; do
+    ALLOC_HOOKS_SAMPLE_BYTES=$sample ALLOC_HOOKS_TIMING=alloc "$new/bench_hooks" "$filter" "${flags[@]}" \
+      >"$out/new-system-alloc-sample$sample.$round.json"
+  done
   for backend in system mimalloc; do
     for timing in off alloc; do
       for tree in old new; do
@@ -73,7 +80,8 @@ for path in out.glob("*.json"):
 extra = [b for b in ("jemalloc", "tcmalloc") if any(c == f"raw-{b}" for (c, _) in values)]
 configs = ["raw-system", "raw-mimalloc"] + [f"raw-{b}" for b in extra] + ["heaptrack-system"] + [
     f"{tree}-{backend}-{timing}" for backend in ("system", "mimalloc") for timing in ("off", "alloc")
-    for tree in ("old", "new")] + [f"new-{b}-{timing}" for b in extra for timing in ("off", "alloc")]
+    for tree in ("old", "new")] + [f"new-{b}-{timing}" for b in extra for timing in ("off", "alloc")] + [
+    "new-system-alloc-sample0", "new-system-alloc-sample1"]
 names = sorted({name for (_, name) in values})
 print("| benchmark | " + " | ".join(configs) + " |")
 print("|---|" + "---:|" * len(configs))

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(cmake g++ make libmimalloc-dev libgtest-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
           libbenchmark-dev libjs-chart.js python3 python3-jsonschema libhnswlib-dev libjemalloc-dev
-          libgoogle-perftools-dev libfaiss-dev libblas-dev liblapack-dev "$@")
+          libgoogle-perftools-dev libfaiss-dev libblas-dev liblapack-dev libdw-dev libunwind8 "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

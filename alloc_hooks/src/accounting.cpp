@@ -9,6 +9,7 @@
 #include "backend.hpp"
 #include "clock.hpp"
 #include "platform/platform.hpp"
+#include "sampler.hpp"
 #include "scoped_flag.hpp"
 #include "settings.hpp"
 #include "size_shadow.hpp"
@@ -38,8 +39,9 @@ constexpr std::size_t kLargestRequest = (std::size_t{1} << 62);
 struct ThreadState {
   ThreadCounters* counters;
   bool inside_allocation;
+  sampler::ThreadSampler sampler;
 };
-constinit thread_local ThreadState thread_state{nullptr, false};
+constinit thread_local ThreadState thread_state{nullptr, false, {0, 0}};
 
 void on_thread_exit(void* record) {
   auto* counters = static_cast<ThreadCounters*>(record);
@@ -101,6 +103,7 @@ inline void count_freed(AtomicSourceCounters& figures, std::size_t requested, st
 ALLOC_HOOKS_COLD void raise_peaks(std::uint64_t live) {
   raise_to(window_peak_live_bytes, live);
   raise_to(peak_live_bytes, live);  // always >= the window's: windows only ever lower theirs
+  sampler::note_peak(live);
 }
 
 // Raises the peaks when `live` beats the innermost window's (the usual case reads one line).
@@ -202,7 +205,9 @@ inline Allocation count_allocation(Source source, std::size_t size, std::size_t 
   }
   const std::size_t usable = usable_size(backend, block, alignment);
   size_shadow::record(block, usable, size);
-  note_live_bytes(live);
+  if (ALLOC_HOOKS_UNLIKELY(sampler::due(thread_state.sampler, size)))
+    sampler::offer(thread_state.sampler, block, size, end - start);
+  note_live_bytes(live);  // after the sample: a peak snapshot must hold this block
   count_allocated(source_counters(counters, source), size, usable);
   if (timed) record_alloc_latency(counters, source, end - start, size);
   return {block, false};
@@ -276,6 +281,9 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
   const auto growth = static_cast<std::int64_t>(size) - static_cast<std::int64_t>(old.requested);
   std::int64_t live;
   if (!take_live_bytes(counters, growth, growth > 0, live)) return {{nullptr, true}, false};
+  // A sampled block leaves the table before the backend may hand its address to another thread.
+  const sampler::Sampled old_sample =
+      old.sampled ? sampler::forget(block) : sampler::Sampled{0, 0, 0};
   const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
   const std::uint64_t start = timed ? read_ticks() : 0;
   void* moved = backend.reallocate(block, size);
@@ -285,6 +293,7 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
   if (ALLOC_HOOKS_UNLIKELY(moved == nullptr)) {
     if (size != 0) {  // failed: the old block stays as it was
       change_live_bytes(counters, -growth);
+      if (old.sampled) sampler::restore(block, old_sample);
       return {};
     }
     // realloc(block, 0) freed the block (glibc): a free, and no allocation.
@@ -293,6 +302,8 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
   }
   const std::size_t usable = backend.usable_size(moved);
   size_shadow::record(moved, usable, size);
+  if (ALLOC_HOOKS_UNLIKELY(sampler::due(thread_state.sampler, size)))
+    sampler::offer(thread_state.sampler, moved, size, end - start);
   note_live_bytes(live);
   count_allocated(figures, size, usable);
   count_freed(figures, old.requested, old_usable);
@@ -314,6 +325,7 @@ void counted_release(Source source, void* block, std::size_t alignment,
   if (ALLOC_HOOKS_UNLIKELY(sized != kUnsized && sized != recorded.requested))
     record_sized_delete_mismatch(counters, source, recorded.requested, sized);
   change_live_bytes(counters, -static_cast<std::int64_t>(recorded.requested));
+  if (ALLOC_HOOKS_UNLIKELY(recorded.sampled)) (void)sampler::forget(block);
   const bool timed =
       settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
   const std::uint64_t start = timed ? read_ticks() : 0;
@@ -327,6 +339,10 @@ void count_failed_allocation(Source source, bool refused_by_limit) noexcept {
   AtomicSourceCounters& figures = source_counters(this_thread_counters(), source);
   bump(figures.failed_allocations);
   if (refused_by_limit) bump(figures.limit_refusals);
+}
+
+void sampler::restart_this_thread(std::uint64_t seed) noexcept {
+  sampler::start(thread_state.sampler, seed);
 }
 
 std::size_t usable_size_of(const void* block) noexcept {

@@ -8,6 +8,7 @@
 #include "backend.hpp"
 #include "clock.hpp"
 #include "platform/platform.hpp"
+#include "sampler.hpp"
 
 namespace alloc_hooks::detail {
 
@@ -62,6 +63,16 @@ void load_settings_from_environment() {
     platform::fail_fast("ALLOC_HOOKS_LIVE_BATCH_BYTES must be a whole number of bytes below 2^62",
                         2);
   settings.live_batch_bytes.store(static_cast<std::int64_t>(batch));
+  if (const char* text = platform::environment("ALLOC_HOOKS_SAMPLE_BYTES");
+      text != nullptr && *text != '\0') {
+    std::uint64_t bytes = 0;
+    if (!parse_unsigned(text, bytes) || bytes >= (std::uint64_t{1} << 62))
+      platform::fail_fast(
+          "ALLOC_HOOKS_SAMPLE_BYTES must be a whole number of bytes below 2^62 (0 off, 1 every "
+          "allocation)",
+          2);
+    settings.sample_bytes.store(bytes);
+  }
   const std::uint64_t budget_ns = unsigned_from_environment(
       "ALLOC_HOOKS_ALLOC_BUDGET_NS",
       "ALLOC_HOOKS_ALLOC_BUDGET_NS must be a whole number of nanoseconds");
@@ -95,6 +106,23 @@ void set_live_batch_bytes(std::uint64_t bytes) {
   detail::settings.live_batch_bytes.store(
       static_cast<std::int64_t>(std::min(bytes, std::uint64_t{1} << 62)),
       std::memory_order_relaxed);
+}
+
+void set_sample_bytes(std::uint64_t bytes) {
+  (void)detail::active_backend();
+  detail::settings.sample_bytes.store(std::min(bytes, (std::uint64_t{1} << 62) - 1),
+                                      std::memory_order_relaxed);
+  detail::sampler::restart_this_thread(detail::sampler::fresh_seed(&bytes));
+}
+
+void seed_sampler(std::uint64_t seed) {
+  (void)detail::active_backend();
+  detail::sampler::restart_this_thread(seed);
+}
+
+std::uint64_t sample_bytes() {
+  (void)detail::active_backend();
+  return detail::settings.sample_bytes.load(std::memory_order_relaxed);
 }
 
 void set_alloc_latency_budget_ns(std::uint64_t ns) {

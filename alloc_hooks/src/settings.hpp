@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "alloc_hooks/alloc_hooks.hpp"
+#include "alloc_hooks/sites.hpp"
 
 namespace alloc_hooks::detail {
 
@@ -14,10 +15,12 @@ struct Settings {
   std::atomic<std::uint64_t> alloc_budget_ticks{0};  // 0: no latency budget
   std::atomic<std::uint64_t> alloc_budget_ns{0};
   std::atomic<std::int64_t> live_batch_bytes{0};  // 0: exact shared live-bytes counter
+  std::atomic<std::uint64_t> sample_bytes{kDefaultSampleBytes};  // 0: no sampling (sites.hpp)
 };
 extern Settings settings;
 
-// Reads ALLOC_HOOKS_TIMING, _LIVE_BYTES_LIMIT, _ALLOC_BUDGET_NS and _LIVE_BATCH_BYTES; a
+// Reads ALLOC_HOOKS_TIMING, _LIVE_BYTES_LIMIT, _ALLOC_BUDGET_NS, _LIVE_BATCH_BYTES and
+// _SAMPLE_BYTES; a
 // malformed value ends the process with one line on stderr and status 2.
 void load_settings_from_environment();
 

@@ -4,7 +4,9 @@
 // free.
 //
 // One shadow byte per 8-byte granule of address space, at the granule where a block starts:
-//   0..253   the block's usable size minus its requested size (the usual case: one byte);
+//   0..252   the block's usable size minus its requested size (the usual case: one byte);
+//   253      the block is sampled: its requested size is in the sampled-block table
+//            (sampler.hpp), which a free must visit anyway;
 //   254      the block is not counted (handed out while the thread was inside the hooks);
 //   255      the slack does not fit: the requested size is in the next 8 shadow bytes. Those
 //            belong to granules inside the same block (its usable size is then at least 254
@@ -18,6 +20,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "sampler.hpp"
+
 namespace alloc_hooks::detail::size_shadow {
 
 inline constexpr unsigned kGranuleShift = 3;
@@ -25,7 +29,8 @@ inline constexpr unsigned kChunkShift = 26;   // 64 MiB of address space per map
 inline constexpr unsigned kAddressBits = 48;  // user space on x86-64 and AArch64
 inline constexpr std::size_t kChunkCount = std::size_t{1} << (kAddressBits - kChunkShift);
 inline constexpr std::size_t kChunkShadowBytes = std::size_t{1} << (kChunkShift - kGranuleShift);
-inline constexpr std::uint8_t kLargestInlineSlack = 253;
+inline constexpr std::uint8_t kLargestInlineSlack = 252;
+inline constexpr std::uint8_t kSampled = 253;
 inline constexpr std::uint8_t kUncounted = 254;
 inline constexpr std::uint8_t kSizeFollows = 255;
 
@@ -64,14 +69,16 @@ inline void record_uncounted(const void* block) {
 // The block's requested size, or nothing when it is not counted (`counted` false).
 struct Recorded {
   bool counted;
+  bool sampled;
   std::size_t requested;
 };
 inline Recorded read(const void* block, std::size_t usable) {
   const std::uint8_t value = shadow_byte(block);
   if (value <= kLargestInlineSlack) [[likely]]
-    return {true, usable - value};
-  if (value == kUncounted) return {false, 0};
-  return {true, read_size_after(block)};
+    return {true, false, usable - value};
+  if (value == kUncounted) return {false, false, 0};
+  if (value == kSampled) return {true, true, sampler::requested_size(block)};
+  return {true, false, read_size_after(block)};
 }
 
 }  // namespace alloc_hooks::detail::size_shadow

@@ -5,6 +5,7 @@
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "backend.hpp"
 #include "clock.hpp"
+#include "sampler.hpp"
 #include "settings.hpp"
 #include "thread_counters.hpp"
 
@@ -15,11 +16,12 @@ std::atomic<std::uint64_t> slowest_epoch{1};
 
 namespace {
 
-void store_entry(SlowEntry& entry, std::uint64_t ticks, std::uint64_t size,
-                 std::uint64_t thread_id) {
+void store_entry(SlowEntry& entry, std::uint64_t ticks, std::uint64_t size, std::uint64_t thread_id,
+                 std::uint32_t stack_id) {
   entry.ticks.store(ticks);
   entry.size.store(size);
   entry.thread_id.store(thread_id);
+  entry.stack_id.store(stack_id);
 }
 
 // Sequence lock, writer side: readers retry while the count is odd or has moved. This file is off
@@ -55,7 +57,10 @@ void offer(SlowestAllocations& best, std::size_t n, const SlowAllocation& candid
 
 }  // namespace
 
+// Called only for an allocation the list keeps (slower than its fastest, or a new epoch's first):
+// its stack is taken before the list is locked for readers.
 void record_slow_allocation(ThreadCounters& counters, std::uint64_t ticks, std::uint64_t size) {
+  const std::uint32_t stack_id = sampler::capture_stack_id();
   begin_write(counters);
   const std::uint64_t epoch = slowest_epoch.load();
   if (counters.slowest_epoch.load() != epoch) {
@@ -65,14 +70,14 @@ void record_slow_allocation(ThreadCounters& counters, std::uint64_t ticks, std::
   }
   std::uint64_t count = counters.slowest_count.load();
   if (count < ThreadCounters::kSlowestKept) {
-    store_entry(counters.slowest[count], ticks, size, counters.thread_id);
+    store_entry(counters.slowest[count], ticks, size, counters.thread_id, stack_id);
     counters.slowest_count.store(++count);
   } else if (ticks > counters.slowest_threshold_ticks.load()) {
     SlowEntry* fastest = &counters.slowest[0];
     for (SlowEntry& entry : counters.slowest) {
       if (entry.ticks.load() < fastest->ticks.load()) fastest = &entry;
     }
-    store_entry(*fastest, ticks, size, counters.thread_id);
+    store_entry(*fastest, ticks, size, counters.thread_id, stack_id);
   }
   if (count == ThreadCounters::kSlowestKept) {
     std::uint64_t threshold = ~std::uint64_t{0};
@@ -87,8 +92,9 @@ void record_budget_violation(ThreadCounters& counters, Source source, std::uint6
                              std::uint64_t size) {
   bump(counters.by_source[static_cast<std::size_t>(source)].latency_budget_violations);
   if (ticks <= counters.worst_violation.ticks.load()) return;
+  const std::uint32_t stack_id = sampler::capture_stack_id();
   begin_write(counters);
-  store_entry(counters.worst_violation, ticks, size, counters.thread_id);
+  store_entry(counters.worst_violation, ticks, size, counters.thread_id, stack_id);
   end_write(counters);
 }
 
@@ -115,7 +121,7 @@ SlowestAllocations slowest_allocations(std::size_t n) {
       for (std::size_t i = 0; i < count; ++i) {
         const detail::SlowEntry& entry = counters->slowest[i];
         entries[i] = {detail::ticks_to_ns(entry.ticks.load()), entry.size.load(),
-                      entry.thread_id.load()};
+                      entry.thread_id.load(), entry.stack_id.load()};
       }
     });
     for (std::size_t i = 0; i < count; ++i) offer(best, n, entries[i]);
@@ -141,14 +147,16 @@ BudgetReport budget_report() {
       report.latency_budget_violations += source.latency_budget_violations.load();
     }
     std::uint64_t ticks = 0, size = 0, thread_id = 0;
+    std::uint32_t stack_id = 0;
     read_consistently(*counters, [&] {
       ticks = counters->worst_violation.ticks.load();
       size = counters->worst_violation.size.load();
       thread_id = counters->worst_violation.thread_id.load();
+      stack_id = counters->worst_violation.stack_id.load();
     });
     if (ticks > worst_ticks) {
       worst_ticks = ticks;
-      report.worst_violation = {detail::ticks_to_ns(ticks), size, thread_id};
+      report.worst_violation = {detail::ticks_to_ns(ticks), size, thread_id, stack_id};
     }
   }
   return report;

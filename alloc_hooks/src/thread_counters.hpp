@@ -44,6 +44,7 @@ struct SlowEntry {
   std::atomic<std::uint64_t> ticks;
   std::atomic<std::uint64_t> size;
   std::atomic<std::uint64_t> thread_id;
+  std::atomic<std::uint32_t> stack_id;  // sites.hpp; 0 when none was taken
 };
 
 struct alignas(64) ThreadCounters {

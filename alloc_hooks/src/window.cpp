@@ -6,6 +6,7 @@
 #include "accounting.hpp"
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "clock.hpp"
+#include "sampler.hpp"
 
 namespace alloc_hooks {
 
@@ -21,6 +22,7 @@ Window::Window() : start_(read_counters()) {
   saved_peak_live_bytes_ =
       detail::window_peak_live_bytes.exchange(floored_at_zero(start_.live_bytes));
   saved_max_alloc_ticks_ = detail::window_max_alloc_ticks.exchange(0);
+  detail::sampler::note_peak(floored_at_zero(start_.live_bytes));  // the window's first
 }
 
 Window::~Window() {

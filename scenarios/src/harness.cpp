@@ -11,8 +11,10 @@
 #include <monitor/scheduling.hpp>
 #include <new>
 
+#include "alloc_hooks/site_report.hpp"
 #include "allocation_failure.hpp"
 #include "scenarios/harness.hpp"
+#include "scenarios/sites_json.hpp"
 
 namespace scenarios {
 
@@ -135,12 +137,23 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations, const Ti
   // RSS growth counts from the end of the first measured iteration: that one also touches the
   // harness's own stack and heap pages for the first time.
   std::uint64_t rss_before = 0;
+  // The sites' figures: at the start, at the end of the iteration with the highest peak (each
+  // iteration's window keeps the sites' figures at its own peak) and at the end, the last two read
+  // into room made before the case: no allocation of the harness joins the case's figures or its
+  // slowest allocations.
+  std::vector<alloc_hooks::SiteFigures> sites_at_peak, sites_after;
+  sites_at_peak.reserve(alloc_hooks::stack_count() + alloc_hooks::kRoomForNewStacks);
+  sites_after.reserve(sites_at_peak.capacity());
+  const std::vector<alloc_hooks::SiteFigures> sites_before = alloc_hooks::read_site_figures();
+  alloc_hooks::reset_slowest_allocations();
   for (std::uint64_t iteration = 0; iteration < iterations; ++iteration) {
     const ScheduleWatch watch;
     workload.run_once(*measurement);
     const IterationSchedule schedule = watch.stop();
     if (iteration == 0) rss_before = monitor::read_rss_bytes();
     const alloc_hooks::WindowResult& window = measurement->result;
+    if (iteration == 0 || window.peak_live_bytes > result.peak_live_bytes)
+      alloc_hooks::read_site_figures(sites_at_peak);
     if (iteration > 0 && (window.bytes_allocated != result.requested_bytes ||
                           window.allocations != result.allocations)) {
       result.consistent = false;
@@ -173,7 +186,61 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations, const Ti
       static_cast<std::int64_t>(monitor::read_rss_bytes()) - static_cast<std::int64_t>(rss_before);
   result.alloc_latency = alloc_hooks::summarize(latency);
   result.iteration_ns = distribution_of(std::move(wall_ns));
+  result.slowest = alloc_hooks::slowest_allocations(16);
+  alloc_hooks::read_site_figures(sites_after);
+  for (std::uint32_t id = 1; id < sites_after.size(); ++id) {
+    alloc_hooks::SiteFigures figures = sites_after[id];
+    // A stack first seen after the peak's figures were read held nothing at that peak.
+    figures.peak_snapshot_bytes =
+        id < sites_at_peak.size() ? sites_at_peak[id].peak_snapshot_bytes : 0;
+    result.site_figures[id] = figures;
+  }
+  alloc_hooks::subtract_figures(result.site_figures, sites_before);
+  std::erase_if(result.site_figures, [](const auto& entry) {
+    const alloc_hooks::SiteFigures& figures = entry.second;
+    return figures.allocations == 0 && figures.live_bytes == 0 && figures.peak_snapshot_bytes == 0;
+  });
   return result;
+}
+
+// The sites of every case and of the run's slowest allocations, symbolized: after the run, so
+// that the symbolizer's own memory is in no figure.
+void symbolize_sites(RunResult& run) {
+  const std::vector<alloc_hooks::Module> modules = alloc_hooks::loaded_modules();
+  alloc_hooks::Symbolizer symbolizer(modules);
+  const alloc_hooks::SamplingReport sampling = alloc_hooks::sampling_report();
+  for (CaseResult& result : run.cases) {
+    alloc_hooks::RawSites raw{modules, {}, result.site_figures, sampling};
+    for (const auto& [id, figures] : result.site_figures) alloc_hooks::add_stack(raw, id);
+    for (std::size_t i = 0; i < result.slowest.size; ++i)
+      alloc_hooks::add_stack(raw, result.slowest.items[i].stack_id);
+    const alloc_hooks::SiteReport report(raw, symbolizer);
+    result.sites = sites_json(report);
+    result.peak_sites = alloc_hooks::top_sites_line(report, alloc_hooks::SiteMeasure::peak_bytes);
+    result.leak_sites = alloc_hooks::top_sites_line(report, alloc_hooks::SiteMeasure::live_bytes);
+    if (result.slowest.size > 0)
+      result.slowest_site = report.site_of(result.slowest.items[0].stack_id).where();
+  }
+  alloc_hooks::RawSites slow{modules, {}, {}, sampling};
+  for (std::size_t i = 0; i < run.slowest.size; ++i)
+    alloc_hooks::add_stack(slow, run.slowest.items[i].stack_id);
+  const alloc_hooks::SiteReport report(slow, symbolizer);
+  for (std::size_t i = 0; i < run.slowest.size; ++i)
+    run.slowest_sites.push_back(report.site_of(run.slowest.items[i].stack_id).where());
+}
+
+// The slowest allocations of all cases, slowest first.
+alloc_hooks::SlowestAllocations slowest_of(const std::vector<CaseResult>& cases) {
+  std::vector<alloc_hooks::SlowAllocation> all;
+  for (const CaseResult& result : cases)
+    all.insert(all.end(), result.slowest.items.begin(),
+               result.slowest.items.begin() + static_cast<std::ptrdiff_t>(result.slowest.size));
+  std::stable_sort(all.begin(), all.end(),
+                   [](const auto& a, const auto& b) { return a.latency_ns > b.latency_ns; });
+  alloc_hooks::SlowestAllocations slowest;
+  slowest.size = std::min<std::size_t>(all.size(), 16);
+  std::copy_n(all.begin(), slowest.size, slowest.items.begin());
+  return slowest;
 }
 
 // A case is tried again only when every time budget it broke, it broke while preempted.
@@ -201,15 +268,21 @@ class Checker {
   Checker(const Scenario& scenario, const Budgets& budgets, std::vector<Violation>& violations)
       : scenario_(scenario), budgets_(budgets), violations_(violations) {}
 
-  void check_process(std::uint64_t peak_live_bytes, std::uint64_t peak_rss_bytes) {
+  void check_process(std::uint64_t peak_live_bytes, std::uint64_t peak_rss_bytes,
+                     const std::vector<CaseResult>& cases) {
     const double limit = static_cast<double>(budgets_.process_limit_mb);
+    // The sites of the case with the highest peak.
+    const auto highest = std::max_element(
+        cases.begin(), cases.end(),
+        [](const auto& a, const auto& b) { return a.peak_live_bytes < b.peak_live_bytes; });
+    const std::string sites = highest != cases.end() ? sites_suffix(highest->peak_sites) : "";
     for (const auto& [what, bytes] :
          {std::pair{"peak live bytes", peak_live_bytes}, std::pair{"peak RSS", peak_rss_bytes}}) {
       const double observed = static_cast<double>(bytes) / kMiB;
       if (observed > limit) {
         add("process_limit_mb", "", limit, observed, "MB",
-            fmt::format("Total memory exceeded 1GB limit: {} {:.2f} MB > {} MB in scenario {}",
-                        what, observed, budgets_.process_limit_mb, scenario_.name));
+            fmt::format("Total memory exceeded 1GB limit: {} {:.2f} MB > {} MB in scenario {}{}",
+                        what, observed, budgets_.process_limit_mb, scenario_.name, sites));
       }
     }
   }
@@ -220,9 +293,10 @@ class Checker {
     const double alloc_limit_ms = static_cast<double>(budgets_.alloc_budget_us) / 1e3;
     if (slowest_ms > alloc_limit_ms) {
       add("alloc_budget_us", result.name, alloc_limit_ms, slowest_ms, "ms",
-          fmt::format("Allocation exceeded 5ms budget: slowest allocation {:.4f} ms > {} ms {}{}",
+          fmt::format("Allocation exceeded 5ms budget: slowest allocation {:.4f} ms > {} ms {}{}{}",
                       slowest_ms, alloc_limit_ms, where,
-                      preemption_note(result.alloc_budget_breaches, result.attempts)),
+                      preemption_note(result.alloc_budget_breaches, result.attempts),
+                      result.slowest_site.empty() ? "" : "; made at " + result.slowest_site),
           result.alloc_budget_breaches.only_preempted());
     }
     if (budgets_.iteration_budget_ms) {
@@ -251,15 +325,20 @@ class Checker {
     }
     if (result.leaked_iterations > 0) {
       add("leak", result.name, 0, static_cast<double>(result.largest_live_bytes_delta), "bytes",
-          scenario_.phases ? fmt::format("Leak: {} bytes live beyond what the phase may leave {}",
-                                         result.largest_live_bytes_delta, where)
-                           : fmt::format("Leak: {} of {} iterations left up to {} bytes live {}",
-                                         result.leaked_iterations, result.iterations,
-                                         result.largest_live_bytes_delta, where));
+          (scenario_.phases ? fmt::format("Leak: {} bytes live beyond what the phase may leave {}",
+                                          result.largest_live_bytes_delta, where)
+                            : fmt::format("Leak: {} of {} iterations left up to {} bytes live {}",
+                                          result.leaked_iterations, result.iterations,
+                                          result.largest_live_bytes_delta, where)) +
+              sites_suffix(result.leak_sites));
     }
   }
 
  private:
+  static std::string sites_suffix(const std::string& sites) {
+    return sites.empty() ? "" : "; " + sites;
+  }
+
   void check_ratio(const CaseResult& result, const std::string& where) {
     const double limit = *budgets_.reserved_ratio_limit;
     const double expected = static_cast<double>(result.expected_requested_bytes);
@@ -297,8 +376,8 @@ class Checker {
       const double observed = static_cast<double>(bytes) / kMiB;
       if (observed > limit) {
         add("growth_limit_mb", result.name, limit, observed, "MB",
-            fmt::format("{}: {} {:.2f}MB delta > {} MB {}", scenario_.too_much_memory_words, what,
-                        observed, limit, where));
+            fmt::format("{}: {} {:.2f}MB delta > {} MB {}{}", scenario_.too_much_memory_words, what,
+                        observed, limit, where, sites_suffix(result.peak_sites)));
       }
     }
   }
@@ -398,10 +477,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   run.system_memory = monitor::read_system_memory();
   run.peak_live_bytes = alloc_hooks::read_counters().peak_live_bytes;
   run.peak_rss_bytes = run.process_memory.peak_rss_bytes;
-  run.slowest = alloc_hooks::slowest_allocations(16);
+  run.slowest = slowest_of(run.cases);
+  symbolize_sites(run);
 
   Checker checker(scenario, run.budgets, run.violations);
-  checker.check_process(run.peak_live_bytes, run.peak_rss_bytes);
+  checker.check_process(run.peak_live_bytes, run.peak_rss_bytes, run.cases);
   for (const CaseResult& result : run.cases) checker.check_case(result);
   if (failure) run.violations.push_back(std::move(*failure));
   if (scenario.outcome) {

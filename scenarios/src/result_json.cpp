@@ -33,34 +33,37 @@ nlohmann::json case_json(const CaseResult& result) {
   const auto expected = [&result](std::uint64_t value) {
     return result.exact_expectation ? nlohmann::json(value) : nlohmann::json(nullptr);
   };
-  return {{"name", result.name},
-          {"parameters", result.parameters},
-          {"iterations", result.iterations},
-          {"requested_bytes", result.requested_bytes},
-          {"allocations", result.allocations},
-          {"frees", result.frees},
-          {"expected_requested_bytes", expected(result.expected_requested_bytes)},
-          {"expected_allocations", expected(result.expected_allocations)},
-          {"consistent", result.consistent},
-          {"peak_live_bytes", result.peak_live_bytes},
-          {"reserved_bytes", result.reserved_bytes},
-          {"slack_bytes",
-           result.reserved_bytes - std::min(result.reserved_bytes, result.requested_bytes)},
-          {"reserved_ratio",
-           requested > 0 ? static_cast<double>(result.reserved_bytes) / requested : 0.0},
-          {"leaked_iterations", result.leaked_iterations},
-          {"largest_live_bytes_delta", result.largest_live_bytes_delta},
-          {"live_bytes_delta", result.live_bytes_delta},
-          {"by_source", by_source_json(result)},
-          {"rss_growth_bytes", result.rss_growth_bytes},
-          {"attempts", result.attempts},
-          {"preempted_iterations", result.preempted_iterations},
-          {"alloc_latency_ns", latency_json(result.alloc_latency)},
-          {"iteration_ns",
-           {{"min", result.iteration_ns.min},
-            {"median", result.iteration_ns.median},
-            {"p99", result.iteration_ns.p99},
-            {"max", result.iteration_ns.max}}}};
+  nlohmann::json figures = {
+      {"name", result.name},
+      {"parameters", result.parameters},
+      {"iterations", result.iterations},
+      {"requested_bytes", result.requested_bytes},
+      {"allocations", result.allocations},
+      {"frees", result.frees},
+      {"expected_requested_bytes", expected(result.expected_requested_bytes)},
+      {"expected_allocations", expected(result.expected_allocations)},
+      {"consistent", result.consistent},
+      {"peak_live_bytes", result.peak_live_bytes},
+      {"reserved_bytes", result.reserved_bytes},
+      {"slack_bytes",
+       result.reserved_bytes - std::min(result.reserved_bytes, result.requested_bytes)},
+      {"reserved_ratio",
+       requested > 0 ? static_cast<double>(result.reserved_bytes) / requested : 0.0},
+      {"leaked_iterations", result.leaked_iterations},
+      {"largest_live_bytes_delta", result.largest_live_bytes_delta},
+      {"live_bytes_delta", result.live_bytes_delta},
+      {"by_source", by_source_json(result)},
+      {"rss_growth_bytes", result.rss_growth_bytes},
+      {"attempts", result.attempts},
+      {"preempted_iterations", result.preempted_iterations},
+      {"alloc_latency_ns", latency_json(result.alloc_latency)},
+      {"iteration_ns",
+       {{"min", result.iteration_ns.min},
+        {"median", result.iteration_ns.median},
+        {"p99", result.iteration_ns.p99},
+        {"max", result.iteration_ns.max}}}};
+  if (!result.sites.is_null()) figures["sites"] = result.sites;
+  return figures;
 }
 
 nlohmann::json series_json(const monitor::SeriesProfile& series) {
@@ -110,6 +113,7 @@ nlohmann::json to_json(const RunResult& run) {
     const alloc_hooks::SlowAllocation& slow = run.slowest.items[i];
     slowest.push_back(
         {{"latency_ns", slow.latency_ns}, {"size", slow.size}, {"thread_id", slow.thread_id}});
+    if (i < run.slowest_sites.size()) slowest.back()["site"] = run.slowest_sites[i];
   }
   nlohmann::json document = {
       {"schema_version", kSchemaVersion},

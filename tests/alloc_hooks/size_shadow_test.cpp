@@ -22,8 +22,8 @@ TEST(SizeShadow, KeepsEachWayOfRecordingASize) {
   EXPECT_TRUE(shadow::read(at(kBase + 64), 48).counted);
   EXPECT_EQ(shadow::read(at(kBase + 64), 48).requested, 40u);
 
-  shadow::record(at(kBase + 4096), 4096 + 253, 4096);  // the largest slack of one byte
-  EXPECT_EQ(shadow::read(at(kBase + 4096), 4096 + 253).requested, 4096u);
+  shadow::record(at(kBase + 4096), 4096 + 252, 4096);  // the largest slack of one byte
+  EXPECT_EQ(shadow::read(at(kBase + 4096), 4096 + 252).requested, 4096u);
 
   shadow::record(at(kBase + 8192), 5120, 4097);  // slack 1023: the size follows
   EXPECT_EQ(shadow::read(at(kBase + 8192), 5120).requested, 4097u);

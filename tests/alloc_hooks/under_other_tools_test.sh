@@ -34,6 +34,7 @@ for backend in system mimalloc; do
   # valgrind replaces operator new in the executable too unless told to leave the program's own.
   log="$work_dir/valgrind-$backend.log"
   ALLOC_HOOKS_BACKEND=$backend timeout 300 valgrind -q --error-exitcode=9 \
+    --suppressions="$(dirname "$0")/valgrind.supp" \
     --soname-synonyms=somalloc=nouserintercepts "$demo" >"$log" 2>&1 </dev/null
   expect_exact_demo "valgrind, $backend backend" $? "$log"
 done

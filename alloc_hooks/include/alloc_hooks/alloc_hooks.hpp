@@ -77,6 +77,7 @@ struct SlowAllocation {
   std::uint64_t latency_ns = 0;
   std::uint64_t size = 0;
   std::uint64_t thread_id = 0;  // the OS thread id
+  std::uint32_t stack_id = 0;   // its call stack (alloc_hooks/sites.hpp); 0 when none was taken
 };
 struct SlowestAllocations {
   static constexpr std::size_t kCapacity = 64;

@@ -36,6 +36,13 @@ void* find_symbol(void* library, const char* name);
 const char* library_load_error();
 #endif
 
+// The calling thread's return addresses, innermost first, at most `capacity`; the count taken.
+// prime_stack_walker runs once at start-up: it picks the walker and makes its first call, which
+// may load code and allocate, while the hooks hand out start-up memory.
+void prime_stack_walker();
+int capture_stack(void** frames, int capacity);
+const char* stack_walker_name();
+
 // The C runtime's allocator: the "system" backend. bind_system_allocator runs once at start-up and
 // returns the functions the backend calls directly (no wrapper in between on the hot path).
 // Aligned blocks are released and measured by the *_aligned functions with the alignment they

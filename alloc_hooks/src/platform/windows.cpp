@@ -74,6 +74,20 @@ void unmap_pages(void* pages, std::size_t) {
   VirtualFree(pages, 0, MEM_RELEASE);
 }
 
+void prime_stack_walker() {
+  void* frames[4];
+  (void)RtlCaptureStackBackTrace(0, 4, frames, nullptr);
+}
+
+// Walks with the unwind data of x64 code (no frame pointers needed).
+int capture_stack(void** frames, int capacity) {
+  return RtlCaptureStackBackTrace(0, static_cast<DWORD>(capacity), frames, nullptr);
+}
+
+const char* stack_walker_name() {
+  return "RtlCaptureStackBackTrace";
+}
+
 void fail_fast(const char* message, int status) {
   const HANDLE error = GetStdHandle(STD_ERROR_HANDLE);
   DWORD written = 0;

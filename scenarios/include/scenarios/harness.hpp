@@ -3,8 +3,10 @@
 #pragma once
 
 #include <alloc_hooks/alloc_hooks.hpp>
+#include <alloc_hooks/sites.hpp>
 #include <array>
 #include <cstdint>
+#include <map>
 #include <monitor/memory.hpp>
 #include <monitor/sampler.hpp>
 #include <nlohmann/json.hpp>
@@ -69,6 +71,17 @@ struct CaseResult {
   std::uint64_t preempted_iterations = 0;
   TimeBreaches alloc_budget_breaches;      // iterations with an allocation over alloc_budget_us
   TimeBreaches iteration_budget_breaches;  // iterations over iteration_budget_ms
+
+  // Call sites (alloc_hooks/sites.hpp) over the case: each site's figures by stack id, its peak
+  // figure that of the iteration with the highest peak; and the case's slowest allocations.
+  std::map<std::uint32_t, alloc_hooks::SiteFigures> site_figures;
+  alloc_hooks::SlowestAllocations slowest;
+  // Symbolized when the run is over, after its process figures were read: the results' "sites",
+  // and the words a violation names the sites with.
+  nlohmann::json sites;
+  std::string peak_sites;    // "top: ..." at the peak
+  std::string leak_sites;    // "top: ..." by live bytes left
+  std::string slowest_site;  // where the slowest allocation was made
 };
 
 struct RunResult {
@@ -88,7 +101,8 @@ struct RunResult {
   monitor::MemoryProfile memory_profile;
   monitor::ProcessMemory process_memory;  // at the end of the run
   monitor::SystemMemory system_memory;
-  alloc_hooks::SlowestAllocations slowest;
+  alloc_hooks::SlowestAllocations slowest;  // of all cases
+  std::vector<std::string> slowest_sites;   // where each was made
   std::vector<Violation> violations;
   nlohmann::json scenario_figures;  // ScenarioOutcome::figures, null when the scenario has none
   bool passed = false;

@@ -3,7 +3,9 @@
 # once under profile, and both must report the same number of calls to allocation functions and
 # the same peak heap bytes, exactly. heaptrack's figures are summed from its flame-graph files
 # (cost type "allocations", and "peak": the bytes each stack held at the global peak, which add
-# up to the peak exactly); heaptrack_print's summary rounds them.
+# up to the peak exactly); heaptrack_print's summary rounds them. profile records every
+# allocation's stack (ALLOC_HOOKS_SAMPLE_BYTES=1): its sites must then add up to the same peak
+# (its peak.folded), and its samples to the same number of calls.
 # Usage: heaptrack_oracle_test.sh RUNNER WORK_DIR PROGRAM [ARGS...] [-- PROGRAM [ARGS...]]...
 set -uo pipefail
 runner=$1 work_dir=$2
@@ -29,23 +31,26 @@ check() {  # NAME PROGRAM [ARGS...]
   heaptrack_calls=$(sum_of "$work_dir/$name.calls")
   heaptrack_peak=$(sum_of "$work_dir/$name.peak")
 
-  if ! timeout 300 "$runner" profile --out "$work_dir/$name" -- "$@" >"$work_dir/$name.profile.log" 2>&1 </dev/null; then
+  if ! ALLOC_HOOKS_SAMPLE_BYTES=1 timeout 300 "$runner" profile --out "$work_dir/$name" -- "$@" \
+      >"$work_dir/$name.profile.log" 2>&1 </dev/null; then
     echo "FAIL $name: profile failed"; cat "$work_dir/$name.profile.log"
     failures=$((failures + 1)); checks=$((checks + 1)); return
   fi
-  local ours_calls ours_peak
-  ours_calls=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["allocations"])' "$work_dir/$name/profile.json")
-  ours_peak=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["peak_live_bytes"])' "$work_dir/$name/profile.json")
+  local -A ours theirs
+  ours[calls]=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["allocations"])' "$work_dir/$name/profile.json")
+  ours[peak]=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["peak_live_bytes"])' "$work_dir/$name/profile.json")
+  ours[sites-peak]=$(sum_of "$work_dir/$name/peak.folded")
+  ours[sampled-calls]=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sites"]["samples"])' "$work_dir/$name/profile.json")
+  theirs[calls]=$heaptrack_calls theirs[sampled-calls]=$heaptrack_calls
+  theirs[peak]=$heaptrack_peak theirs[sites-peak]=$heaptrack_peak
 
-  for figure in calls peak; do
+  for figure in calls peak sites-peak sampled-calls; do
     checks=$((checks + 1))
-    local theirs ours
-    theirs=$([ $figure = calls ] && echo "$heaptrack_calls" || echo "$heaptrack_peak")
-    ours=$([ $figure = calls ] && echo "$ours_calls" || echo "$ours_peak")
-    if [ "$theirs" -gt 0 ] && [ "$theirs" = "$ours" ]; then
-      echo "ok   $name: $figure $ours (heaptrack $theirs)"
+    if [ "${theirs[$figure]}" -gt 0 ] && [ "${theirs[$figure]}" = "${ours[$figure]}" ]; then
+      echo "ok   $name: $figure ${ours[$figure]} (heaptrack ${theirs[$figure]})"
     else
-      echo "FAIL $name: $figure: profile $ours, heaptrack $theirs"; failures=$((failures + 1))
+      echo "FAIL $name: $figure: profile ${ours[$figure]}, heaptrack ${theirs[$figure]}"
+      failures=$((failures + 1))
     fi
   done
 }

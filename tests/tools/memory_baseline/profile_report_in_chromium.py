@@ -2,9 +2,10 @@
 """Profiles a program, checks profile.json against docs/profile.schema.json with the jsonschema
 package (an implementation apart from the runner's own checker), and opens report.html in headless
 Chromium: both charts must be drawn with the data the profile holds (one bar per latency bucket,
-one point per RSS snapshot).
+one point per RSS snapshot), and both flame graphs with the sites it holds.
 Usage: profile_report_in_chromium.py RUNNER SCHEMA WORK_DIR PROGRAM [ARGS...]"""
 import json
+import os
 import pathlib
 import shutil
 import subprocess
@@ -12,23 +13,34 @@ import sys
 
 import jsonschema
 
-from report_in_chromium import charts_in_chromium, verdict
+from report_in_chromium import flame_graph_problems, status_in_chromium, verdict
 
 
 def main(runner, schema_path, work_dir, *program):
     work = pathlib.Path(work_dir)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    subprocess.run([runner, "profile", "--out", str(work), "--", *program], check=True, stdout=subprocess.DEVNULL)
+    # Every allocation's stack: the flame graphs then hold every site, whatever the sampler drew.
+    environment = dict(os.environ, ALLOC_HOOKS_SAMPLE_BYTES="1")
+    subprocess.run([runner, "profile", "--out", str(work), "--", *program], check=True, stdout=subprocess.DEVNULL,
+                   env=environment)
     profile = json.loads((work / "profile.json").read_text())
     failures = []
     schema = json.loads(pathlib.Path(schema_path).read_text())
-    for error in jsonschema.Draft202012Validator(schema).iter_errors(profile):
+    # profile.schema.json refers to result.schema.json beside it for the sites.
+    sibling = json.loads((pathlib.Path(schema_path).parent / "result.schema.json").read_text())
+    resolver = jsonschema.RefResolver.from_schema(schema, store={"result.schema.json": sibling})
+    for error in jsonschema.Draft202012Validator(schema, resolver=resolver).iter_errors(profile):
         failures.append(f"profile.json breaks the schema at /{'/'.join(map(str, error.path))}: {error.message}")
-    drawn = charts_in_chromium(work / "report.html", work / "chromium")
-    if drawn is None:
+    status = status_in_chromium(work / "report.html", work / "chromium")
+    if status is None:
         print("0 passed, 1 failed: chromium is not installed (apt-get install chromium)")
         return 1
+    drawn, flames = status
+    failures += flame_graph_problems(flames, "flame-peak", profile["sites"]["peak_folded"])
+    failures += flame_graph_problems(flames, "flame-latency", profile["sites"]["latency_folded"])
+    if not profile["sites"]["peak_folded"]:
+        failures.append("the profile holds no sampled site: the flame graph test tests nothing")
     expected = {"latency-histogram": ("allocations", len(profile["alloc_latency_histogram"])),
                 "rss-over-time": ("RSS", len(profile["memory"]["snapshots"]))}
     for chart_id, (label, points) in expected.items():
@@ -37,7 +49,7 @@ def main(runner, schema_path, work_dir, *program):
             failures.append(f"{chart_id}: not drawn")
         elif [(s["label"], s["points"]) for s in chart["series"]] != [(label, points)] or points == 0:
             failures.append(f"{chart_id}: series {chart['series']}, expected {label} with {points} points")
-    return verdict(failures, len(expected) + 1)
+    return verdict(failures, len(expected) + 3)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@
 #include "memory_baseline/profile.hpp"
 #include "memory_baseline/results.hpp"
 #include "platform/profile.hpp"
+#include "scenarios/sites_json.hpp"
 
 namespace memory_baseline {
 
@@ -101,7 +102,9 @@ int profile_command(const ProfileSettings& settings) {
   const std::vector<scenarios::OutputPath> outputs = {
       {"the profile", (out_dir / "profile.json").string()},
       {"report.md", (out_dir / "report.md").string()},
-      {"report.html", (out_dir / "report.html").string()}};
+      {"report.html", (out_dir / "report.html").string()},
+      {"the peak's folded stacks", (out_dir / "peak.folded").string()},
+      {"the latency's folded stacks", (out_dir / "latency.folded").string()}};
   std::error_code error;
   fs::create_directories(out_dir, error);
   if (error || !fs::is_directory(out_dir, error))
@@ -136,7 +139,9 @@ int profile_command(const ProfileSettings& settings) {
   const double wall_time_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
-  const std::optional<nlohmann::json> figures = parse_preload_report(read_whole(report_path));
+  alloc_hooks::RawSites raw_sites;
+  const std::optional<nlohmann::json> figures =
+      parse_preload_report(read_whole(report_path), raw_sites);
   if (!figures) {
     std::fprintf(stderr,
                  "memory_baseline: %s %s without finishing its exit handlers (killed, _exit, "
@@ -153,12 +158,17 @@ int profile_command(const ProfileSettings& settings) {
     if (snapshot.rss_bytes > 0)
       run.rss_series.emplace_back(static_cast<double>(snapshot.time_ns) / 1e6, snapshot.rss_bytes);
   }
-  const nlohmann::json document = profile_document(*figures, run);
+  std::fprintf(stderr, "memory_baseline: symbolizing %zu call stacks\n", raw_sites.stacks.size());
+  const alloc_hooks::SiteReport sites(raw_sites);
+  const nlohmann::json document = profile_document(*figures, run, sites);
   if (const std::string problem = profile_schema_problem(document); !problem.empty())
     throw std::runtime_error("the profile breaks docs/profile.schema.json: " + problem);
-  write_outputs({{outputs[0].path, document.dump(2) + "\n"},
-                 {outputs[1].path, profile_markdown_report(document)},
-                 {outputs[2].path, profile_html_report(document)}});
+  write_outputs(
+      {{outputs[0].path, document.dump(2) + "\n"},
+       {outputs[1].path, profile_markdown_report(document)},
+       {outputs[2].path, profile_html_report(document)},
+       {outputs[3].path, scenarios::folded_text(document.at("sites").at("peak_folded"))},
+       {outputs[4].path, scenarios::folded_text(document.at("sites").at("latency_folded"))}});
 
   const nlohmann::json& totals = document.at("totals");
   std::printf(
@@ -169,10 +179,15 @@ int profile_command(const ProfileSettings& settings) {
       document.at("by_source").at("malloc").at("allocations").get<unsigned long long>(),
       document.at("peak_live_bytes").get<double>() / kBytesPerMB,
       document.at("memory").at("peak_rss_bytes").get<double>() / kBytesPerMB);
+  std::printf("At the peak, %s\n",
+              alloc_hooks::top_sites_line(sites, alloc_hooks::SiteMeasure::peak_bytes).c_str());
   for (const nlohmann::json& violation : document.at("violations"))
     std::printf("BUDGET BREACHED: %s\n", violation.at("message").get<std::string>().c_str());
-  std::printf("Profile:     %s\nHTML report: %s\nMarkdown:    %s\n", outputs[0].path.c_str(),
-              outputs[2].path.c_str(), outputs[1].path.c_str());
+  std::printf(
+      "Profile:     %s\nHTML report: %s\nMarkdown:    %s\nFolded:      %s, %s (flamegraph.pl, "
+      "speedscope)\n",
+      outputs[0].path.c_str(), outputs[2].path.c_str(), outputs[1].path.c_str(),
+      outputs[3].path.c_str(), outputs[4].path.c_str());
   if (!document.at("passed").get<bool>()) return 1;
   return status_of(end);
 }

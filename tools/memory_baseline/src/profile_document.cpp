@@ -6,11 +6,20 @@
 #include "embedded_files.hpp"
 #include "memory_baseline/profile.hpp"
 #include "memory_baseline/results.hpp"
+#include "scenarios/sites_json.hpp"
 #include "schema_check.hpp"
 
 namespace memory_baseline {
 
 namespace {
+
+// The walker's name as the hooks spell it (SamplingReport holds a name that outlives it).
+const char* known_stack_walker(const std::string& name) {
+  for (const char* known : {"libunwind", "backtrace", "RtlCaptureStackBackTrace", "none"}) {
+    if (name == known) return known;
+  }
+  return "unknown";
+}
 
 const char* const kLatencyFields[] = {"count", "p50", "p90", "p99", "p999", "max", "mean"};
 
@@ -37,7 +46,8 @@ void store_counter(nlohmann::json& figures, const std::string& key, std::uint64_
 
 }  // namespace
 
-std::optional<nlohmann::json> parse_preload_report(const std::string& text) {
+std::optional<nlohmann::json> parse_preload_report(const std::string& text,
+                                                   alloc_hooks::RawSites& sites) {
   nlohmann::json figures = {{"totals", nlohmann::json::object()},
                             {"by_source", nlohmann::json::object()},
                             {"alloc_latency_histogram", nlohmann::json::array()},
@@ -88,14 +98,36 @@ std::optional<nlohmann::json> parse_preload_report(const std::string& text) {
           {{"lowest_ns", lowest}, {"highest_ns", highest}, {"count", count}});
     } else if (key == "slowest") {
       std::uint64_t latency = 0, size = 0, thread = 0;
-      words >> latency >> size >> thread;
+      std::uint32_t stack = 0;
+      words >> latency >> size >> thread >> stack;
       figures["slowest_allocations"].push_back(
-          {{"latency_ns", latency}, {"size", size}, {"thread_id", thread}});
+          {{"latency_ns", latency}, {"size", size}, {"thread_id", thread}, {"stack_id", stack}});
     } else if (key == "budget") {
       std::uint64_t limit = 0, budget = 0, latency = 0, size = 0, thread = 0;
-      words >> limit >> budget >> latency >> size >> thread;
+      std::uint32_t stack = 0;
+      words >> limit >> budget >> latency >> size >> thread >> stack;
       figures["worst_budget_violation"] = {
-          {"latency_ns", latency}, {"size", size}, {"thread_id", thread}};
+          {"latency_ns", latency}, {"size", size}, {"thread_id", thread}, {"stack_id", stack}};
+    } else if (key == "sampling") {
+      alloc_hooks::SamplingReport& sampling = sites.sampling;
+      std::string walker;
+      words >> sampling.sample_bytes >> sampling.samples >> sampling.snapshot_live_bytes >>
+          sampling.unrecorded_samples >> walker;
+      sampling.stack_walker = known_stack_walker(walker);
+    } else if (key == "module") {
+      std::string bias, path;
+      words >> bias;
+      std::getline(words >> std::ws, path);
+      sites.modules.push_back({path, static_cast<std::uintptr_t>(std::stoull(bias, nullptr, 16))});
+    } else if (key == "stack") {
+      std::uint32_t id = 0;
+      alloc_hooks::SiteFigures site;
+      words >> id >> site.live_bytes >> site.peak_snapshot_bytes >> site.allocated_bytes >>
+          site.allocations >> site.alloc_latency_ns;
+      sites.figures[id] = site;
+      std::vector<std::uintptr_t>& frames = sites.stacks[id];
+      for (std::string address; words >> address;)
+        frames.push_back(static_cast<std::uintptr_t>(std::stoull(address, nullptr, 16)));
     } else if (key == "sized_delete_mismatch") {
       std::uint64_t requested = 0, deleted = 0, thread = 0;
       words >> requested >> deleted >> thread;
@@ -107,8 +139,18 @@ std::optional<nlohmann::json> parse_preload_report(const std::string& text) {
   return figures;
 }
 
-nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun& run) {
+nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun& run,
+                                const alloc_hooks::SiteReport& sites) {
   nlohmann::json document = figures;
+  const auto name_site = [&sites](nlohmann::json& slow) {
+    slow["site"] = sites.site_of(slow.at("stack_id").get<std::uint32_t>()).where();
+    slow.erase("stack_id");
+  };
+  for (nlohmann::json& slow : document["slowest_allocations"]) name_site(slow);
+  if (document.contains("worst_budget_violation")) name_site(document["worst_budget_violation"]);
+  document["sites"] = scenarios::sites_json(sites);
+  const std::string top_sites =
+      alloc_hooks::top_sites_line(sites, alloc_hooks::SiteMeasure::peak_bytes);
   document["schema_version"] = kProfileSchemaVersion;
   document["kind"] = "profile";
   document["program"] = run.program;
@@ -143,12 +185,15 @@ nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun&
     const double peak_live = document.at("peak_live_bytes").get<double>() / kBytesPerMB;
     if (peak_live > limit) {
       add("process_limit_mb", limit, peak_live, "MB",
-          fmt::format("peak live bytes {:.2f} MB exceed the limit of {} MB", peak_live, limit));
+          fmt::format("peak live bytes {:.2f} MB exceed the limit of {} MB; {}", peak_live, limit,
+                      top_sites));
     }
     const double rss = static_cast<double>(peak_rss) / kBytesPerMB;
     if (rss > limit) {
       add("process_limit_mb", limit, rss, "MB",
-          fmt::format("peak RSS {:.2f} MB exceeds the limit of {} MB", rss, limit));
+          fmt::format(
+              "peak RSS {:.2f} MB exceeds the limit of {} MB; at the peak of live bytes, {}", rss,
+              limit, top_sites));
     }
   }
   const std::uint64_t slow = document.at("totals").at("latency_budget_violations");
@@ -156,9 +201,11 @@ nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun&
     const double worst_us =
         document.at("worst_budget_violation").at("latency_ns").get<double>() / 1000.0;
     add("alloc_budget_us", static_cast<double>(*run.alloc_budget_us), worst_us, "us",
-        fmt::format("{} allocation(s) took longer than {} us; the slowest {:.1f} us ({} bytes)",
-                    slow, *run.alloc_budget_us, worst_us,
-                    document.at("worst_budget_violation").at("size").get<std::uint64_t>()));
+        fmt::format(
+            "{} allocation(s) took longer than {} us; the slowest {:.1f} us ({} bytes) at {}", slow,
+            *run.alloc_budget_us, worst_us,
+            document.at("worst_budget_violation").at("size").get<std::uint64_t>(),
+            document.at("worst_budget_violation").at("site").get<std::string>()));
   }
   document["violations"] = violations;
   document["passed"] = violations.empty();
@@ -168,7 +215,7 @@ nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun&
 std::string profile_schema_problem(const nlohmann::json& document) {
   static const nlohmann::json schema = nlohmann::json::parse(
       profile_schema_source(), profile_schema_source() + profile_schema_size());
-  return schema_problem(schema, document);
+  return schema_problem(schema, document, "", {{"result.schema.json", &result_schema()}});
 }
 
 }  // namespace memory_baseline

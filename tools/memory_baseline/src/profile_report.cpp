@@ -6,6 +6,7 @@
 #include "html.hpp"
 #include "memory_baseline/profile.hpp"
 #include "memory_baseline/results.hpp"
+#include "report_sites.hpp"
 
 namespace memory_baseline {
 
@@ -76,11 +77,13 @@ std::vector<Table> tables(const json& document) {
   }
   result.push_back(latency);
 
-  Table slowest{"Slowest allocations", {"#", "latency (ns)", "size (bytes)", "thread"}, {}};
+  Table slowest{
+      "Slowest allocations", {"#", "latency (ns)", "size (bytes)", "thread", "made at"}, {}};
   std::size_t rank = 0;
   for (const json& slow : document.at("slowest_allocations")) {
     slowest.rows.push_back({std::to_string(++rank), slow.at("latency_ns").dump(),
-                            slow.at("size").dump(), slow.at("thread_id").dump()});
+                            slow.at("size").dump(), slow.at("thread_id").dump(),
+                            slow.value("site", "")});
   }
   result.push_back(slowest);
 
@@ -129,6 +132,10 @@ std::string profile_markdown_report(const json& document) {
   std::string text = "# " + title(document) + "\n\n**Verdict:** " + verdict(document) + "\n";
   for (const json& violation : document.at("violations"))
     text += "- BREACHED: " + violation.at("message").get<std::string>() + "\n";
+  if (document.contains("sites")) {
+    text += "\n## Where the memory went\n\n" +
+            top_sites_markdown(document.at("sites"), document.at("peak_live_bytes").get<double>());
+  }
   for (const Table& table : tables(document)) {
     text += "\n## " + table.title + "\n\n|";
     for (const std::string& column : table.header) text += " " + column + " |";
@@ -176,8 +183,19 @@ std::string profile_html_report(const json& document) {
     }
     html += "</table>\n";
   }
+  json flame_graphs = json::array();
+  if (document.contains("sites")) {
+    const json& sites = document.at("sites");
+    html += "<h2>Where the memory went</h2>\n" +
+            top_sites_html(sites, document.at("peak_live_bytes").get<double>()) +
+            flame_graph_elements("flame", "Live bytes at the peak (click a frame to zoom)",
+                                 "Time spent allocating");
+    add_flame_graphs(flame_graphs, "flame", sites.at("peak_folded"), sites.at("latency_folded"));
+  }
   html += "<h2>Charts drawn</h2>\n<pre id=\"chart-status\">charts not drawn</pre>\n";
+  html += "<pre id=\"flame-status\">flame graphs not drawn</pre>\n";
   html += charts_script(script_json({{"histogram", histogram}, {"rss", rss}}), kProfileCharts);
+  html += flame_graphs_script(flame_graphs);
   return html + "</body></html>\n";
 }
 

@@ -10,6 +10,7 @@
 #include "memory_baseline/report_tables.hpp"
 #include "memory_baseline/reports.hpp"
 #include "memory_baseline/sweep.hpp"
+#include "report_sites.hpp"
 
 namespace memory_baseline {
 
@@ -301,6 +302,8 @@ std::string html_report(const Results& results) {
   }
   html += build_cost_html(build_cost_rows(results));
   if (!results.runs().empty()) html += "<h1>Details</h1>\n";
+  const std::vector<SitesView> views = sites_views(results);
+  nlohmann::json flame_graphs = nlohmann::json::array();
   for (const ReportTable& table : build_report_tables(results)) {
     // fmt rather than a chain of +: GCC 12 warns falsely (-Wrestrict) on long std::string chains.
     html += fmt::format(
@@ -308,13 +311,27 @@ std::string html_report(const Results& results) {
         "id=\"latency-{0}\"></canvas></div>"
         "<div class=\"chart\"><canvas id=\"memory-{0}\"></canvas></div></div>\n{1}",
         escape_html(table.scenario), table_html(table));
+    for (const SitesView& view : views) {
+      if (view.scenario != table.scenario) continue;
+      const std::string prefix = "flame-" + view.scenario;
+      html += fmt::format("<h3>Where the memory went: {} under {}</h3>\n",
+                          escape_html(view.scenario), escape_html(view.allocator));
+      html += top_sites_html(view.sites, view.peak_bytes);
+      html += flame_graph_elements(
+          prefix,
+          fmt::format("Live bytes at the peak of case {} (click a frame to zoom)", view.case_name),
+          "Time spent allocating, every case");
+      add_flame_graphs(flame_graphs, prefix, view.sites.at("peak_folded"), view.latency_folded);
+    }
   }
   html +=
       "<h2>All scenarios</h2>\n<div class=\"charts\"><div class=\"chart\"><canvas "
       "id=\"bars-peak-rss\"></canvas></div>"
       "<div class=\"chart\"><canvas id=\"bars-reserved-ratio\"></canvas></div></div>\n";
   html += "<h2>Charts drawn</h2>\n<pre id=\"chart-status\">charts not drawn</pre>\n";
-  html += charts_script(data, kChartsScript) + "</body></html>\n";
+  html += "<pre id=\"flame-status\">flame graphs not drawn</pre>\n";
+  html +=
+      charts_script(data, kChartsScript) + flame_graphs_script(flame_graphs) + "</body></html>\n";
   return html;
 }
 

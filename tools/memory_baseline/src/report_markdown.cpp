@@ -4,6 +4,7 @@
 #include "memory_baseline/report_tables.hpp"
 #include "memory_baseline/reports.hpp"
 #include "memory_baseline/sweep.hpp"
+#include "report_sites.hpp"
 
 namespace memory_baseline {
 
@@ -62,6 +63,7 @@ std::string markdown_report(const Results& results) {
       results.document.value("passed", false) ? "every budget held" : "budgets breached");
   text += summary_markdown(results) + sweep_markdown(results) + build_cost_markdown(results);
   if (!results.runs().empty()) text += "\n# Details\n";
+  const std::vector<SitesView> views = sites_views(results);
   for (const ReportTable& table : build_report_tables(results)) {
     text += fmt::format("\n## {}\n\n| figure |", table.scenario);
     for (const std::string& allocator : table.allocators) text += " " + allocator + " |";
@@ -75,6 +77,12 @@ std::string markdown_report(const Results& results) {
       for (const std::string& cell : row.cells) text += " " + cell + " |";
       if (table.allocators.size() >= 2) text += " " + row.ratio + " |";
       text += "\n";
+    }
+    for (const SitesView& view : views) {
+      if (view.scenario != table.scenario) continue;
+      text += fmt::format("\nWhere the memory went under {}, case {}. ", view.allocator,
+                          view.case_name);
+      text += top_sites_markdown(view.sites, view.peak_bytes);
     }
   }
   for (const nlohmann::json& run : results.runs()) {

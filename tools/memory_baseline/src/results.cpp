@@ -27,12 +27,6 @@ nlohmann::json parse_file(const std::string& path) {
   }
 }
 
-const nlohmann::json& result_schema() {
-  static const nlohmann::json schema =
-      nlohmann::json::parse(result_schema_source(), result_schema_source() + result_schema_size());
-  return schema;
-}
-
 void require(bool condition, const std::string& path, const std::string& what) {
   if (!condition) throw InputError(path + ": " + what);
 }

@@ -3,6 +3,8 @@
 
 #include <regex>
 
+#include "embedded_files.hpp"
+
 namespace memory_baseline {
 
 namespace {
@@ -26,7 +28,7 @@ std::string place(const std::string& at) {
 
 class Walker {
  public:
-  explicit Walker(const json& root) : root_(root) {}
+  Walker(const json& root, const SiblingSchemas& siblings) : root_(root), siblings_(siblings) {}
 
   std::string check(const json& schema, const json& value, const std::string& at) const {
     for (const auto& [keyword, argument] : schema.items()) {
@@ -43,9 +45,16 @@ class Walker {
         keyword == "description" || keyword == "$defs")
       return {};
     if (keyword == "$ref") {
+      // "#/pointer" in this schema, or "file.json#/pointer" in a sibling schema.
       const std::string reference = argument.get<std::string>();
-      if (reference.rfind("#/", 0) != 0) return "the schema refers outside itself: " + reference;
-      return check(root_.at(json::json_pointer(reference.substr(1))), value, at);
+      const std::size_t hash = reference.find("#/");
+      if (hash == 0) return check(root_.at(json::json_pointer(reference.substr(1))), value, at);
+      const auto sibling = siblings_.find(reference.substr(0, hash));
+      if (hash == std::string::npos || sibling == siblings_.end())
+        return "the schema refers to a schema this check does not have: " + reference;
+      const json& other = *sibling->second;
+      return Walker(other, siblings_)
+          .check(other.at(json::json_pointer(reference.substr(hash + 1))), value, at);
     }
     if (keyword == "type") {
       const json types = argument.is_array() ? argument : json::array({argument});
@@ -143,13 +152,20 @@ class Walker {
   }
 
   const json& root_;
+  const SiblingSchemas& siblings_;
 };
 
 }  // namespace
 
+const nlohmann::json& result_schema() {
+  static const nlohmann::json schema =
+      nlohmann::json::parse(result_schema_source(), result_schema_source() + result_schema_size());
+  return schema;
+}
+
 std::string schema_problem(const nlohmann::json& schema, const nlohmann::json& document,
-                           const std::string& at) {
-  return Walker(schema).check(schema, document, at);
+                           const std::string& at, const SiblingSchemas& siblings) {
+  return Walker(schema, siblings).check(schema, document, at);
 }
 
 }  // namespace memory_baseline

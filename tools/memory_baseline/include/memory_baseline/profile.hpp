@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "alloc_hooks/site_report.hpp"
+
 namespace memory_baseline {
 
 inline constexpr int kProfileSchemaVersion = 1;
@@ -32,9 +34,11 @@ struct ProgramEnd {
 };
 
 // The figures part of a profile document from the preload library's report (its "key value"
-// lines, ending with "end"); nullopt when the report is missing its end (the program did not run
-// its exit handlers to the end).
-std::optional<nlohmann::json> parse_preload_report(const std::string& text);
+// lines, ending with "end"), and its sites (stacks and modules) into `sites`; nullopt when the
+// report is missing its end (the program did not run its exit handlers to the end). Slow
+// allocations carry a "stack_id" until profile_document names their sites.
+std::optional<nlohmann::json> parse_preload_report(const std::string& text,
+                                                   alloc_hooks::RawSites& sites);
 
 // The whole document: figures, how the program ended, the RSS series, budgets and their verdict.
 struct ProfileRun {
@@ -47,7 +51,10 @@ struct ProfileRun {
   std::optional<std::uint64_t> limit_mb;
   std::optional<std::uint64_t> alloc_budget_us;
 };
-nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun& run);
+// `sites`: the program's, symbolized; the document's "sites", the sites of its slow allocations,
+// and the top sites its violations name.
+nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun& run,
+                                const alloc_hooks::SiteReport& sites);
 // The embedded docs/profile.schema.json; "" when `document` follows it, else the first problem.
 std::string profile_schema_problem(const nlohmann::json& document);
 

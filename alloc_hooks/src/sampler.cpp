@@ -1,0 +1,248 @@
+// Sampled blocks and their sites. The block table is open addressing over block addresses, in
+// pages the hooks map themselves; a slot is claimed with one compare-and-swap and emptied by a
+// tombstone, which a later insertion reuses. A block is inserted after its allocation returned
+// from the backend and taken out before it goes back, so no two live blocks share an address.
+#include "sampler.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+
+#include "alloc_hooks/sites.hpp"
+#include "clock.hpp"
+#include "platform/platform.hpp"
+#include "settings.hpp"
+#include "size_shadow.hpp"
+#include "stack_table.hpp"
+
+namespace alloc_hooks::detail::sampler {
+
+namespace {
+
+constexpr std::size_t kBlockSlots = std::size_t{1} << 22;
+constexpr std::uintptr_t kEmpty = 0;
+constexpr std::uintptr_t kTombstone = 1;  // no block starts at address 1
+
+struct BlockSlot {
+  std::atomic<std::uintptr_t> address;
+  std::atomic<std::uint64_t> requested;
+  std::atomic<std::int64_t> weight;
+  std::atomic<std::uint32_t> stack_id;
+};
+
+std::atomic<BlockSlot*> block_table{nullptr};
+std::atomic<std::uint64_t> samples{0};
+std::atomic<std::uint64_t> unrecorded_samples{0};
+std::atomic<std::uint64_t> thread_seeds{0};
+
+// The peak snapshot, kept without copying: each peak starts a new epoch, and a site keeps its live
+// bytes as of the last peak only when it first changes after it; a site that has not changed
+// since still holds them as its live bytes. Exact at each peak, at O(1) per peak and per sample
+// (with threads racing on one site: within that site's concurrent samples). Epoch 0 is never
+// current, so that the zeroed sites start valid.
+alignas(64) std::atomic<std::uint64_t> peak_epoch{1};
+std::atomic<std::uint64_t> snapshot_live_bytes{0};
+
+void change_site_live_bytes(std::uint32_t stack_id, std::int64_t change) noexcept {
+  stack_table::SiteCounters& site = stack_table::counters(stack_id);
+  const std::uint64_t epoch = peak_epoch.load(std::memory_order_relaxed);
+  if (site.peak_epoch.load(std::memory_order_relaxed) != epoch) {
+    site.peak_snapshot_bytes.store(site.live_bytes.load(std::memory_order_relaxed),
+                                   std::memory_order_relaxed);
+    site.peak_epoch.store(epoch, std::memory_order_relaxed);
+  }
+  site.live_bytes.fetch_add(change, std::memory_order_relaxed);
+}
+
+BlockSlot* blocks() noexcept {
+  BlockSlot* table = block_table.load(std::memory_order_acquire);
+  if (table != nullptr) [[likely]]
+    return table;
+  auto* mapped =
+      static_cast<BlockSlot*>(platform::map_lazy_zeroed_pages(kBlockSlots * sizeof(BlockSlot)));
+  if (mapped == nullptr) platform::fail_fast("cannot map the sampled-block table", 2);
+  if (block_table.compare_exchange_strong(table, mapped, std::memory_order_acq_rel)) return mapped;
+  platform::unmap_pages(mapped, kBlockSlots * sizeof(BlockSlot));
+  return table;
+}
+
+std::size_t home_slot(const void* block) noexcept {
+  auto address = reinterpret_cast<std::uintptr_t>(block);
+  address ^= address >> 17;
+  address *= 0xed5ad4bbU;
+  address ^= address >> 11;
+  return address & (kBlockSlots - 1);
+}
+
+BlockSlot* find(const void* block) noexcept {
+  BlockSlot* table = blocks();
+  const auto address = reinterpret_cast<std::uintptr_t>(block);
+  for (std::size_t probe = 0, slot = home_slot(block); probe < kBlockSlots;
+       ++probe, slot = (slot + 1) & (kBlockSlots - 1)) {
+    const std::uintptr_t found = table[slot].address.load(std::memory_order_acquire);
+    if (found == address) return &table[slot];
+    if (found == kEmpty) break;
+  }
+  return nullptr;
+}
+
+bool insert(const void* block, const Sampled& record) noexcept {
+  BlockSlot* table = blocks();
+  for (std::size_t probe = 0, slot = home_slot(block); probe < kBlockSlots;
+       ++probe, slot = (slot + 1) & (kBlockSlots - 1)) {
+    std::uintptr_t found = table[slot].address.load(std::memory_order_relaxed);
+    if (found != kEmpty && found != kTombstone) continue;
+    table[slot].requested.store(record.requested, std::memory_order_relaxed);
+    table[slot].weight.store(record.weight, std::memory_order_relaxed);
+    table[slot].stack_id.store(record.stack_id, std::memory_order_relaxed);
+    if (table[slot].address.compare_exchange_strong(found, reinterpret_cast<std::uintptr_t>(block),
+                                                    std::memory_order_acq_rel))
+      return true;
+  }
+  return false;
+}
+
+// xorshift64*: a thread's own generator, seeded apart from every other thread's.
+std::uint64_t next_random(std::uint64_t& state) noexcept {
+  state ^= state >> 12;
+  state ^= state << 25;
+  state ^= state >> 27;
+  return state * 0x2545f4914f6cdd1dULL;
+}
+
+// Bytes until the next sample: exponential with mean `interval` (0 at interval 1: every one).
+std::int64_t draw_interval(ThreadSampler& sampler, std::uint64_t interval) noexcept {
+  if (interval == 1) return 0;
+  const double uniform =
+      (static_cast<double>(next_random(sampler.random) >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
+  const double bytes = -std::log(uniform) * static_cast<double>(interval);
+  return bytes < 0x1.0p62 ? static_cast<std::int64_t>(bytes) + 1 : std::int64_t{1} << 62;
+}
+
+}  // namespace
+
+std::uint64_t fresh_seed(const void* salt) noexcept {
+  const std::uint64_t seed =
+      read_ticks() ^ reinterpret_cast<std::uintptr_t>(salt) ^
+      (thread_seeds.fetch_add(1, std::memory_order_relaxed) + 1) * 0x9e3779b97f4a7c15ULL;
+  return seed != 0 ? seed : 0x9e3779b97f4a7c15ULL;
+}
+
+void start(ThreadSampler& sampler, std::uint64_t seed) noexcept {
+  sampler.random = seed != 0 ? seed : 0x9e3779b97f4a7c15ULL;
+  const std::uint64_t interval = settings.sample_bytes.load(std::memory_order_relaxed);
+  sampler.bytes_until_sample = interval == 0 ? static_cast<std::int64_t>(kDefaultSampleBytes)
+                                             : draw_interval(sampler, interval);
+}
+
+std::uint32_t capture_stack_id() noexcept {
+  void* frames[kMaxStackDepth];
+  const int depth = platform::capture_stack(frames, static_cast<int>(kMaxStackDepth));
+  return depth > 0 ? stack_table::intern(frames, static_cast<std::size_t>(depth))
+                   : stack_table::kNoRoom;
+}
+
+void offer(ThreadSampler& sampler, const void* block, std::size_t requested,
+           std::uint64_t ticks) noexcept {
+  const std::uint64_t interval = settings.sample_bytes.load(std::memory_order_relaxed);
+  if (interval == 0) {  // off: look again after as many bytes as the default interval
+    sampler.bytes_until_sample = static_cast<std::int64_t>(kDefaultSampleBytes);
+    return;
+  }
+  if (sampler.random == 0) {  // the thread's first draw: does this allocation reach it?
+    start(sampler, fresh_seed(&sampler));
+    sampler.bytes_until_sample -= static_cast<std::int64_t>(requested);
+    if (sampler.bytes_until_sample > 0) return;
+  }
+  sampler.bytes_until_sample = draw_interval(sampler, interval);
+
+  // Probability 1 - e^(-s/I) of being sampled; weighted by its inverse (1 exactly at I = 1).
+  const double probability =
+      interval == 1 ? 1.0
+                    : -std::expm1(-static_cast<double>(requested) / static_cast<double>(interval));
+  const double per_sample = probability > 0 ? 1.0 / probability : 1.0;
+  const Sampled record{requested, capture_stack_id(),
+                       std::llround(static_cast<double>(requested) * per_sample)};
+  samples.fetch_add(1, std::memory_order_relaxed);
+  if (!insert(block, record)) {
+    unrecorded_samples.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  size_shadow::shadow_byte(block) = size_shadow::kSampled;
+  change_site_live_bytes(record.stack_id, record.weight);
+  stack_table::SiteCounters& site = stack_table::counters(record.stack_id);
+  site.allocated_bytes.fetch_add(static_cast<std::uint64_t>(record.weight),
+                                 std::memory_order_relaxed);
+  site.allocations.fetch_add(static_cast<std::uint64_t>(std::llround(per_sample)),
+                             std::memory_order_relaxed);
+  site.alloc_ticks.fetch_add(
+      static_cast<std::uint64_t>(std::llround(static_cast<double>(ticks) * per_sample)),
+      std::memory_order_relaxed);
+}
+
+std::size_t requested_size(const void* block) noexcept {
+  const BlockSlot* slot = find(block);
+  return slot != nullptr ? slot->requested.load(std::memory_order_relaxed) : 0;
+}
+
+Sampled forget(const void* block) noexcept {
+  BlockSlot* slot = find(block);
+  if (slot == nullptr) return {0, stack_table::kNoRoom, 0};
+  const Sampled record{slot->requested.load(std::memory_order_relaxed),
+                       slot->stack_id.load(std::memory_order_relaxed),
+                       slot->weight.load(std::memory_order_relaxed)};
+  slot->address.store(kTombstone, std::memory_order_release);
+  change_site_live_bytes(record.stack_id, -record.weight);
+  return record;
+}
+
+void restore(const void* block, const Sampled& record) noexcept {
+  if (!insert(block, record)) {
+    // No room: the block goes back to being counted unsampled, with its requested size.
+    unrecorded_samples.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  size_shadow::shadow_byte(block) = size_shadow::kSampled;
+  change_site_live_bytes(record.stack_id, record.weight);
+}
+
+void note_peak(std::uint64_t live) noexcept {
+  snapshot_live_bytes.store(live, std::memory_order_relaxed);
+  peak_epoch.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace alloc_hooks::detail::sampler
+
+namespace alloc_hooks {
+
+// The public readers: off the hot path.
+std::uint32_t stack_count() {
+  return detail::stack_table::count();
+}
+
+Stack stack(std::uint32_t id) {
+  return detail::stack_table::frames_of(id);
+}
+
+SiteFigures site_figures(std::uint32_t id) {
+  if (id >= detail::stack_table::count()) return {};
+  const detail::stack_table::SiteCounters& site = detail::stack_table::counters(id);
+  const std::int64_t live = site.live_bytes.load(std::memory_order_relaxed);
+  const bool changed_since_peak = site.peak_epoch.load(std::memory_order_relaxed) ==
+                                  detail::sampler::peak_epoch.load(std::memory_order_relaxed);
+  return {live,
+          changed_since_peak ? site.peak_snapshot_bytes.load(std::memory_order_relaxed) : live,
+          site.allocated_bytes.load(std::memory_order_relaxed),
+          site.allocations.load(std::memory_order_relaxed),
+          detail::ticks_to_ns(site.alloc_ticks.load(std::memory_order_relaxed))};
+}
+
+SamplingReport sampling_report() {
+  return {detail::settings.sample_bytes.load(std::memory_order_relaxed),
+          detail::sampler::samples.load(std::memory_order_relaxed),
+          detail::sampler::snapshot_live_bytes.load(std::memory_order_relaxed),
+          detail::sampler::unrecorded_samples.load(std::memory_order_relaxed),
+          platform::stack_walker_name()};
+}
+
+}  // namespace alloc_hooks

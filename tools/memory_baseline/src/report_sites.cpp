@@ -1,0 +1,102 @@
+// The sites part of the reports (report_sites.hpp).
+#include "report_sites.hpp"
+
+#include <fmt/format.h>
+
+#include "html.hpp"
+#include "memory_baseline/report_tables.hpp"
+
+namespace memory_baseline {
+
+namespace {
+
+struct SiteRow {
+  double bytes;
+  double share;  // of the peak, in percent
+  std::string where;
+};
+
+std::vector<SiteRow> top_rows(const nlohmann::json& sites, double peak_bytes) {
+  std::vector<SiteRow> rows;
+  for (const nlohmann::json& site : sites.at("top")) {
+    const double bytes = site.at("peak_bytes").get<double>();
+    rows.push_back({bytes, peak_bytes > 0 ? 100.0 * bytes / peak_bytes : 0.0,
+                    site.at("where").get<std::string>()});
+  }
+  return rows;
+}
+
+std::string sampling_note(const nlohmann::json& sites) {
+  const auto interval = sites.at("sample_bytes").get<std::uint64_t>();
+  if (interval == 0) return "sampling was off (ALLOC_HOOKS_SAMPLE_BYTES=0)";
+  if (interval == 1) return "every allocation recorded (ALLOC_HOOKS_SAMPLE_BYTES=1): exact";
+  return fmt::format(
+      "sampled every {} bytes on average: estimates (ALLOC_HOOKS_SAMPLE_BYTES=1 records every "
+      "allocation)",
+      interval);
+}
+
+}  // namespace
+
+std::vector<SitesView> sites_views(const Results& results) {
+  std::vector<SitesView> views;
+  for (const std::string& scenario : scenarios_in(results)) {
+    for (const nlohmann::json& run : results.runs()) {
+      if (run.at("scenario") != scenario) continue;
+      const nlohmann::json* highest = nullptr;
+      nlohmann::json latency = nlohmann::json::array();
+      for (const nlohmann::json& measured : run.at("cases")) {
+        if (!measured.contains("sites")) continue;
+        for (const nlohmann::json& stack : measured.at("sites").at("latency_folded"))
+          latency.push_back(stack);
+        if (highest == nullptr || measured.at("peak_live_bytes").get<double>() >
+                                      (*highest).at("peak_live_bytes").get<double>())
+          highest = &measured;
+      }
+      if (highest == nullptr) continue;
+      views.push_back({scenario, run.at("allocator").at("name").get<std::string>(),
+                       (*highest).at("name").get<std::string>(),
+                       (*highest).at("peak_live_bytes").get<double>(), (*highest).at("sites"),
+                       latency});
+      break;
+    }
+  }
+  return views;
+}
+
+std::string top_sites_markdown(const nlohmann::json& sites, double peak_bytes) {
+  const std::vector<SiteRow> rows = top_rows(sites, peak_bytes);
+  if (rows.empty()) return fmt::format("No sampled site ({}).\n", sampling_note(sites));
+  std::string text = fmt::format(
+      "Top sites at the peak ({}):\n\n| bytes at the peak | share | site |\n|---:|---:|---|\n",
+      sampling_note(sites));
+  for (const SiteRow& row : rows)
+    text += fmt::format("| {:.0f} | {:.1f} % | `{}` |\n", row.bytes, row.share, row.where);
+  return text;
+}
+
+std::string top_sites_html(const nlohmann::json& sites, double peak_bytes) {
+  const std::vector<SiteRow> rows = top_rows(sites, peak_bytes);
+  std::string html = "<p>Top sites at the peak (" + escape_html(sampling_note(sites)) + ")</p>\n";
+  if (rows.empty()) return html;
+  html += "<table class=\"sites\"><tr><th>bytes at the peak</th><th>share</th><th>site</th></tr>";
+  for (const SiteRow& row : rows) {
+    html += fmt::format("<tr><td>{:.0f}</td><td>{:.1f} %</td><td><code>{}</code></td></tr>",
+                        row.bytes, row.share, escape_html(row.where));
+  }
+  return html + "</table>\n";
+}
+
+std::string flame_graph_elements(const std::string& prefix, const std::string& peak_title,
+                                 const std::string& latency_title) {
+  return flame_graph_element(prefix + "-peak", peak_title) +
+         flame_graph_element(prefix + "-latency", latency_title);
+}
+
+void add_flame_graphs(nlohmann::json& graphs, const std::string& prefix,
+                      const nlohmann::json& peak_folded, const nlohmann::json& latency_folded) {
+  graphs.push_back({{"id", prefix + "-peak"}, {"unit", "bytes"}, {"folded", peak_folded}});
+  graphs.push_back({{"id", prefix + "-latency"}, {"unit", "ns"}, {"folded", latency_folded}});
+}
+
+}  // namespace memory_baseline

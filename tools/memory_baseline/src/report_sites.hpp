@@ -1,0 +1,37 @@
+// Where the memory went, in the reports: the top sites at a peak as a table, and the flame graphs
+// of the peak and of allocation latency, from a result's or a profile's "sites"
+// (result.schema.json's $defs/sites).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "memory_baseline/results.hpp"
+
+namespace memory_baseline {
+
+// The sites a report shows for one scenario: those of the case with the highest peak of the
+// scenario's first run that has sites, and the latency of all that run's cases.
+struct SitesView {
+  std::string scenario;
+  std::string allocator;
+  std::string case_name;
+  double peak_bytes = 0;          // the case's peak live bytes, which its sites share
+  nlohmann::json sites;           // the case's "sites"
+  nlohmann::json latency_folded;  // every case's latency stacks
+};
+std::vector<SitesView> sites_views(const Results& results);
+
+// "| bytes at the peak | share | site |" rows of the top sites; `peak_bytes` the peak they share.
+std::string top_sites_markdown(const nlohmann::json& sites, double peak_bytes);
+std::string top_sites_html(const nlohmann::json& sites, double peak_bytes);
+
+// The flame graphs of a view: ids "<prefix>-peak" and "<prefix>-latency". The elements go in the
+// page; the graphs in flame_graphs_script's list.
+std::string flame_graph_elements(const std::string& prefix, const std::string& peak_title,
+                                 const std::string& latency_title);
+void add_flame_graphs(nlohmann::json& graphs, const std::string& prefix,
+                      const nlohmann::json& peak_folded, const nlohmann::json& latency_folded);
+
+}  // namespace memory_baseline
