@@ -268,7 +268,8 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
   }
   if (ALLOC_HOOKS_UNLIKELY(size > kLargestRequest)) return {};
   const std::size_t old_usable = backend.usable_size(block);
-  const size_shadow::Recorded old = size_shadow::read(block, old_usable);
+  size_shadow::Recorded old = size_shadow::read(block, old_usable);
+  if (old.sampled) old.requested = sampler::requested_size(block);
   if (ALLOC_HOOKS_UNLIKELY(!old.counted || thread_state.inside_allocation)) {
     // Neither the old block nor the new one is counted (a re-entrant call keeps its blocks so).
     void* moved = backend.reallocate(block, size);
@@ -322,16 +323,19 @@ void counted_release(Source source, void* block, std::size_t alignment,
     return;
   }
   ThreadCounters& counters = this_thread_counters();
-  if (ALLOC_HOOKS_UNLIKELY(sized != kUnsized && sized != recorded.requested))
-    record_sized_delete_mismatch(counters, source, recorded.requested, sized);
-  change_live_bytes(counters, -static_cast<std::int64_t>(recorded.requested));
-  if (ALLOC_HOOKS_UNLIKELY(recorded.sampled)) (void)sampler::forget(block);
+  // A sampled block's size is in the sampler's table, which it leaves now (one lookup).
+  const std::size_t requested = ALLOC_HOOKS_UNLIKELY(recorded.sampled)
+                                    ? sampler::forget(block).requested
+                                    : recorded.requested;
+  if (ALLOC_HOOKS_UNLIKELY(sized != kUnsized && sized != requested))
+    record_sized_delete_mismatch(counters, source, requested, sized);
+  change_live_bytes(counters, -static_cast<std::int64_t>(requested));
   const bool timed =
       settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
   const std::uint64_t start = timed ? read_ticks() : 0;
   give_back(backend, block, alignment);
   if (timed) counters.free_latency.record(read_ticks() - start);
-  count_freed(source_counters(counters, source), recorded.requested, usable);
+  count_freed(source_counters(counters, source), requested, usable);
 }
 
 void count_failed_allocation(Source source, bool refused_by_limit) noexcept {

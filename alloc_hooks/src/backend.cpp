@@ -99,7 +99,7 @@ const Backend& start_up() {
     const ScopedFlag starting(this_thread_starts_up);
     start_clock();
     load_settings_from_environment();
-    platform::prime_stack_walker();
+    platform::prime_stack_walker(settings.frame_pointer_walk.load(std::memory_order_relaxed));
     active_backend_pointer.store(choose_backend(), std::memory_order_release);
   }
   // Another thread is starting up: its first allocation happens before ours.

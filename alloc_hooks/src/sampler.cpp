@@ -1,16 +1,17 @@
-// Sampled blocks and their sites. The block table is open addressing over block addresses, in
-// pages the hooks map themselves; a slot is claimed with one compare-and-swap and emptied by a
-// tombstone, which a later insertion reuses. A block is inserted after its allocation returned
-// from the backend and taken out before it goes back, so no two live blocks share an address.
+// The sampler's slow path: which allocation is sampled, its weight, its stack and its site's
+// figures, and the peak snapshot. A sampled block is put in the sampled-block table after its
+// allocation returned from the backend and taken out before it goes back, so that no two live
+// blocks there share an address.
 #include "sampler.hpp"
 
-#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 
 #include "alloc_hooks/sites.hpp"
 #include "clock.hpp"
 #include "platform/platform.hpp"
+#include "sampled_blocks.hpp"
 #include "settings.hpp"
 #include "size_shadow.hpp"
 #include "stack_table.hpp"
@@ -19,18 +20,6 @@ namespace alloc_hooks::detail::sampler {
 
 namespace {
 
-constexpr std::size_t kBlockSlots = std::size_t{1} << 22;
-constexpr std::uintptr_t kEmpty = 0;
-constexpr std::uintptr_t kTombstone = 1;  // no block starts at address 1
-
-struct BlockSlot {
-  std::atomic<std::uintptr_t> address;
-  std::atomic<std::uint64_t> requested;
-  std::atomic<std::int64_t> weight;
-  std::atomic<std::uint32_t> stack_id;
-};
-
-std::atomic<BlockSlot*> block_table{nullptr};
 std::atomic<std::uint64_t> samples{0};
 std::atomic<std::uint64_t> unrecorded_samples{0};
 std::atomic<std::uint64_t> thread_seeds{0};
@@ -52,54 +41,6 @@ void change_site_live_bytes(std::uint32_t stack_id, std::int64_t change) noexcep
     site.peak_epoch.store(epoch, std::memory_order_relaxed);
   }
   site.live_bytes.fetch_add(change, std::memory_order_relaxed);
-}
-
-BlockSlot* blocks() noexcept {
-  BlockSlot* table = block_table.load(std::memory_order_acquire);
-  if (table != nullptr) [[likely]]
-    return table;
-  auto* mapped =
-      static_cast<BlockSlot*>(platform::map_lazy_zeroed_pages(kBlockSlots * sizeof(BlockSlot)));
-  if (mapped == nullptr) platform::fail_fast("cannot map the sampled-block table", 2);
-  if (block_table.compare_exchange_strong(table, mapped, std::memory_order_acq_rel)) return mapped;
-  platform::unmap_pages(mapped, kBlockSlots * sizeof(BlockSlot));
-  return table;
-}
-
-std::size_t home_slot(const void* block) noexcept {
-  auto address = reinterpret_cast<std::uintptr_t>(block);
-  address ^= address >> 17;
-  address *= 0xed5ad4bbU;
-  address ^= address >> 11;
-  return address & (kBlockSlots - 1);
-}
-
-BlockSlot* find(const void* block) noexcept {
-  BlockSlot* table = blocks();
-  const auto address = reinterpret_cast<std::uintptr_t>(block);
-  for (std::size_t probe = 0, slot = home_slot(block); probe < kBlockSlots;
-       ++probe, slot = (slot + 1) & (kBlockSlots - 1)) {
-    const std::uintptr_t found = table[slot].address.load(std::memory_order_acquire);
-    if (found == address) return &table[slot];
-    if (found == kEmpty) break;
-  }
-  return nullptr;
-}
-
-bool insert(const void* block, const Sampled& record) noexcept {
-  BlockSlot* table = blocks();
-  for (std::size_t probe = 0, slot = home_slot(block); probe < kBlockSlots;
-       ++probe, slot = (slot + 1) & (kBlockSlots - 1)) {
-    std::uintptr_t found = table[slot].address.load(std::memory_order_relaxed);
-    if (found != kEmpty && found != kTombstone) continue;
-    table[slot].requested.store(record.requested, std::memory_order_relaxed);
-    table[slot].weight.store(record.weight, std::memory_order_relaxed);
-    table[slot].stack_id.store(record.stack_id, std::memory_order_relaxed);
-    if (table[slot].address.compare_exchange_strong(found, reinterpret_cast<std::uintptr_t>(block),
-                                                    std::memory_order_acq_rel))
-      return true;
-  }
-  return false;
 }
 
 // xorshift64*: a thread's own generator, seeded apart from every other thread's.
@@ -162,9 +103,10 @@ void offer(ThreadSampler& sampler, const void* block, std::size_t requested,
                     : -std::expm1(-static_cast<double>(requested) / static_cast<double>(interval));
   const double per_sample = probability > 0 ? 1.0 / probability : 1.0;
   const Sampled record{requested, capture_stack_id(),
-                       std::llround(static_cast<double>(requested) * per_sample)};
+                       interval == 1 ? static_cast<std::int64_t>(requested)
+                                     : std::llround(static_cast<double>(requested) * per_sample)};
   samples.fetch_add(1, std::memory_order_relaxed);
-  if (!insert(block, record)) {
+  if (!sampled_blocks::insert(block, record)) {
     unrecorded_samples.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -173,31 +115,28 @@ void offer(ThreadSampler& sampler, const void* block, std::size_t requested,
   stack_table::SiteCounters& site = stack_table::counters(record.stack_id);
   site.allocated_bytes.fetch_add(static_cast<std::uint64_t>(record.weight),
                                  std::memory_order_relaxed);
-  site.allocations.fetch_add(static_cast<std::uint64_t>(std::llround(per_sample)),
-                             std::memory_order_relaxed);
+  site.allocations.fetch_add(
+      interval == 1 ? 1 : static_cast<std::uint64_t>(std::llround(per_sample)),
+      std::memory_order_relaxed);
   site.alloc_ticks.fetch_add(
-      static_cast<std::uint64_t>(std::llround(static_cast<double>(ticks) * per_sample)),
+      interval == 1
+          ? ticks
+          : static_cast<std::uint64_t>(std::llround(static_cast<double>(ticks) * per_sample)),
       std::memory_order_relaxed);
 }
 
 std::size_t requested_size(const void* block) noexcept {
-  const BlockSlot* slot = find(block);
-  return slot != nullptr ? slot->requested.load(std::memory_order_relaxed) : 0;
+  return sampled_blocks::find(block).requested;
 }
 
 Sampled forget(const void* block) noexcept {
-  BlockSlot* slot = find(block);
-  if (slot == nullptr) return {0, stack_table::kNoRoom, 0};
-  const Sampled record{slot->requested.load(std::memory_order_relaxed),
-                       slot->stack_id.load(std::memory_order_relaxed),
-                       slot->weight.load(std::memory_order_relaxed)};
-  slot->address.store(kTombstone, std::memory_order_release);
+  const Sampled record = sampled_blocks::remove(block);
   change_site_live_bytes(record.stack_id, -record.weight);
   return record;
 }
 
 void restore(const void* block, const Sampled& record) noexcept {
-  if (!insert(block, record)) {
+  if (!sampled_blocks::insert(block, record)) {
     // No room: the block goes back to being counted unsampled, with its requested size.
     unrecorded_samples.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -238,11 +177,14 @@ SiteFigures site_figures(std::uint32_t id) {
 }
 
 SamplingReport sampling_report() {
-  return {detail::settings.sample_bytes.load(std::memory_order_relaxed),
-          detail::sampler::samples.load(std::memory_order_relaxed),
-          detail::sampler::snapshot_live_bytes.load(std::memory_order_relaxed),
-          detail::sampler::unrecorded_samples.load(std::memory_order_relaxed),
-          platform::stack_walker_name()};
+  SamplingReport report;
+  report.sample_bytes = detail::settings.sample_bytes.load(std::memory_order_relaxed);
+  report.samples = detail::sampler::samples.load(std::memory_order_relaxed);
+  report.snapshot_live_bytes = detail::sampler::snapshot_live_bytes.load(std::memory_order_relaxed);
+  report.unrecorded_samples = detail::sampler::unrecorded_samples.load(std::memory_order_relaxed);
+  std::snprintf(report.stack_walker, sizeof report.stack_walker, "%s",
+                platform::stack_walker_name());
+  return report;
 }
 
 }  // namespace alloc_hooks

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "sampled_blocks.hpp"
+
 namespace alloc_hooks::detail::sampler {
 
 // A thread's sampler, in the hooks' thread-local state. Zero-initialised: its first allocation
@@ -27,11 +29,7 @@ void offer(ThreadSampler& sampler, const void* block, std::size_t requested,
            std::uint64_t ticks) noexcept;
 
 // A sampled block's record, taken out of the table when the block is freed or moved.
-struct Sampled {
-  std::size_t requested;
-  std::uint32_t stack_id;
-  std::int64_t weight;
-};
+using Sampled = sampled_blocks::Record;
 // The requested size of a block the shadow marks sampled.
 std::size_t requested_size(const void* block) noexcept;
 // Takes the block's record out and its weight off its site's live bytes.

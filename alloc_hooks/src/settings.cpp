@@ -73,6 +73,14 @@ void load_settings_from_environment() {
           2);
     settings.sample_bytes.store(bytes);
   }
+  if (const char* walk = platform::environment("ALLOC_HOOKS_STACK_WALK");
+      walk != nullptr && *walk != '\0') {
+    if (std::strcmp(walk, "fp") == 0) {
+      settings.frame_pointer_walk.store(true);
+    } else if (std::strcmp(walk, "unwind") != 0) {
+      platform::fail_fast("ALLOC_HOOKS_STACK_WALK must be unwind or fp", 2);
+    }
+  }
   const std::uint64_t budget_ns = unsigned_from_environment(
       "ALLOC_HOOKS_ALLOC_BUDGET_NS",
       "ALLOC_HOOKS_ALLOC_BUDGET_NS must be a whole number of nanoseconds");

@@ -16,11 +16,12 @@ struct Settings {
   std::atomic<std::uint64_t> alloc_budget_ns{0};
   std::atomic<std::int64_t> live_batch_bytes{0};  // 0: exact shared live-bytes counter
   std::atomic<std::uint64_t> sample_bytes{kDefaultSampleBytes};  // 0: no sampling (sites.hpp)
+  std::atomic<bool> frame_pointer_walk{false};  // stacks by frame pointers, not unwind tables
 };
 extern Settings settings;
 
-// Reads ALLOC_HOOKS_TIMING, _LIVE_BYTES_LIMIT, _ALLOC_BUDGET_NS, _LIVE_BATCH_BYTES and
-// _SAMPLE_BYTES; a
+// Reads ALLOC_HOOKS_TIMING, _LIVE_BYTES_LIMIT, _ALLOC_BUDGET_NS, _LIVE_BATCH_BYTES,
+// _SAMPLE_BYTES and _STACK_WALK; a
 // malformed value ends the process with one line on stderr and status 2.
 void load_settings_from_environment();
 

@@ -20,8 +20,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "sampler.hpp"
-
 namespace alloc_hooks::detail::size_shadow {
 
 inline constexpr unsigned kGranuleShift = 3;
@@ -66,7 +64,8 @@ inline void record_uncounted(const void* block) {
   shadow_byte(block) = kUncounted;
 }
 
-// The block's requested size, or nothing when it is not counted (`counted` false).
+// The block's requested size, or nothing when it is not counted (`counted` false). A sampled
+// block's requested size is the sampler's (sampler::forget and requested_size return it).
 struct Recorded {
   bool counted;
   bool sampled;
@@ -77,7 +76,7 @@ inline Recorded read(const void* block, std::size_t usable) {
   if (value <= kLargestInlineSlack) [[likely]]
     return {true, false, usable - value};
   if (value == kUncounted) return {false, false, 0};
-  if (value == kSampled) return {true, true, sampler::requested_size(block)};
+  if (value == kSampled) return {true, true, 0};
   return {true, false, read_size_after(block)};
 }
 

@@ -55,10 +55,25 @@ TEST(Environment, MalformedLimitIsAUsageError) {
                      "ALLOC_HOOKS_LIVE_BYTES_LIMIT must be a whole number of bytes");
 }
 
+TEST(Environment, MalformedSampleIntervalIsAUsageError) {
+  for (const char* value : {"512KiB", "-1", "4611686018427387904"}) {  // the last is 2^62
+    expect_usage_error("ALLOC_HOOKS_SAMPLE_BYTES", value,
+                       "ALLOC_HOOKS_SAMPLE_BYTES must be a whole number of bytes below 2^62 (0 "
+                       "off, 1 every allocation)");
+  }
+}
+
+TEST(Environment, UnknownStackWalkIsAUsageError) {
+  expect_usage_error("ALLOC_HOOKS_STACK_WALK", "dwarf",
+                     "ALLOC_HOOKS_STACK_WALK must be unwind or fp");
+}
+
 TEST(Environment, ValidSettingsRunTheDemo) {
   EXPECT_EQ(run_demo_with({{"ALLOC_HOOKS_BACKEND", "mimalloc"},
                            {"ALLOC_HOOKS_TIMING", "alloc"},
-                           {"ALLOC_HOOKS_ALLOC_BUDGET_NS", "5000000"}})
+                           {"ALLOC_HOOKS_ALLOC_BUDGET_NS", "5000000"},
+                           {"ALLOC_HOOKS_SAMPLE_BYTES", "1"},
+                           {"ALLOC_HOOKS_STACK_WALK", "fp"}})
                 .status,
             0);
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "alloc_hooks/alloc_hooks.hpp"
@@ -62,6 +63,50 @@ class Sites : public ::testing::Test {
   void TearDown() override { alloc_hooks::set_sample_bytes(saved_); }
   std::uint64_t saved_ = 0;
 };
+
+// Four threads allocate at interval 1 and free each other's blocks: every site's figures still add
+// up to the window's exactly (the sampled-block table and the site counters under contention).
+TEST_F(Sites, ThreadsFreeingEachOthersSampledBlocksKeepTheSitesExact) {
+  alloc_hooks::set_sample_bytes(1);
+  constexpr int kThreads = 4, kBlocks = 2000;
+  std::vector<std::vector<char*>> made(kThreads);
+  for (auto& blocks : made) blocks.reserve(kBlocks);
+  std::vector<alloc_hooks::SiteFigures> after;
+  after.reserve(alloc_hooks::stack_count() + alloc_hooks::kRoomForNewStacks);
+  const auto before = alloc_hooks::read_site_figures();
+  alloc_hooks::Window window;
+  {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&made, t] {
+        for (int i = 0; i < kBlocks; ++i) made[t].push_back(site_a(16 + (i % 64) * 8));
+      });
+    for (std::thread& thread : threads) thread.join();
+    threads.clear();
+    for (int t = 0; t < kThreads; ++t)  // each frees the next one's first half
+      threads.emplace_back([&made, t] {
+        auto& blocks = made[(t + 1) % kThreads];
+        for (int i = 0; i < kBlocks / 2; ++i) delete[] blocks[i];
+      });
+    for (std::thread& thread : threads) thread.join();
+  }
+  const alloc_hooks::WindowResult result = window.result();
+  alloc_hooks::read_site_figures(after);
+  std::map<std::uint32_t, alloc_hooks::SiteFigures> figures;
+  for (std::uint32_t id = 1; id < after.size(); ++id) figures[id] = after[id];
+  alloc_hooks::subtract_figures(figures, before);
+  std::int64_t live = 0;
+  std::uint64_t allocations = 0;
+  for (const auto& [id, site] : figures) {
+    live += site.live_bytes;
+    allocations += site.allocations;
+  }
+  EXPECT_EQ(live, result.live_bytes_delta);
+  EXPECT_EQ(allocations, result.allocations);
+  EXPECT_EQ(alloc_hooks::sampling_report().unrecorded_samples, 0u);
+  for (auto& blocks : made)
+    for (int i = kBlocks / 2; i < kBlocks; ++i) delete[] blocks[i];
+}
 
 // Tests that find a site by its name: Windows frames name a module and an offset only.
 class NamedSites : public Sites {

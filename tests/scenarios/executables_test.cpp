@@ -74,6 +74,34 @@ TEST(Executables, ImpossibleBudgetsExitOneWithTheTasksWords) {
   }
 }
 
+// A breach names the call sites behind it: at the peak, and where the slowest allocation was made
+// (every allocation's stack recorded, so that the vector's own site is there whatever the draw).
+TEST(Executables, ABreachNamesTheSitesBehindIt) {
+  const std::string json_path = scratch("sites.json");
+  const Outcome outcome = test_support::run_program(
+      std::filesystem::path(SCENARIO_BINARY_DIR) / "scenario_vector",
+      "--iterations 2 --limit-mb 0 --alloc-budget-us 0 --json " + json_path,
+      {{"ALLOC_HOOKS_SAMPLE_BYTES", "1"}});
+  EXPECT_EQ(outcome.status, 1);
+#if defined(_WIN32)
+  const std::string site = "scenario_vector.exe+";  // a module and an offset on Windows
+#else
+  const std::string site = "vector_scenario::{lambda}::operator() (vector_scenario.cpp:";
+#endif
+  EXPECT_NE(outcome.out.find("exceeded 1GB limit: peak live bytes"), std::string::npos)
+      << outcome.out;
+  EXPECT_NE(outcome.out.find("; top: "), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("; made at " + site), std::string::npos) << outcome.out;
+  const nlohmann::json result = nlohmann::json::parse(read_file(json_path));
+  for (const nlohmann::json& measured : result["cases"]) {
+    ASSERT_FALSE(measured["sites"]["top"].empty()) << measured["name"];
+    // The case's one vector per iteration: exactly its bytes at the peak, at that one site.
+    EXPECT_EQ(measured["sites"]["top"][0]["peak_bytes"], measured["peak_live_bytes"]);
+    EXPECT_EQ(measured["sites"]["top"][0]["where"].get<std::string>().rfind(site, 0), 0u)
+        << measured["sites"]["top"][0]["where"];
+  }
+}
+
 TEST(Executables, BudgetsFileTightensTheIterationBudget) {
   const std::string budgets = scratch("budgets.json");
   std::ofstream(budgets) << R"({"iteration_budget_ms": 0.000001})";

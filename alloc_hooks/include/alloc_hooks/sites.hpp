@@ -59,7 +59,9 @@ struct SamplingReport {
   std::uint64_t samples = 0;              // sampled allocations since start-up
   std::uint64_t snapshot_live_bytes = 0;  // exact live bytes at the last peak
   std::uint64_t unrecorded_samples = 0;   // sampled but not kept (the block table was full)
-  const char* stack_walker = "";          // "libunwind", "backtrace", "RtlCaptureStackBackTrace"
+  // "libunwind", "frame_pointers", "backtrace" (glibc's, without libunwind) or
+  // "RtlCaptureStackBackTrace"
+  char stack_walker[32] = {};
 };
 SamplingReport sampling_report();
 

@@ -18,7 +18,8 @@ struct Frame {
   std::string function;  // demangled; empty when the module has no symbol there
   std::string file;      // source file, where debug information has it
   unsigned line = 0;
-  std::string module;  // the module's file name
+  std::string module;         // the module's file name
+  std::uintptr_t offset = 0;  // of the address in the module (the same in every run)
 };
 
 class Symbolizer {

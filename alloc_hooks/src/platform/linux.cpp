@@ -73,19 +73,75 @@ const char* library_load_error() {
 }
 
 namespace {
+
 int (*stack_walker)(void**, int) = nullptr;
 const char* walker_name = "none";
+
+// The calling thread's stack, [low, high): the frame-pointer walk stays inside it.
+struct StackBounds {
+  std::uintptr_t low;
+  std::uintptr_t high;
+};
+constinit thread_local StackBounds stack_bounds{0, 0};
+
+StackBounds this_thread_stack() {
+  if (stack_bounds.high == 0) {
+    pthread_attr_t attributes;
+    void* low = nullptr;
+    std::size_t size = 0;
+    // Reads /proc/self/maps for the main thread (it allocates: this runs inside the hooks, where
+    // an allocation is handed out uncounted).
+    if (pthread_getattr_np(pthread_self(), &attributes) == 0) {
+      if (pthread_attr_getstack(&attributes, &low, &size) == 0) {
+        stack_bounds.low = reinterpret_cast<std::uintptr_t>(low);
+        stack_bounds.high = stack_bounds.low + size;
+      }
+      pthread_attr_destroy(&attributes);
+    }
+  }
+  return stack_bounds;
+}
+
+// Follows the chain of saved frame pointers: each frame holds its caller's frame pointer and,
+// above it, the return address. Right only where every function on the stack keeps a frame
+// pointer (built with -fno-omit-frame-pointer); a frame without one is skipped silently, its
+// caller with it. Stops at a pointer outside the thread's stack or not above the last.
+__attribute__((noinline)) int walk_frame_pointers(void** frames, int capacity) {
+  const StackBounds bounds = this_thread_stack();
+  auto frame = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  int depth = 0;
+  while (depth < capacity && frame >= bounds.low && frame + 2 * sizeof(void*) <= bounds.high &&
+         frame % sizeof(void*) == 0) {
+    void* const* saved = reinterpret_cast<void* const*>(frame);
+    if (saved[1] == nullptr) break;
+    frames[depth++] = saved[1];
+    const auto caller = reinterpret_cast<std::uintptr_t>(saved[0]);
+    if (caller <= frame) break;
+    frame = caller;
+  }
+  return depth;
+}
+
 }  // namespace
 
-void prime_stack_walker() {
+void prime_stack_walker(bool frame_pointers) {
+  if (frame_pointers) {
+    stack_walker = walk_frame_pointers;
+    walker_name = "frame_pointers";
+    void* frames[4];
+    (void)stack_walker(frames, 4);
+    return;
+  }
   // libunwind's unw_backtrace reads the unwind tables (no frame pointers needed) in a few hundred
   // nanoseconds. It is loaded local to the hooks: Debian's libunwind also exports _Unwind_Backtrace
   // and backtrace, which would replace the C++ runtime's if it were linked. Without it, glibc's
   // backtrace() (microseconds per stack) walks.
+#if !defined(ALLOC_HOOKS_WITHOUT_LIBUNWIND)
   if (void* library = open_local_library("libunwind.so.8")) {
     stack_walker = reinterpret_cast<int (*)(void**, int)>(find_symbol(library, "unw_backtrace"));
     walker_name = "libunwind";
   }
+#endif
   if (stack_walker == nullptr) {
     stack_walker = ::backtrace;
     walker_name = "backtrace";

@@ -37,9 +37,10 @@ const char* library_load_error();
 #endif
 
 // The calling thread's return addresses, innermost first, at most `capacity`; the count taken.
-// prime_stack_walker runs once at start-up: it picks the walker and makes its first call, which
-// may load code and allocate, while the hooks hand out start-up memory.
-void prime_stack_walker();
+// prime_stack_walker runs once at start-up: it picks the walker (the saved frame pointers, where
+// the program says it keeps them everywhere, else the unwind tables) and makes its first call,
+// which may load code and allocate, while the hooks hand out start-up memory.
+void prime_stack_walker(bool frame_pointers);
 int capture_stack(void** frames, int capacity);
 const char* stack_walker_name();
 

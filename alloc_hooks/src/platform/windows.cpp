@@ -74,7 +74,7 @@ void unmap_pages(void* pages, std::size_t) {
   VirtualFree(pages, 0, MEM_RELEASE);
 }
 
-void prime_stack_walker() {
+void prime_stack_walker(bool) {
   void* frames[4];
   (void)RtlCaptureStackBackTrace(0, 4, frames, nullptr);
 }

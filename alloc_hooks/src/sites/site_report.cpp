@@ -68,8 +68,10 @@ bool is_standard_library(const Frame& frame) {
 }
 
 std::string describe(const Frame& frame) {
-  if (frame.function.empty())
-    return fmt::format("{} @ {:#x}", frame.module.empty() ? "?" : frame.module, frame.address);
+  if (frame.function.empty()) {
+    if (frame.module.empty()) return fmt::format("{:#x}", frame.address);
+    return fmt::format("{}+{:#x}", frame.module, frame.offset);
+  }
   if (frame.file.empty())
     return fmt::format("{} ({})", short_function(frame.function), frame.module);
   return fmt::format("{} ({}:{})", short_function(frame.function), base_name(frame.file),

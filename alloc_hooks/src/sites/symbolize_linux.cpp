@@ -129,9 +129,11 @@ const std::vector<Frame>& Symbolizer::frames(std::uintptr_t return_address) {
     frames.push_back(outer);
     return frames;
   }
-  if (const char* name =
-          dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr))
+  Dwarf_Addr module_start = 0;
+  if (const char* name = dwfl_module_info(module, nullptr, &module_start, nullptr, nullptr, nullptr,
+                                          nullptr, nullptr))
     outer.module = name;
+  outer.offset = return_address - module_start;
   if (const char* symbol = dwfl_module_addrname(module, call)) outer.function = demangled(symbol);
   if (Dwfl_Line* line = dwfl_module_getsrc(module, call)) {
     int number = 0;

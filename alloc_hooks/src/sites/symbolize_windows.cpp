@@ -2,7 +2,6 @@
 // what the system's symbol reader understands).
 #include <windows.h>
 
-#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 
@@ -30,11 +29,7 @@ const std::vector<Frame>& Symbolizer::frames(std::uintptr_t return_address) {
       GetModuleFileNameA(module, path, sizeof path) > 0) {
     const char* name = std::strrchr(path, '\\');
     frame.module = name != nullptr ? name + 1 : path;
-    char offset[32];
-    std::snprintf(
-        offset, sizeof offset, "+%#llx",
-        static_cast<unsigned long long>(return_address - reinterpret_cast<std::uintptr_t>(module)));
-    frame.module += offset;
+    frame.offset = return_address - reinterpret_cast<std::uintptr_t>(module);
   }
   return entry->second;
 }

@@ -170,6 +170,7 @@ table.summary td { position: relative; min-width: 7em; }
 .bar { height: 4px; background: #4a7bd0; margin-top: 2px; }
 .charts { display: flex; flex-wrap: wrap; gap: 2em; }
 .chart { width: 560px; height: 340px; }
+table.sites td:last-child { text-align: left; }
 .flame svg { border: 1px solid #ddd; }
 .flame h3 { font-size: 1em; margin: 1em 0 0.3em; }
 )";

@@ -1,6 +1,7 @@
 // The profile document: the preload library's report parsed, and the run around it added.
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <sstream>
 
 #include "embedded_files.hpp"
@@ -12,14 +13,6 @@
 namespace memory_baseline {
 
 namespace {
-
-// The walker's name as the hooks spell it (SamplingReport holds a name that outlives it).
-const char* known_stack_walker(const std::string& name) {
-  for (const char* known : {"libunwind", "backtrace", "RtlCaptureStackBackTrace", "none"}) {
-    if (name == known) return known;
-  }
-  return "unknown";
-}
 
 const char* const kLatencyFields[] = {"count", "p50", "p90", "p99", "p999", "max", "mean"};
 
@@ -113,7 +106,7 @@ std::optional<nlohmann::json> parse_preload_report(const std::string& text,
       std::string walker;
       words >> sampling.sample_bytes >> sampling.samples >> sampling.snapshot_live_bytes >>
           sampling.unrecorded_samples >> walker;
-      sampling.stack_walker = known_stack_walker(walker);
+      std::snprintf(sampling.stack_walker, sizeof sampling.stack_walker, "%s", walker.c_str());
     } else if (key == "module") {
       std::string bias, path;
       words >> bias;

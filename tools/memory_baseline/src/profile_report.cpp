@@ -172,6 +172,15 @@ std::string profile_html_report(const json& document) {
   html +=
       "</ul>\n<div class=\"charts\"><div class=\"chart\"><canvas id=\"latency-histogram\">"
       "</canvas></div><div class=\"chart\"><canvas id=\"rss-over-time\"></canvas></div></div>\n";
+  json flame_graphs = json::array();
+  if (document.contains("sites")) {
+    const json& sites = document.at("sites");
+    html += "<h2>Where the memory went</h2>\n" +
+            top_sites_html(sites, document.at("peak_live_bytes").get<double>()) +
+            flame_graph_elements("flame", "Live bytes at the peak (click a frame to zoom)",
+                                 "Time spent allocating");
+    add_flame_graphs(flame_graphs, "flame", sites.at("peak_folded"), sites.at("latency_folded"));
+  }
   for (const Table& table : tables(document)) {
     html += "<h2>" + escape_html(table.title) + "</h2>\n<table><tr>";
     for (const std::string& column : table.header) html += "<th>" + escape_html(column) + "</th>";
@@ -182,15 +191,6 @@ std::string profile_html_report(const json& document) {
       html += "</tr>\n";
     }
     html += "</table>\n";
-  }
-  json flame_graphs = json::array();
-  if (document.contains("sites")) {
-    const json& sites = document.at("sites");
-    html += "<h2>Where the memory went</h2>\n" +
-            top_sites_html(sites, document.at("peak_live_bytes").get<double>()) +
-            flame_graph_elements("flame", "Live bytes at the peak (click a frame to zoom)",
-                                 "Time spent allocating");
-    add_flame_graphs(flame_graphs, "flame", sites.at("peak_folded"), sites.at("latency_folded"));
   }
   html += "<h2>Charts drawn</h2>\n<pre id=\"chart-status\">charts not drawn</pre>\n";
   html += "<pre id=\"flame-status\">flame graphs not drawn</pre>\n";

@@ -64,6 +64,35 @@ std::vector<SitesView> sites_views(const Results& results) {
   return views;
 }
 
+namespace {
+
+std::string folded_report(const Results& results, const char* field) {
+  std::string text;
+  for (const nlohmann::json& run : results.runs()) {
+    for (const nlohmann::json& measured : run.at("cases")) {
+      if (!measured.contains("sites")) continue;
+      const std::string root = fmt::format("{}/{};{}", run.at("scenario").get<std::string>(),
+                                           run.at("allocator").at("name").get<std::string>(),
+                                           measured.at("name").get<std::string>());
+      for (const nlohmann::json& stack : measured.at("sites").at(field)) {
+        text += fmt::format("{};{} {}\n", root, stack.at(0).get<std::string>(),
+                            stack.at(1).get<std::int64_t>());
+      }
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string peak_folded_report(const Results& results) {
+  return folded_report(results, "peak_folded");
+}
+
+std::string latency_folded_report(const Results& results) {
+  return folded_report(results, "latency_folded");
+}
+
 std::string top_sites_markdown(const nlohmann::json& sites, double peak_bytes) {
   const std::vector<SiteRow> rows = top_rows(sites, peak_bytes);
   if (rows.empty()) return fmt::format("No sampled site ({}).\n", sampling_note(sites));

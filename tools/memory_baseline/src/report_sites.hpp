@@ -27,6 +27,11 @@ std::vector<SitesView> sites_views(const Results& results);
 std::string top_sites_markdown(const nlohmann::json& sites, double peak_bytes);
 std::string top_sites_html(const nlohmann::json& sites, double peak_bytes);
 
+// Every case's folded stacks in one file, each stack under "scenario/allocator;case;": the live
+// bytes at each case's peak, or the time spent allocating (peak.folded, latency.folded).
+std::string peak_folded_report(const Results& results);
+std::string latency_folded_report(const Results& results);
+
 // The flame graphs of a view: ids "<prefix>-peak" and "<prefix>-latency". The elements go in the
 // page; the graphs in flame_graphs_script's list.
 std::string flame_graph_elements(const std::string& prefix, const std::string& peak_title,

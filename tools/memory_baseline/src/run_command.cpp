@@ -13,6 +13,7 @@
 #include "memory_baseline/commands.hpp"
 #include "memory_baseline/reports.hpp"
 #include "platform/platform.hpp"
+#include "report_sites.hpp"
 
 namespace memory_baseline {
 
@@ -32,7 +33,10 @@ struct Report {
   const char* file;
   std::string (*text)(const Results& results);
 };
-const Report kReports[] = {{"report.md", markdown_report}, {"report.html", html_report}};
+const Report kReports[] = {{"report.md", markdown_report},
+                           {"report.html", html_report},
+                           {"peak.folded", peak_folded_report},
+                           {"latency.folded", latency_folded_report}};
 
 std::vector<scenarios::OutputPath> report_paths(const std::string& out_dir) {
   std::vector<scenarios::OutputPath> paths;
@@ -78,8 +82,10 @@ int report_command(const std::string& results_path, const std::string& out_dir) 
   create_folder(out_dir);
   check_outputs(report_paths(out_dir));
   write_outputs(report_files(results, out_dir));
-  fmt::print("{}HTML report: {}/report.html\nMarkdown:    {}/report.md\n",
-             compliance_lines(results), out_dir, out_dir);
+  fmt::print(
+      "{}HTML report: {}/report.html\nMarkdown:    {}/report.md\nFolded:      {}/peak.folded, "
+      "{}/latency.folded (flamegraph.pl, speedscope)\n",
+      compliance_lines(results), out_dir, out_dir, out_dir, out_dir);
   return 0;
 }
 
@@ -301,6 +307,8 @@ int run_command(const RunSettings& settings) {
   if (!settings.save_baseline.empty()) fmt::print("Baseline:    {}\n", settings.save_baseline);
   fmt::print("HTML report: {}\n", (out_dir / "report.html").string());
   fmt::print("Markdown:    {}\n", (out_dir / "report.md").string());
+  fmt::print("Folded:      {}, {} (flamegraph.pl, speedscope)\n",
+             (out_dir / "peak.folded").string(), (out_dir / "latency.folded").string());
   return results.document["passed"].get<bool>() ? 0 : 1;
 }
 
