@@ -1,6 +1,6 @@
-// The byte sampler of the hot path and the table of sampled blocks (alloc_hooks/sites.hpp says
-// what is sampled and how it is weighted). A thread's only cost per allocation is one subtraction
-// and one compare: the bytes left until its next sample.
+// The byte sampler of the hot path and its slow path (alloc_hooks/sites.hpp says what is sampled
+// and how it is weighted; sampled_blocks.hpp keeps the sampled blocks). A thread's only cost per
+// allocation is one subtraction and one compare: the bytes left until its next sample.
 #pragma once
 
 #include <cstddef>

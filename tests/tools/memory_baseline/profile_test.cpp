@@ -34,12 +34,13 @@ struct Profile {
   json document;  // null when none was written
 };
 
-Profile profile(const fs::path& out, const std::string& flags,
-                const std::string& program_and_args) {
-  Profile result{
-      test_support::run_program(RUNNER_BINARY, "profile " + flags + " --out \"" + out.string() +
-                                                   "\" -- " + program_and_args),
-      nullptr};
+Profile profile(const fs::path& out, const std::string& flags, const std::string& program_and_args,
+                const test_support::Environment& environment = {}) {
+  Profile result{test_support::run_program(
+                     RUNNER_BINARY,
+                     "profile " + flags + " --out \"" + out.string() + "\" -- " + program_and_args,
+                     environment),
+                 nullptr};
   if (fs::exists(out / "profile.json"))
     result.document = json::parse(read_file(out / "profile.json"));
   return result;
@@ -106,8 +107,11 @@ TEST(Profile, TheProgramsOwnExitStatusIsPassedThrough) {
       << aborted.outcome.err;
 }
 
+// The breach names the call site that held the memory (every stack recorded: the one block of
+// 4 MiB is there whatever the sampler would have drawn).
 TEST(Profile, ABreachedBudgetExitsOneAndSaysWhich) {
-  const Profile breached = profile(scratch(), "--limit-mb 2", kEveryFunction + " 1 big");
+  const Profile breached = profile(scratch(), "--limit-mb 2", kEveryFunction + " 1 big",
+                                   {{"ALLOC_HOOKS_SAMPLE_BYTES", "1"}});
   EXPECT_EQ(breached.outcome.status, 1) << breached.outcome.err;
   ASSERT_FALSE(breached.document.is_null());
   EXPECT_FALSE(breached.document.at("passed").get<bool>());
@@ -115,6 +119,10 @@ TEST(Profile, ABreachedBudgetExitsOneAndSaysWhich) {
   EXPECT_EQ(breached.document.at("violations")[0].at("budget"), "process_limit_mb");
   EXPECT_GE(breached.document.at("peak_live_bytes").get<std::uint64_t>(), 4u << 20);
   EXPECT_NE(breached.outcome.out.find("BUDGET BREACHED: peak live bytes"), std::string::npos);
+  EXPECT_NE(breached.outcome.out.find("; top: 4.00 MiB main (every_function.c:71)"),
+            std::string::npos)
+      << breached.outcome.out;
+  EXPECT_EQ(breached.document.at("sites").at("top")[0].at("peak_bytes"), 4 << 20);
   const Profile held = profile(scratch() / "held", "--limit-mb 64", kEveryFunction + " 1 big");
   EXPECT_EQ(held.outcome.status, 0) << held.outcome.err;
 }
