@@ -108,6 +108,8 @@ StackBounds this_thread_stack() {
 // caller with it. Stops at a pointer outside the thread's stack or not above the last.
 __attribute__((noinline)) int walk_frame_pointers(void** frames, int capacity) {
   const StackBounds bounds = this_thread_stack();
+  // Where the stack's extent cannot be read (ThreadSanitizer's threads), the unwind tables walk.
+  if (bounds.high == 0) return ::backtrace(frames, capacity);
   auto frame = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
   int depth = 0;
   while (depth < capacity && frame >= bounds.low && frame + 2 * sizeof(void*) <= bounds.high &&
@@ -129,6 +131,7 @@ void prime_stack_walker(bool frame_pointers) {
     stack_walker = walk_frame_pointers;
     walker_name = "frame_pointers";
     void* frames[4];
+    (void)::backtrace(frames, 4);  // the fallback's first call loads libgcc's unwinder
     (void)stack_walker(frames, 4);
     return;
   }
