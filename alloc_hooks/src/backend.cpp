@@ -9,6 +9,7 @@
 #include "alloc_hooks/backends.hpp"
 #include "clock.hpp"
 #include "platform/platform.hpp"
+#include "sampler.hpp"
 #include "scoped_flag.hpp"
 #include "settings.hpp"
 
@@ -100,6 +101,7 @@ const Backend& start_up() {
     start_clock();
     load_settings_from_environment();
     platform::prime_stack_walker(settings.frame_pointer_walk.load(std::memory_order_relaxed));
+    sampler::prepare();
     active_backend_pointer.store(choose_backend(), std::memory_order_release);
   }
   // Another thread is starting up: its first allocation happens before ours.

@@ -9,8 +9,8 @@ namespace alloc_hooks::detail::sampled_blocks {
 
 namespace {
 
-constexpr unsigned kLevels = 10;  // 64 Ki to 32 Mi slots: 64 Mi blocks in all
-constexpr std::size_t kFirstLevelSlots = std::size_t{1} << 16;
+constexpr unsigned kLevels = 14;  // 4 Ki to 32 Mi slots: 64 Mi blocks in all
+constexpr std::size_t kFirstLevelSlots = std::size_t{1} << 12;
 constexpr std::size_t kProbes = 32;  // a block sits this close to its home slot, or elsewhere
 constexpr std::uintptr_t kEmpty = 0;
 constexpr std::uintptr_t kTombstone = 1;  // no block starts at address 1
@@ -101,6 +101,16 @@ bool insert(const void* block, const Record& record) noexcept {
     }
   }
   return false;
+}
+
+void prepare() noexcept {
+  // Level 0 (128 KiB) made resident at start-up: the pages a sample touches at random never show
+  // as the program's RSS growth while few sampled blocks are live.
+  Slot* slots = slots_of(0);
+  if (slots == nullptr) platform::fail_fast("cannot map the sampled-block table", 2);
+  auto* page = reinterpret_cast<volatile unsigned char*>(slots);
+  for (std::size_t offset = 0; offset < slots_in(0) * sizeof(Slot); offset += 4096)
+    page[offset] = 0;
 }
 
 Record find(const void* block) noexcept {

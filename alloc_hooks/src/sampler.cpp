@@ -62,6 +62,11 @@ std::int64_t draw_interval(ThreadSampler& sampler, std::uint64_t interval) noexc
 
 }  // namespace
 
+void prepare() noexcept {
+  stack_table::prepare();
+  sampled_blocks::prepare();
+}
+
 std::uint64_t fresh_seed(const void* salt) noexcept {
   const std::uint64_t seed =
       read_ticks() ^ reinterpret_cast<std::uintptr_t>(salt) ^

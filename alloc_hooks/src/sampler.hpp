@@ -44,6 +44,10 @@ std::uint32_t capture_stack_id() noexcept;
 // its figure at the peak. Opening a window makes its start the first peak.
 void note_peak(std::uint64_t live) noexcept;
 
+// Maps and makes resident the sampler's tables (start-up): their first pages are the hooks', not
+// growth of the program measured later.
+void prepare() noexcept;
+
 // Starts a thread's sampler from `seed` (nonzero) at the current interval.
 void start(ThreadSampler& sampler, std::uint64_t seed) noexcept;
 // The calling thread's sampler starts again: from a fresh seed (set_sample_bytes), or from a given

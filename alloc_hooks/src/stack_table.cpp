@@ -14,7 +14,9 @@ namespace alloc_hooks::detail::stack_table {
 namespace {
 
 constexpr std::uint32_t kCapacity = std::uint32_t{1} << 20;  // stacks
-constexpr std::size_t kIndexSize = std::size_t{kCapacity} * 2;
+// The index is touched at random: made resident at start-up (1 MiB), so that the pages a new stack
+// touches never show as the program's RSS growth. Probing ends at a full index (no room).
+constexpr std::size_t kIndexSize = std::size_t{1} << 18;
 constexpr std::size_t kFrameCapacity = std::size_t{1} << 24;  // frames of all stacks together
 
 struct Record {
@@ -34,13 +36,22 @@ std::atomic<Store*> store{nullptr};
 std::atomic<std::uint32_t> records_used{1};  // record 0 is kNoRoom's
 std::atomic<std::size_t> frames_used{0};
 
+// Writes a zero into every page of [begin, begin + bytes): the OS backs them now.
+void make_resident(void* begin, std::size_t bytes) noexcept {
+  auto* page = static_cast<volatile unsigned char*>(begin);
+  for (std::size_t offset = 0; offset < bytes; offset += 4096) page[offset] = 0;
+}
+
 Store& the_store() noexcept {
   Store* current = store.load(std::memory_order_acquire);
   if (current != nullptr) [[likely]]
     return *current;
   auto* mapped = static_cast<Store*>(platform::map_lazy_zeroed_pages(sizeof(Store)));
   if (mapped == nullptr) platform::fail_fast("cannot map the stack table", 2);
-  if (store.compare_exchange_strong(current, mapped, std::memory_order_acq_rel)) return *mapped;
+  if (store.compare_exchange_strong(current, mapped, std::memory_order_acq_rel)) {
+    make_resident(mapped->index, sizeof mapped->index);
+    return *mapped;
+  }
   platform::unmap_pages(mapped, sizeof(Store));
   return *current;
 }
@@ -93,6 +104,10 @@ std::uint32_t intern(void* const* frames, std::size_t depth) noexcept {
       return entry - 1;  // a record claimed here stays unused, with zero figures
   }
   return kNoRoom;
+}
+
+void prepare() noexcept {
+  (void)the_store();
 }
 
 std::uint32_t count() noexcept {

@@ -30,6 +30,8 @@ struct SiteCounters {
 
 // The id of the stack `frames[0..depth)`, storing it on first sight; kNoRoom when full.
 std::uint32_t intern(void* const* frames, std::size_t depth) noexcept;
+// Maps the store and makes its index resident: at start-up, before anything is measured.
+void prepare() noexcept;
 // The ids handed out so far are 0..count()-1.
 std::uint32_t count() noexcept;
 SiteCounters& counters(std::uint32_t id) noexcept;
