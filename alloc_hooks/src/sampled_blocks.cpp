@@ -108,9 +108,7 @@ void prepare() noexcept {
   // as the program's RSS growth while few sampled blocks are live.
   Slot* slots = slots_of(0);
   if (slots == nullptr) platform::fail_fast("cannot map the sampled-block table", 2);
-  auto* page = reinterpret_cast<volatile unsigned char*>(slots);
-  for (std::size_t offset = 0; offset < slots_in(0) * sizeof(Slot); offset += 4096)
-    page[offset] = 0;
+  platform::make_resident(slots, slots_in(0) * sizeof(Slot));
 }
 
 Record find(const void* block) noexcept {

@@ -36,12 +36,6 @@ std::atomic<Store*> store{nullptr};
 std::atomic<std::uint32_t> records_used{1};  // record 0 is kNoRoom's
 std::atomic<std::size_t> frames_used{0};
 
-// Writes a zero into every page of [begin, begin + bytes): the OS backs them now.
-void make_resident(void* begin, std::size_t bytes) noexcept {
-  auto* page = static_cast<volatile unsigned char*>(begin);
-  for (std::size_t offset = 0; offset < bytes; offset += 4096) page[offset] = 0;
-}
-
 Store& the_store() noexcept {
   Store* current = store.load(std::memory_order_acquire);
   if (current != nullptr) [[likely]]
@@ -49,7 +43,7 @@ Store& the_store() noexcept {
   auto* mapped = static_cast<Store*>(platform::map_lazy_zeroed_pages(sizeof(Store)));
   if (mapped == nullptr) platform::fail_fast("cannot map the stack table", 2);
   if (store.compare_exchange_strong(current, mapped, std::memory_order_acq_rel)) {
-    make_resident(mapped->index, sizeof mapped->index);
+    platform::make_resident(mapped->index, sizeof mapped->index);
     return *mapped;
   }
   platform::unmap_pages(mapped, sizeof(Store));
