@@ -10,7 +10,8 @@ scripts/ensure_dependencies.sh
 build_dir=${BUILD_DIR:-build}
 echo "======================================================"
 echo " Memory baseline: heap allocations of the vector index"
-echo " Targets: < 1GB memory, < 5ms per allocation"
+echo " Targets: < 1 GiB memory, < 5 ms per allocation"
+echo " Gated on: system and mimalloc (jemalloc, tcmalloc: findings; --gate-allocators to choose)"
 echo "======================================================"
 echo "Configuring and building (Release) in $build_dir ..."
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null

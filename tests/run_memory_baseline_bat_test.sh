@@ -41,8 +41,8 @@ case_passed() {  # case_passed MESSAGE FAILURES_BEFORE
 
 before=$failures
 if run_bat default 0; then
-  expect_line default "All tests stayed within 1GB memory limit"
-  expect_line default "All allocations stayed within 5ms"
+  expect_line default "All tests stayed within the 1 GiB memory limit"
+  expect_line default "All allocations stayed within 5 ms"
   expect_line default "Memory baseline passed"
   for file in memory_baseline_results.json results/report.html results/report.md; do
     [ -s "$work_dir/$file" ] || { echo "FAIL default: $file not written"; failures=$((failures + 1)); }
@@ -52,7 +52,12 @@ fi
 case_passed "default budgets: exit 0" "$before"
 before=$failures
 if run_bat tightened 1 --scenarios concepts --alloc-budget-us 0; then
-  expect_line tightened "WARNING: Some allocations exceeded 5ms"
+  expect_line tightened "WARNING: Some allocations exceeded 0 us"
+  # Each breach named: scenario, allocator, case, the budget in words and the figure.
+  for allocator in system mimalloc; do
+    grep -q "^BREACHED: concepts under $allocator, case 100 concepts: time of every single allocation: slowest allocation .* > 0.000 ms (the seed task's 5 ms per allocation); see " "$work_dir/tightened.log" ||
+      { echo "FAIL tightened: no BREACHED line for concepts under $allocator"; sed 's/^/    /' "$work_dir/tightened.log"; failures=$((failures + 1)); }
+  done
   expect_line tightened "Memory baseline FAILED with exit status 1"
 fi
 case_passed "--alloc-budget-us 0: exit 1" "$before"

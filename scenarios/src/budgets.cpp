@@ -17,6 +17,13 @@ nlohmann::json to_json(const Budgets& budgets) {
   return json;
 }
 
+const BudgetKind* budget_kind(const std::string& key) {
+  for (const BudgetKind& kind : kBudgetKinds) {
+    if (key == kind.key) return &kind;
+  }
+  return nullptr;
+}
+
 namespace {
 
 std::uint64_t whole_number(const nlohmann::json& value, const std::string& key,

@@ -60,7 +60,7 @@ void for_each_run_flag(Flags& flags, Visit&& visit) {
   visit("--warmup", flags.warmup, whole_number(0, 1'000'000'000),
         "warm-up iterations per case (default a tenth of the iterations, at least 1)");
   visit("--limit-mb", flags.limit_mb, whole_number(0, kMaxLimitMb),
-        "process limit in MB (default 1024)");
+        "process limit in MiB (default 1024)");
   visit("--alloc-budget-us", flags.alloc_budget_us, whole_number(0, kMaxAllocBudgetUs),
         "budget of every allocation in us (default 5000)");
   visit("--iteration-budget-ms", flags.iteration_budget_ms,

@@ -280,8 +280,8 @@ class Checker {
          {std::pair{"peak live bytes", peak_live_bytes}, std::pair{"peak RSS", peak_rss_bytes}}) {
       const double observed = static_cast<double>(bytes) / kMiB;
       if (observed > limit) {
-        add("process_limit_mb", "", limit, observed, "MB",
-            fmt::format("Total memory exceeded 1GB limit: {} {:.2f} MB > {} MB in scenario {}{}",
+        add("process_limit_mb", "", what, limit, observed, "MiB",
+            fmt::format("Total memory exceeded 1GB limit: {} {:.2f} MiB > {} MiB in scenario {}{}",
                         what, observed, budgets_.process_limit_mb, scenario_.name, sites));
       }
     }
@@ -292,7 +292,7 @@ class Checker {
     const double slowest_ms = static_cast<double>(result.alloc_latency.max_ns) / 1e6;
     const double alloc_limit_ms = static_cast<double>(budgets_.alloc_budget_us) / 1e3;
     if (slowest_ms > alloc_limit_ms) {
-      add("alloc_budget_us", result.name, alloc_limit_ms, slowest_ms, "ms",
+      add("alloc_budget_us", result.name, "slowest allocation", alloc_limit_ms, slowest_ms, "ms",
           fmt::format("Allocation exceeded 5ms budget: slowest allocation {:.4f} ms > {} ms {}{}{}",
                       slowest_ms, alloc_limit_ms, where,
                       preemption_note(result.alloc_budget_breaches, result.attempts),
@@ -302,8 +302,8 @@ class Checker {
     if (budgets_.iteration_budget_ms) {
       const double slowest_iteration_ms = static_cast<double>(result.iteration_ns.max) / 1e6;
       if (slowest_iteration_ms > *budgets_.iteration_budget_ms) {
-        add("iteration_budget_ms", result.name, *budgets_.iteration_budget_ms, slowest_iteration_ms,
-            "ms",
+        add("iteration_budget_ms", result.name, "slowest iteration", *budgets_.iteration_budget_ms,
+            slowest_iteration_ms, "ms",
             fmt::format("{}: {:.3f} ms > {} ms {}{}", scenario_.too_slow_words,
                         slowest_iteration_ms, *budgets_.iteration_budget_ms, where,
                         preemption_note(result.iteration_budget_breaches, result.attempts)),
@@ -315,7 +315,8 @@ class Checker {
     if (result.exact_expectation &&
         (!result.consistent || result.requested_bytes != result.expected_requested_bytes ||
          result.allocations != result.expected_allocations)) {
-      add("expectation", result.name, static_cast<double>(result.expected_requested_bytes),
+      add("expectation", result.name, "requested bytes",
+          static_cast<double>(result.expected_requested_bytes),
           static_cast<double>(result.requested_bytes), "bytes",
           fmt::format("Expectation not met: requested {} bytes in {} allocations, expected {} "
                       "bytes in {}{} {}",
@@ -324,7 +325,8 @@ class Checker {
                       where));
     }
     if (result.leaked_iterations > 0) {
-      add("leak", result.name, 0, static_cast<double>(result.largest_live_bytes_delta), "bytes",
+      add("leak", result.name, "bytes left live", 0,
+          static_cast<double>(result.largest_live_bytes_delta), "bytes",
           (scenario_.phases ? fmt::format("Leak: {} bytes live beyond what the phase may leave {}",
                                           result.largest_live_bytes_delta, where)
                             : fmt::format("Leak: {} of {} iterations left up to {} bytes live {}",
@@ -344,7 +346,8 @@ class Checker {
     const double expected = static_cast<double>(result.expected_requested_bytes);
     const double reserved_ratio = static_cast<double>(result.reserved_bytes) / expected;
     if (reserved_ratio > limit) {
-      add("reserved_ratio_limit", result.name, limit, reserved_ratio, "x",
+      add("reserved_ratio_limit", result.name, "reserved bytes / expected", limit, reserved_ratio,
+          "x",
           fmt::format("{}: reserved {} bytes for expected {} bytes ({:.2f}x > {}x) {}",
                       scenario_.too_much_memory_words, result.reserved_bytes,
                       result.expected_requested_bytes, reserved_ratio, limit, where));
@@ -359,7 +362,7 @@ class Checker {
     const double rss_ratio = static_cast<double>(result.rss_growth_bytes) / expected_pages_bytes;
     if (static_cast<double>(result.rss_growth_bytes) >
         limit * expected_pages_bytes + static_cast<double>(kRssNoiseBytes)) {
-      add("reserved_ratio_limit", result.name, limit, rss_ratio, "x",
+      add("reserved_ratio_limit", result.name, "RSS growth / expected", limit, rss_ratio, "x",
           fmt::format("{}: RSS grew {} bytes for expected {} bytes, {} in whole pages ({:.2f}x > "
                       "{}x, beyond the {} bytes RSS moves by itself) {}",
                       scenario_.too_much_memory_words, result.rss_growth_bytes,
@@ -375,17 +378,17 @@ class Checker {
           std::pair{"RSS growth", result.rss_growth_bytes}}) {
       const double observed = static_cast<double>(bytes) / kMiB;
       if (observed > limit) {
-        add("growth_limit_mb", result.name, limit, observed, "MB",
-            fmt::format("{}: {} {:.2f}MB delta > {} MB {}{}", scenario_.too_much_memory_words, what,
-                        observed, limit, where, sites_suffix(result.peak_sites)));
+        add("growth_limit_mb", result.name, what, limit, observed, "MiB",
+            fmt::format("{}: {} {:.2f} MiB delta > {} MiB {}{}", scenario_.too_much_memory_words,
+                        what, observed, limit, where, sites_suffix(result.peak_sites)));
       }
     }
   }
 
-  void add(std::string budget, std::string case_name, double limit, double observed,
-           std::string unit, std::string message, bool preempted = false) {
+  void add(std::string budget, std::string case_name, std::string figure, double limit,
+           double observed, std::string unit, std::string message, bool preempted = false) {
     violations_.push_back({std::move(budget), std::move(case_name), limit, observed,
-                           std::move(unit), std::move(message), preempted});
+                           std::move(unit), std::move(message), preempted, std::move(figure)});
   }
 
   const Scenario& scenario_;
@@ -409,7 +412,9 @@ Violation allocation_failure(const std::string& scenario, const std::string& cas
           failed,
           "allocations",
           fmt::format("Allocation failed: {} in scenario {}, in case {}; the run stopped there",
-                      cause, scenario, case_name)};
+                      cause, scenario, case_name),
+          false,
+          "failed allocations"};
 }
 
 }  // namespace

@@ -106,7 +106,8 @@ nlohmann::json to_json(const RunResult& run) {
                           {"observed", violation.observed},
                           {"unit", violation.unit},
                           {"message", violation.message},
-                          {"preempted", violation.preempted}});
+                          {"preempted", violation.preempted},
+                          {"figure", violation.figure}});
   }
   nlohmann::json slowest = nlohmann::json::array();
   for (std::size_t i = 0; i < run.slowest.size; ++i) {

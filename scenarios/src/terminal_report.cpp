@@ -21,7 +21,7 @@ void log_run(const RunResult& run) {
         static_cast<double>(result.iteration_ns.median) / 1e3,
         static_cast<double>(result.iteration_ns.p99) / 1e3);
   }
-  spdlog::info("process: peak live {} bytes, peak RSS {:.1f} MB", run.peak_live_bytes,
+  spdlog::info("process: peak live {} bytes, peak RSS {:.1f} MiB", run.peak_live_bytes,
                static_cast<double>(run.peak_rss_bytes) / (1024.0 * 1024.0));
   for (const Violation& violation : run.violations) spdlog::error("{}", violation.message);
   spdlog::info("{}: {}", run.scenario, run.passed ? "all budgets held" : "FAILED");

@@ -27,6 +27,38 @@ inline constexpr double kMaxReservedRatioLimit = 1e6;
 
 nlohmann::json to_json(const Budgets& budgets);
 
+// Every budget or check a violation can name: its key (the budgets file's and the results'),
+// what it holds in words, and where its limit comes from. The results schema's enum of
+// violations[].budget lists the same keys (a test compares them).
+struct BudgetKind {
+  const char* key;
+  const char* words;   // what the budget holds
+  const char* origin;  // where its limit comes from
+};
+inline constexpr BudgetKind kBudgetKinds[] = {
+    {"process_limit_mb", "process memory (peak live bytes and peak RSS)",
+     "the seed task's 1 GB process limit, 1 GiB here"},
+    {"alloc_budget_us", "time of every single allocation", "the seed task's 5 ms per allocation"},
+    {"iteration_budget_ms", "time of one whole iteration of the workload",
+     "the seed task's: the concepts batch 50 ms, the fragmentation pattern 20 ms, the concurrent "
+     "run 30 ms"},
+    {"reserved_ratio_limit", "memory held per expected byte (reserved bytes; RSS growth)",
+     "the seed task's \"memory <= 2x expected\"; holding RSS growth in whole pages to it (beyond "
+     "16 KiB that RSS moves by itself) is this tool's reading"},
+    {"growth_limit_mb", "memory growth over a case (peak live bytes; RSS growth)",
+     "the seed task's fragmentation growth < 100 MB, 100 MiB here"},
+    {"expectation", "the exact bytes and allocations the workload's code requests",
+     "this tool's own: the scenario's code fixes them"},
+    {"leak", "nothing left live after an iteration or phase", "this tool's own"},
+    {"allocation_failed", "every allocation succeeds", "this tool's own"},
+    {"min_recall", "recall@10 of the index's answers",
+     "this tool's own: an index must still find its neighbours"},
+    {"save_load", "a loaded index answers as the saved one did", "this tool's own"},
+    {"build_cost", "the cost of measuring the index build is measured", "this tool's own"},
+};
+// The entry of `key`; nullptr for a key no budget has.
+const BudgetKind* budget_kind(const std::string& key);
+
 // Applies the keys of a budgets file (docs/result_schema.md) over `budgets`. Throws
 // std::runtime_error with a one-line message for an unreadable file, malformed JSON, an unknown key
 // or a value of the wrong type.

@@ -52,6 +52,7 @@ struct Violation {
   std::string unit;
   std::string message;
   bool preempted = false;  // a time budget that broke only while the CPU was taken away
+  std::string figure;      // what was measured against the limit, e.g. "RSS growth / expected"
 };
 
 // What a scenario with a life of its own (the vector index) adds to the result after the run:

@@ -155,8 +155,8 @@ std::optional<Refusal> configure(Scenario& scenario, const Budgets& budgets, Ind
   if (theory.bytes(parameters.n) > limit_bytes) {
     return Refusal{
         1, fmt::format("Total memory exceeded 1GB limit: the index's theoretical size alone is "
-                       "{:.1f} MB for N = {} ({:.1f} bytes per vector + {:.0f} fixed bytes), over "
-                       "the {} MB limit, in scenario {}; not built",
+                       "{:.1f} MiB for N = {} ({:.1f} bytes per vector + {:.0f} fixed bytes), over "
+                       "the {} MiB limit, in scenario {}; not built",
                        theory.bytes(parameters.n) / kMiB, parameters.n, theory.bytes_per_vector,
                        theory.fixed_bytes, budgets.process_limit_mb, scenario.name)};
   }
@@ -246,7 +246,8 @@ ScenarioOutcome outcome(const RunResult& run, IndexState& state) {
     outcome.violations.push_back(
         {"min_recall", "query", *run.budgets.min_recall, recall_at_10, "",
          fmt::format("Recall too low: {} {:.4f} < {} over {} queries in scenario {}", measure,
-                     recall_at_10, *run.budgets.min_recall, state.queries, run.scenario)});
+                     recall_at_10, *run.budgets.min_recall, state.queries, run.scenario),
+         false, measure});
   }
   if (state.found_after_load != state.found) {
     std::uint64_t differing = 0;
@@ -256,7 +257,8 @@ ScenarioOutcome outcome(const RunResult& run, IndexState& state) {
     outcome.violations.push_back(
         {"save_load", "query_loaded", 0, static_cast<double>(differing), "queries",
          fmt::format("Loaded index answers differently: {} of {} queries in scenario {}", differing,
-                     state.queries, run.scenario)});
+                     state.queries, run.scenario),
+         false, "queries answered differently"});
   }
   if (state.build_cost) {
     try {
@@ -272,7 +274,8 @@ ScenarioOutcome outcome(const RunResult& run, IndexState& state) {
     } catch (const std::exception& error) {
       outcome.violations.push_back(
           {"build_cost", "", 0, 0, "",
-           fmt::format("Build cost not measured in scenario {}: {}", run.scenario, error.what())});
+           fmt::format("Build cost not measured in scenario {}: {}", run.scenario, error.what()),
+           false, "build cost"});
     }
   }
   return outcome;

@@ -53,9 +53,10 @@ TEST(Runner, RunWritesResultsReportsAndABaselineThatTheGateAccepts) {
   ASSERT_EQ(run.status, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("[4/4] concepts under mimalloc ... every budget held"), std::string::npos)
       << run.out;
-  EXPECT_NE(
-      run.out.find("All tests stayed within 1GB memory limit\nAll allocations stayed within 5ms\n"),
-      std::string::npos);
+  EXPECT_NE(run.out.find("Gated on: system, mimalloc\nAll tests stayed within the 1 GiB memory "
+                         "limit\nAll allocations stayed within 60 s\n"),
+            std::string::npos)
+      << run.out;
   for (const char* file : {"memory_baseline_results.json", "report.html", "report.md"}) {
     EXPECT_TRUE(fs::exists(out / file)) << file;
   }
@@ -73,10 +74,28 @@ TEST(Runner, RunWritesResultsReportsAndABaselineThatTheGateAccepts) {
   // Tightened budget: the run exits 1 with the task's warning, and the gate fails on it.
   const std::string tight = (folder / "tight.json").string();
   const Outcome breached =
-      runner(folder, "run --scenarios vector,concepts --iterations 2 --limit-mb 0 --out " +
-                         (folder / "tight").string() + " --results " + tight);
+      runner(folder, "run --scenarios vector,concepts --iterations 2 --limit-mb 0 --budgets " +
+                         no_time_budgets.string() + " --out " + (folder / "tight").string() +
+                         " --results " + tight);
   EXPECT_EQ(breached.status, 1);
-  EXPECT_NE(breached.out.find("WARNING: Some tests exceeded 1GB memory limit"), std::string::npos)
+  EXPECT_NE(breached.out.find("WARNING: Some tests exceeded the 0 MiB memory limit"),
+            std::string::npos)
+      << breached.out;
+  // Each breach named on a line of its own, under the gated allocators (system and mimalloc by
+  // default); the others' as findings.
+  for (const char* allocator : {"system", "mimalloc"}) {
+    for (const char* scenario : {"vector", "concepts"}) {
+      EXPECT_NE(breached.out.find(std::string("\nBREACHED: ") + scenario + " under " + allocator +
+                                  ": process memory (peak live bytes and peak RSS): peak live "
+                                  "bytes "),
+                std::string::npos)
+          << breached.out;
+    }
+  }
+  EXPECT_NE(breached.out.find("concepts under system ... BUDGET BREACHED ("), std::string::npos)
+      << breached.out;
+  EXPECT_NE(breached.out.find("WARNING: 8 budgets breached under the gated allocators"),
+            std::string::npos)
       << breached.out;
   const Outcome gate_on_breach = runner(folder, "check --baseline " + baseline + " " + tight);
   EXPECT_EQ(gate_on_breach.status, 1);

@@ -21,7 +21,7 @@ EXPECTED = {
     "bars-reserved-ratio": ["system", "mimalloc"],
     **{f"relative-{figure}": ["system", "mimalloc"] for figure in range(5)},
     **{f"sweep-{engine}": ["system peak RSS", "system fit", "mimalloc peak RSS", "mimalloc fit",
-                           "peak live bytes fit", "1024 MB budget"]
+                           "peak live bytes fit", "1024 MiB budget"]
        for engine in ("hnswlib", "faiss-ivfpq")},
 }
 
@@ -51,7 +51,7 @@ def drawn_values_problems(results, drawn):
                         if point["engine"] == engine and point["allocator"] == allocator]
             if any(abs(a - b) > 1e-9 for a, b in zip(series["values"], expected)) or len(expected) != len(series["values"]):
                 problems.append(f"sweep-{engine} {allocator}: drew {series['values']}, results {expected}")
-        budget = [s for s in chart["series"] if s["label"] == "1024 MB budget"]
+        budget = [s for s in chart["series"] if s["label"] == "1024 MiB budget"]
         if budget and budget[0]["values"] != [1024, 1024]:
             problems.append(f"sweep-{engine}: budget line at {budget[0]['values']}")
     return problems

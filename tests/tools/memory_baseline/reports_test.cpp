@@ -89,13 +89,17 @@ TEST(HtmlReport, IsSelfContainedWithEveryChartAndTable) {
 
 TEST(Compliance, LinesFollowTheViolations) {
   memory_baseline::Results results = fixture();
-  EXPECT_EQ(memory_baseline::compliance_lines(results),
-            "All tests stayed within 1GB memory limit\nAll allocations stayed within 5ms\n");
+  EXPECT_EQ(memory_baseline::compliance_lines(results, "report.html"),
+            "Gated on: system, mimalloc\nAll tests stayed within the 1 GiB memory limit\nAll "
+            "allocations stayed within 5 ms\n");
   results.document["runs"][2]["violations"].push_back({{"budget", "process_limit_mb"}});
-  results.document["passed"] = false;
-  EXPECT_EQ(memory_baseline::compliance_lines(results),
-            "WARNING: Some tests exceeded 1GB memory limit\nAll allocations stayed within 5ms\n"
-            "WARNING: Some budgets were breached (see the report)\n");
+  EXPECT_EQ(memory_baseline::compliance_lines(results, "report.html"),
+            "Gated on: system, mimalloc\nWARNING: Some tests exceeded the 1 GiB memory limit\n"
+            "All allocations stayed within 5 ms\n"
+            "BREACHED: concepts under mimalloc: process memory (peak live bytes and peak RSS): 0 "
+            "> 0 (the seed task's 1 GB process limit, 1 GiB here); see "
+            "report.html#scenario-concepts\n"
+            "WARNING: 1 budget breached under the gated allocators (the BREACHED line above)\n");
 }
 
 }  // namespace

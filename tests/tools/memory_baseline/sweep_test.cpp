@@ -91,7 +91,7 @@ TEST(Sweep, DocumentHoldsPointsFitsAnswersAndVerifications) {
   const std::vector<std::string> lines = memory_baseline::sweep_answer_lines(sweep);
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines.at(0),
-            "index-hnswlib under system: at most 4194 vectors of 128 dimensions within 16 MB "
+            "index-hnswlib under system: at most 4194 vectors of 128 dimensions within 16 MiB "
             "(bound by peak RSS; 2000 bytes of RSS per vector)");
 }
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "memory_baseline/verdict.hpp"
+
 namespace memory_baseline {
 
 namespace {
@@ -80,7 +82,8 @@ class Gate {
 }  // namespace
 
 std::string Finding::describe() const {
-  const std::string place = where.empty() ? run : run + " case '" + where + "'";
+  const std::string place = (where.empty() ? run : run + " case '" + where + "'") +
+                            (gated ? "" : " (not gated: a finding only)");
   if (figure == "run" || figure == "case")
     return fmt::format("MISSING {} {}: in the baseline, not in this run", figure, place);
   if (figure.rfind("budget ", 0) == 0)
@@ -119,6 +122,10 @@ std::vector<Finding> check_against_baseline(const Results& baseline, const Resul
                       violation.value("message", "")};
       findings.push_back(std::move(finding));
     }
+  }
+  for (Finding& finding : findings) {
+    const std::string allocator = finding.run.substr(finding.run.find('/') + 1);
+    finding.gated = gates_on(current, allocator);
   }
   return findings;
 }

@@ -72,13 +72,18 @@ int check_command(const std::string& baseline_path, const std::string& current_p
   const Results current = load_results(current_path);
   print_provenance(baseline, current);
   const std::vector<Finding> findings = check_against_baseline(baseline, current, tolerances);
-  for (const Finding& finding : findings) fmt::print("{}\n", finding.describe());
-  if (!findings.empty()) {
-    fmt::print("{} figure(s) regressed against {}\n", findings.size(), baseline_path);
+  std::size_t gated = 0;
+  for (const Finding& finding : findings) {
+    fmt::print("{}\n", finding.describe());
+    gated += finding.gated ? 1 : 0;
+  }
+  if (gated > 0) {
+    fmt::print("{} figure(s) regressed against {}\n", gated, baseline_path);
     return 1;
   }
-  fmt::print("no regression against {} ({} runs compared)\n", baseline_path,
-             baseline.runs().size());
+  fmt::print("no regression against {} ({} runs compared{})\n", baseline_path,
+             baseline.runs().size(),
+             findings.empty() ? "" : fmt::format("; {} finding(s) not gated", findings.size()));
   return 0;
 }
 

@@ -166,6 +166,8 @@ td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 td:first-child, th:first-child { text-align: left; }
 td.bad { color: #b00; font-weight: bold; }
 td.good { color: #070; }
+td.finding, li.finding a { color: #a60; }
+li.bad a { color: #b00; font-weight: bold; }
 table.summary td { position: relative; min-width: 7em; }
 .bar { height: 4px; background: #4a7bd0; margin-top: 2px; }
 .charts { display: flex; flex-wrap: wrap; gap: 2em; }

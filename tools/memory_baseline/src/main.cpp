@@ -37,7 +37,13 @@ int main(int argc, char** argv) {
   run_app
       ->add_option("--allocators", run.allocators,
                    "allocators (default every one this build has: system, mimalloc, jemalloc, "
-                   "tcmalloc)")
+                   "tcmalloc); the verdict gates on those named here")
+      ->delimiter(',')
+      ->check(CLI::IsMember(scenarios::allocator_names()));
+  run_app
+      ->add_option("--gate-allocators", run.gate_allocators,
+                   "allocators whose breaches fail the run (default: those of --allocators when "
+                   "given, else system,mimalloc); the others' breaches are findings")
       ->delimiter(',')
       ->check(CLI::IsMember(scenarios::allocator_names()));
   run_app->add_option("--out", run.out_dir, "output folder (default results)")->check(non_empty());
@@ -82,6 +88,11 @@ int main(int argc, char** argv) {
   sweep_app
       ->add_option("--allocators", sweep_run.allocators,
                    "allocators (default every one this build has)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(scenarios::allocator_names()));
+  sweep_app
+      ->add_option("--gate-allocators", sweep_run.gate_allocators,
+                   "allocators whose failed answers fail the run (as for run)")
       ->delimiter(',')
       ->check(CLI::IsMember(scenarios::allocator_names()));
   sweep_app->add_option("--out", sweep_run.out_dir, "output folder (default results)")
@@ -171,10 +182,12 @@ int main(int argc, char** argv) {
         sweep_settings.limit_mb = run.run_flags.limit_mb.value_or(sweep_settings.limit_mb);
         run.sweep = sweep_settings;
       }
+      run.allocators_given = run_app->count("--allocators") > 0;
       return run_command(run);
     }
     if (*sweep_app) {
       sweep_run.sweep = sweep_settings;
+      sweep_run.allocators_given = sweep_app->count("--allocators") > 0;
       return run_command(sweep_run);
     }
     if (*report_app) return report_command(report_results, report_out);

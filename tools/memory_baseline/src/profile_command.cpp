@@ -76,7 +76,8 @@ ProgramEnd wait_for(int process_id, const std::string& program,
     if (now >= next_progress) {
       const double seconds = std::chrono::duration<double>(now - start).count();
       std::fprintf(
-          stderr, "memory_baseline: %s running for %.0f s, RSS %.1f MB\n", program.c_str(), seconds,
+          stderr, "memory_baseline: %s running for %.0f s, RSS %.1f MiB\n", program.c_str(),
+          seconds,
           static_cast<double>(monitor::read_rss_bytes_of(process_id).value_or(0)) / kBytesPerMB);
       next_progress += std::chrono::seconds(10);
     }
@@ -172,8 +173,8 @@ int profile_command(const ProfileSettings& settings) {
 
   const nlohmann::json& totals = document.at("totals");
   std::printf(
-      "%s %s: %llu allocations (%llu via operator new, %llu via malloc), peak live %.2f MB, "
-      "peak RSS %.2f MB\n",
+      "%s %s: %llu allocations (%llu via operator new, %llu via malloc), peak live %.2f MiB, "
+      "peak RSS %.2f MiB\n",
       program->c_str(), describe(end).c_str(), totals.at("allocations").get<unsigned long long>(),
       document.at("by_source").at("operator_new").at("allocations").get<unsigned long long>(),
       document.at("by_source").at("malloc").at("allocations").get<unsigned long long>(),

@@ -177,15 +177,15 @@ nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun&
     const double limit = static_cast<double>(*run.limit_mb);
     const double peak_live = document.at("peak_live_bytes").get<double>() / kBytesPerMB;
     if (peak_live > limit) {
-      add("process_limit_mb", limit, peak_live, "MB",
-          fmt::format("peak live bytes {:.2f} MB exceed the limit of {} MB; {}", peak_live, limit,
+      add("process_limit_mb", limit, peak_live, "MiB",
+          fmt::format("peak live bytes {:.2f} MiB exceed the limit of {} MiB; {}", peak_live, limit,
                       top_sites));
     }
     const double rss = static_cast<double>(peak_rss) / kBytesPerMB;
     if (rss > limit) {
-      add("process_limit_mb", limit, rss, "MB",
+      add("process_limit_mb", limit, rss, "MiB",
           fmt::format(
-              "peak RSS {:.2f} MB exceeds the limit of {} MB; at the peak of live bytes, {}", rss,
+              "peak RSS {:.2f} MiB exceeds the limit of {} MiB; at the peak of live bytes, {}", rss,
               limit, top_sites));
     }
   }

@@ -2,6 +2,7 @@
 // source, live and peak bytes, the allocation-latency histogram and the slowest allocations, and
 // RSS over time. One table list feeds both formats.
 #include <fmt/format.h>
+#include <alloc_hooks/site_report.hpp>
 
 #include "html.hpp"
 #include "memory_baseline/profile.hpp"
@@ -19,12 +20,6 @@ struct Table {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
 };
-
-std::string bytes_text(double bytes) {
-  if (bytes >= kBytesPerMB) return fmt::format("{:.2f} MB", bytes / kBytesPerMB);
-  if (bytes >= 1024.0) return fmt::format("{:.1f} KB", bytes / 1024.0);
-  return fmt::format("{:.0f} B", bytes);
-}
 
 std::string verdict(const json& document) {
   std::string text = document.at("passed").get<bool>() ? "every budget held" : "budgets breached";
@@ -45,7 +40,7 @@ std::vector<Table> tables(const json& document) {
     const bool is_bytes = field.find("bytes") != std::string::npos;
     const auto cell = [is_bytes](const json& number) {
       return is_bytes ? fmt::format("{} ({})", number.get<std::uint64_t>(),
-                                    bytes_text(number.get<double>()))
+                                    alloc_hooks::format_bytes(number.get<double>()))
                       : std::to_string(number.get<std::uint64_t>());
     };
     counts.rows.push_back({field, cell(value), cell(by_source.at("operator_new").at(field)),
@@ -58,12 +53,13 @@ std::vector<Table> tables(const json& document) {
       {"Memory",
        {"figure", "value"},
        {{"live bytes at exit (leaked or freed later)",
-         bytes_text(document.at("live_bytes").get<double>())},
-        {"peak live bytes", bytes_text(document.at("peak_live_bytes").get<double>())},
+         alloc_hooks::format_bytes(document.at("live_bytes").get<double>())},
+        {"peak live bytes",
+         alloc_hooks::format_bytes(document.at("peak_live_bytes").get<double>())},
         {"live reserved bytes at exit",
-         bytes_text(document.at("live_reserved_bytes").get<double>())},
+         alloc_hooks::format_bytes(document.at("live_reserved_bytes").get<double>())},
         {"peak RSS (sampled every " + memory.at("sample_interval_ms").dump() + " ms or more)",
-         bytes_text(memory.at("peak_rss_bytes").get<double>())},
+         alloc_hooks::format_bytes(memory.at("peak_rss_bytes").get<double>())},
         {"wall time", fmt::format("{:.1f} ms", document.at("wall_time_ms").get<double>())}}});
 
   Table latency{
@@ -122,8 +118,8 @@ draw('latency-histogram', {
 draw('rss-over-time', {
   type: 'line',
   data: {datasets: [{label: 'RSS', data: data.rss, borderColor: colour(1), fill: false, pointRadius: 1}]},
-  options: {plugins: {title: {display: true, text: 'RSS over time (MB)'}},
-            scales: {x: {type: 'linear', title: {display: true, text: 'ms'}}, y: {title: {display: true, text: 'MB'}}}}});
+  options: {plugins: {title: {display: true, text: 'RSS over time (MiB)'}},
+            scales: {x: {type: 'linear', title: {display: true, text: 'ms'}}, y: {title: {display: true, text: 'MiB'}}}}});
 )";
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "memory_baseline/report_tables.hpp"
 #include "memory_baseline/reports.hpp"
 #include "memory_baseline/sweep.hpp"
+#include "memory_baseline/verdict.hpp"
 #include "report_sites.hpp"
 
 namespace memory_baseline {
@@ -26,7 +27,10 @@ std::string table_html(const ReportTable& table) {
   for (const ReportRow& row : table.rows) {
     html += "<tr><td>" + escape_html(row.figure) + "</td>";
     for (const std::string& cell : row.cells) {
-      html += (cell == "BREACHED" ? "<td class=\"bad\">" : "<td>") + escape_html(cell) + "</td>";
+      html += (cell == "BREACHED"  ? "<td class=\"bad\">"
+               : cell == "finding" ? "<td class=\"finding\">"
+                                   : "<td>") +
+              escape_html(cell) + "</td>";
     }
     if (table.allocators.size() >= 2) html += "<td>" + escape_html(row.ratio) + "</td>";
     html += "</tr>\n";
@@ -44,7 +48,8 @@ std::string summary_html(const SummaryTable& summary) {
   for (const SummaryRow& row : summary.rows) {
     html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td>",
                         escape_html(row.scenario), escape_html(row.allocator),
-                        row.breached.empty() ? "good" : "bad", escape_html(budgets_cell(row)));
+                        row.breached.empty() ? "good" : (row.gated ? "bad" : "finding"),
+                        escape_html(budgets_cell(row)));
     for (std::size_t i = 0; i < row.values.size(); ++i) {
       const double relative = row.relative[i].value_or(0);
       html += fmt::format("<td>{}{}<div class=\"bar\" style=\"width:{:.0f}%\"></div></td>",
@@ -154,11 +159,11 @@ nlohmann::json sweep_chart_data(const nlohmann::json& sweep) {
       break;
     }
     datasets.push_back(
-        {{"label", fmt::format("{:.0f} MB budget", limit_mb)},
+        {{"label", fmt::format("{:.0f} MiB budget", limit_mb)},
          {"kind", "limit"},
          {"points", {{{"x", 0}, {"y", limit_mb}}, {{"x", x_max}, {"y", limit_mb}}}}});
     charts.push_back({{"id", "sweep-" + engine},
-                      {"title", "index-" + engine + ": peak RSS (MB) against N"},
+                      {"title", "index-" + engine + ": peak RSS (MiB) against N"},
                       {"datasets", datasets}});
   }
   return charts;
@@ -241,7 +246,7 @@ for (const chart of data.sweep) {
       pointRadius: s.kind === 'points' ? 4 : 0}))},
     options: {plugins: {title: {display: true, text: chart.title}},
               scales: {x: {type: 'linear', title: {display: true, text: 'vectors (N)'}},
-                       y: {title: {display: true, text: 'MB'}}}}});
+                       y: {title: {display: true, text: 'MiB'}}}}});
 }
 for (const scenario of data.scenarios) {
   draw('latency-' + scenario.name, {
@@ -254,13 +259,13 @@ for (const scenario of data.scenarios) {
     type: 'line',
     data: {datasets: scenario.memory.map((s, i) => ({label: s.label, data: s.points, borderColor: colour(i), fill: false,
                                                     pointRadius: 1}))},
-    options: {plugins: {title: {display: true, text: scenario.name + ': memory over time (MB)'}},
-              scales: {x: {type: 'linear', title: {display: true, text: 'ms'}}, y: {title: {display: true, text: 'MB'}}}}});
+    options: {plugins: {title: {display: true, text: scenario.name + ': memory over time (MiB)'}},
+              scales: {x: {type: 'linear', title: {display: true, text: 'ms'}}, y: {title: {display: true, text: 'MiB'}}}}});
 }
 draw('bars-peak-rss', {
   type: 'bar',
   data: {labels: data.bars.scenarios, datasets: data.bars.peak_rss_mb.map((s, i) => ({label: s.label, data: s.values, backgroundColor: colour(i)}))},
-  options: {plugins: {title: {display: true, text: 'peak RSS per scenario (MB)'}}}});
+  options: {plugins: {title: {display: true, text: 'peak RSS per scenario (MiB)'}}}});
 draw('bars-reserved-ratio', {
   type: 'bar',
   data: {labels: data.bars.scenarios, datasets: data.bars.reserved_ratio.map((s, i) => ({label: s.label, data: s.values, backgroundColor: colour(i)}))},
@@ -276,10 +281,15 @@ std::string html_report(const Results& results) {
       "baseline</title>\n<style>";
   html += kReportStyle;
   html += "</style>\n" + chart_js_element() + "</head><body>\n<h1>Memory baseline</h1>\n";
-  html += fmt::format(
-      "<p>Verdict: <b>{}</b></p>\n<pre>{}</pre>\n",
-      results.document.value("passed", false) ? "every budget held" : "budgets breached",
-      escape_html(compliance_lines(results)));
+  // The verdict, then each breach (gated) and finding (not gated) linking to its section.
+  html += fmt::format("<section id=\"verdict\"><p><b>{}</b></p>\n<ul id=\"breaches\">",
+                      escape_html(verdict_words(results)));
+  for (const Breach& breach : breaches(results)) {
+    html += fmt::format("<li class=\"{}\"><a href=\"#{}\">{}</a></li>",
+                        breach.gated ? "bad" : "finding", escape_html(breach.anchor),
+                        escape_html(breach_line(breach, "")));
+  }
+  html += "</ul></section>\n";
   const SummaryTable summary = build_summary(results);
   if (!summary.rows.empty()) {
     html += "<h2>Summary</h2>\n" + summary_html(summary) + "<div class=\"charts\">";
@@ -290,7 +300,7 @@ std::string html_report(const Results& results) {
     html += "</div>\n";
   }
   if (results.document.contains("sweep")) {
-    html += "<h2>Largest N within the budget</h2>\n<div class=\"charts\">";
+    html += "<h2 id=\"sweep\">Largest N within the budget</h2>\n<div class=\"charts\">";
     for (const nlohmann::json& chart : sweep_chart_data(results.document["sweep"])) {
       html += fmt::format("<div class=\"chart\"><canvas id=\"{}\"></canvas></div>",
                           escape_html(chart.at("id").get<std::string>()));
@@ -307,10 +317,11 @@ std::string html_report(const Results& results) {
   for (const ReportTable& table : build_report_tables(results)) {
     // fmt rather than a chain of +: GCC 12 warns falsely (-Wrestrict) on long std::string chains.
     html += fmt::format(
-        "<h2>{0}</h2>\n<div class=\"charts\"><div class=\"chart\"><canvas "
+        "<h2 id=\"{2}\">{0}</h2>\n<div class=\"charts\"><div class=\"chart\"><canvas "
         "id=\"latency-{0}\"></canvas></div>"
         "<div class=\"chart\"><canvas id=\"memory-{0}\"></canvas></div></div>\n{1}",
-        escape_html(table.scenario), table_html(table));
+        escape_html(table.scenario), table_html(table),
+        escape_html(scenario_anchor(table.scenario)));
     for (const SitesView& view : views) {
       if (view.scenario != table.scenario) continue;
       const std::string prefix = "flame-" + view.scenario;

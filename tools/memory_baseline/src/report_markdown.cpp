@@ -4,6 +4,7 @@
 #include "memory_baseline/report_tables.hpp"
 #include "memory_baseline/reports.hpp"
 #include "memory_baseline/sweep.hpp"
+#include "memory_baseline/verdict.hpp"
 #include "report_sites.hpp"
 
 namespace memory_baseline {
@@ -30,7 +31,9 @@ std::string summary_markdown(const Results& results) {
     }
     text += "\n";
   }
-  return text + "\n(x: relative to the system allocator on the same scenario)\n";
+  return text +
+         "\n(x: relative to the system allocator on the same scenario; \"finding\": a budget "
+         "that broke under an allocator the verdict does not gate on)\n";
 }
 
 std::string sweep_markdown(const Results& results) {
@@ -58,9 +61,9 @@ std::string build_cost_markdown(const Results& results) {
 }  // namespace
 
 std::string markdown_report(const Results& results) {
-  std::string text = fmt::format(
-      "# Memory baseline\n\nVerdict: **{}**\n",
-      results.document.value("passed", false) ? "every budget held" : "budgets breached");
+  std::string text = fmt::format("# Memory baseline\n\n{}\n", verdict_words(results));
+  for (const Breach& breach : breaches(results))
+    text += fmt::format("- {}\n", breach_line(breach, "report.html"));
   text += summary_markdown(results) + sweep_markdown(results) + build_cost_markdown(results);
   if (!results.runs().empty()) text += "\n# Details\n";
   const std::vector<SitesView> views = sites_views(results);
@@ -85,12 +88,15 @@ std::string markdown_report(const Results& results) {
       text += top_sites_markdown(view.sites, view.peak_bytes);
     }
   }
+  std::string messages;
   for (const nlohmann::json& run : results.runs()) {
     for (const nlohmann::json& violation : run.at("violations")) {
-      text += fmt::format("\n- {} ({}): {}", run_key(run), violation.value("budget", ""),
-                          violation.value("message", ""));
+      messages += fmt::format("\n- {} ({}): {}", run_key(run), violation.value("budget", ""),
+                              violation.value("message", ""));
     }
   }
+  if (!messages.empty())
+    text += "\n## Every breach and finding, as the scenarios said it\n" + messages;
   return text + "\n";
 }
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "memory_baseline/verdict.hpp"
+
 namespace memory_baseline {
 
 namespace {
@@ -24,9 +26,10 @@ Cell integer_at(const nlohmann::json& object, const std::string& pointer) {
   return {fmt::format("{:.0f}", value), value};
 }
 
-Cell budget_status(const nlohmann::json& run, const std::string& budget) {
+Cell budget_status(const nlohmann::json& run, const std::string& budget, bool gated) {
   for (const nlohmann::json& violation : run.at("violations")) {
-    if (violation.value("budget", "") == budget) return {"BREACHED", std::nullopt};
+    if (violation.value("budget", "") == budget)
+      return {gated ? "BREACHED" : "finding", std::nullopt};
   }
   return {"held", std::nullopt};
 }
@@ -122,7 +125,7 @@ std::vector<ReportTable> build_report_tables(const Results& results) {
     });
     add_row(table, runs, "minor page faults",
             [](const nlohmann::json& run) { return integer_at(run, "/memory/page_faults/minor"); });
-    add_row(table, runs, "RSS growth MB/s", [](const nlohmann::json& run) {
+    add_row(table, runs, "RSS growth MiB/s", [](const nlohmann::json& run) {
       const double growth = run.at("memory").at("rss").value("growth_mb_per_s", 0.0);
       return Cell{fmt::format("{:.3f}", growth), std::nullopt};
     });
@@ -146,8 +149,9 @@ std::vector<ReportTable> build_report_tables(const Results& results) {
       }
     }
     for (const std::string& budget : budgets) {
-      add_row(table, runs, "budget " + budget,
-              [budget](const nlohmann::json& run) { return budget_status(run, budget); });
+      add_row(table, runs, "budget " + budget, [&results, budget](const nlohmann::json& run) {
+        return budget_status(run, budget, gates_on(results, run.at("allocator").at("name")));
+      });
     }
     tables.push_back(std::move(table));
   }
@@ -173,7 +177,7 @@ std::optional<double> largest_case_figure(const nlohmann::json& run, const char*
 }
 
 const SummaryFigure kSummaryFigures[] = {
-    {"peak RSS MB",
+    {"peak RSS MiB",
      [](const nlohmann::json& run) -> std::optional<double> {
        return run.at("process").at("peak_rss_bytes").get<double>() / kBytesPerMB;
      }},
@@ -208,7 +212,7 @@ SummaryTable build_summary(const Results& results) {
     for (const std::string& allocator : allocators_in(results)) {
       const nlohmann::json* run = find_run(results, scenario + "/" + allocator);
       if (run == nullptr) continue;
-      SummaryRow row{scenario, allocator, {}, {}, {}};
+      SummaryRow row{scenario, allocator, {}, gates_on(results, allocator), {}, {}};
       for (const nlohmann::json& violation : run->at("violations")) {
         const std::string budget = violation.at("budget");
         if (std::find(row.breached.begin(), row.breached.end(), budget) == row.breached.end())
@@ -229,7 +233,7 @@ SummaryTable build_summary(const Results& results) {
 
 std::string budgets_cell(const SummaryRow& row) {
   if (row.breached.empty()) return "held";
-  std::string cell = "BREACHED:";
+  std::string cell = row.gated ? "BREACHED:" : "finding:";
   for (const std::string& budget : row.breached) {
     cell += ' ';
     cell += budget;

@@ -1,6 +1,7 @@
 // Loading, checking and writing results files.
 #include "memory_baseline/results.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -62,19 +63,39 @@ Results load_results(const std::string& path) {
           "passed must be true or false");
   require(document.contains("provenance") && document["provenance"].is_object(), path,
           "provenance must be an object");
+  if (document.contains("gating_allocators")) {
+    const nlohmann::json& gating = document["gating_allocators"];
+    require(gating.is_array() && std::all_of(gating.begin(), gating.end(),
+                                             [](const auto& name) { return name.is_string(); }),
+            path, "gating_allocators must be an array of allocator names");
+  }
+  if (document.contains("failed_runs")) {
+    const nlohmann::json& failed = document["failed_runs"];
+    require(failed.is_array() &&
+                std::all_of(failed.begin(), failed.end(),
+                            [](const nlohmann::json& entry) {
+                              return entry.is_object() &&
+                                     entry.value("scenario", nlohmann::json()).is_string() &&
+                                     entry.value("allocator", nlohmann::json()).is_string() &&
+                                     entry.value("status", nlohmann::json()).is_number_integer() &&
+                                     entry.value("reason", nlohmann::json()).is_string() &&
+                                     entry.value("log", nlohmann::json()).is_string();
+                            }),
+            path, "failed_runs must be an array of {scenario, allocator, status, reason, log}");
+  }
   const nlohmann::json& runs = document["runs"];
   for (std::size_t i = 0; i < runs.size(); ++i)
     check_scenario_result(runs[i], path, "/runs/" + std::to_string(i));
   return results;
 }
 
-Results make_results(std::vector<nlohmann::json> runs) {
-  bool passed = true;
-  for (const nlohmann::json& run : runs) passed = passed && run.value("passed", false);
+Results make_results(std::vector<nlohmann::json> runs,
+                     const std::vector<std::string>& gating_allocators) {
   nlohmann::json provenance = runs.empty() ? nlohmann::json::object() : runs.front()["provenance"];
   return {{{"schema_version", kResultsSchemaVersion},
            {"kind", "memory_baseline_results"},
-           {"passed", passed},
+           {"passed", false},
+           {"gating_allocators", gating_allocators},
            {"provenance", provenance},
            {"runs", std::move(runs)}}};
 }

@@ -12,6 +12,7 @@
 
 #include "memory_baseline/commands.hpp"
 #include "memory_baseline/reports.hpp"
+#include "memory_baseline/verdict.hpp"
 #include "platform/platform.hpp"
 #include "report_sites.hpp"
 
@@ -85,7 +86,7 @@ int report_command(const std::string& results_path, const std::string& out_dir) 
   fmt::print(
       "{}HTML report: {}/report.html\nMarkdown:    {}/report.md\nFolded:      {}/peak.folded, "
       "{}/latency.folded (flamegraph.pl, speedscope)\n",
-      compliance_lines(results), out_dir, out_dir, out_dir, out_dir);
+      compliance_lines(results, out_dir + "/report.html"), out_dir, out_dir, out_dir, out_dir);
   return 0;
 }
 
@@ -139,27 +140,38 @@ class ScenarioRunner {
   std::filesystem::path runs_dir_;
 };
 
-void print_outcome(const ScenarioRun& run) {
+// "every budget held", or each budget that broke with its figure against the limit: "BUDGET
+// BREACHED" under a gated allocator, "would breach (a finding, not gated)" under another.
+void print_outcome(const ScenarioRun& run, bool gated) {
   if (!run.result) {
     fmt::print("FAILED to run (status {}): {}, see {}\n", run.status, last_line(run.log_path),
                run.log_path);
-  } else {
-    fmt::print("{} ({:.2f} s)\n", run.status == 0 ? "every budget held" : "BUDGET BREACHED",
-               run.seconds);
+    return;
   }
+  const nlohmann::json& violations = run.result->at("violations");
+  if (violations.empty()) {
+    fmt::print("every budget held ({:.2f} s)\n", run.seconds);
+    return;
+  }
+  std::string broken;
+  for (const nlohmann::json& violation : violations)
+    broken += (broken.empty() ? "" : "; ") + violation_words(violation);
+  fmt::print("{} ({:.2f} s): {}\n",
+             gated ? "BUDGET BREACHED" : "would breach (a finding, not gated)", run.seconds,
+             broken);
 }
 
 // A sweep point's line: its memory, which is what the sweep is for, and any budget that broke.
 void print_memory_outcome(const ScenarioRun& run) {
   if (!run.result) {
-    print_outcome(run);
+    print_outcome(run, true);  // no result: the line is the same either way
     return;
   }
   const nlohmann::json& process = run.result->at("process");
   std::string broken;
   for (const nlohmann::json& violation : run.result->at("violations"))
     broken += (broken.empty() ? "; broke " : ", ") + violation.at("budget").get<std::string>();
-  fmt::print("peak live {:.1f} MB, peak RSS {:.1f} MB ({:.2f} s{})\n",
+  fmt::print("peak live {:.1f} MiB, peak RSS {:.1f} MiB ({:.2f} s{})\n",
              process.at("peak_live_bytes").get<double>() / kBytesPerMB,
              process.at("peak_rss_bytes").get<double>() / kBytesPerMB, run.seconds, broken);
 }
@@ -187,6 +199,8 @@ int run_command(const RunSettings& settings) {
       allocators.push_back(allocator);
     }
   }
+  const std::vector<std::string> gating =
+      gating_set(settings.gate_allocators, settings.allocators_given, allocators);
   std::optional<SweepSettings> sweep_settings = settings.sweep;
   if (sweep_settings) {
     std::vector<std::string> engines;
@@ -240,7 +254,7 @@ int run_command(const RunSettings& settings) {
   std::vector<nlohmann::json> runs;
   const std::size_t total = scenario_list.size() * allocators.size();
   std::size_t index = 0;
-  bool all_completed = true;
+  nlohmann::json failed_runs = nlohmann::json::array();
   for (const std::string& allocator : allocators) {
     for (const std::string& scenario : scenario_list) {
       const ScenarioProgram& program = scenario_program(scenario);
@@ -258,9 +272,14 @@ int run_command(const RunSettings& settings) {
       fmt::print("[{}/{}] {} under {} ... ", ++index, total, scenario, allocator);
       std::fflush(stdout);
       const ScenarioRun run = runner.run(program, allocator, arguments, scenario + "-" + allocator);
-      print_outcome(run);
+      const bool gated = std::find(gating.begin(), gating.end(), allocator) != gating.end();
+      print_outcome(run, gated);
       if (!run.result) {
-        all_completed = false;
+        failed_runs.push_back({{"scenario", scenario},
+                               {"allocator", allocator},
+                               {"status", run.status},
+                               {"reason", last_line(run.log_path)},
+                               {"log", run.log_path}});
         continue;
       }
       runs.push_back(*run.result);
@@ -268,7 +287,6 @@ int run_command(const RunSettings& settings) {
   }
 
   nlohmann::json sweep;
-  bool sweep_held = true;
   if (sweep_settings && !sweep_settings->engines.empty()) {
     sweep = run_sweep(*sweep_settings, allocators,
                       [&](const std::string& engine, const std::string& allocator,
@@ -283,26 +301,21 @@ int run_command(const RunSettings& settings) {
                         return SweepRun{run.status, run.result, last_line(run.log_path)};
                       });
     for (const std::string& line : sweep_answer_lines(sweep)) fmt::print("{}\n", line);
-    if (sweep.contains("verifications")) {
-      // An answer fails the run when its last run at full scale did not hold (an earlier one that
-      // did not hold was moved and run again).
-      for (const nlohmann::json& fit : sweep["fits"]) {
-        if (fit.contains("verified") && !fit["verified"].get<bool>()) sweep_held = false;
-      }
-    }
-    if (!sweep.at("failures").empty()) sweep_held = false;
   }
 
-  Results results = make_results(std::move(runs));
+  // The verdict covers the runs, the runs that wrote no result, and the sweep's answers (one
+  // whose last run at full scale did not hold, a point that did not run): verdict.cpp.
+  Results results = make_results(std::move(runs), gating);
+  if (!failed_runs.empty()) results.document["failed_runs"] = failed_runs;
   if (!sweep.is_null()) results.document["sweep"] = sweep;
-  if (!all_completed || !sweep_held) results.document["passed"] = false;
+  results.document["passed"] = passes(results);
   const std::string text = results.document.dump(2) + "\n";
   std::vector<scenarios::OutputFile> files = report_files(results, out_dir.string());
   files.push_back({results_path, text});
   if (!settings.save_baseline.empty()) files.push_back({settings.save_baseline, text});
   write_outputs(files);
 
-  fmt::print("\n{}", compliance_lines(results));
+  fmt::print("\n{}", compliance_lines(results, (out_dir / "report.html").string()));
   fmt::print("Results:     {}\n", results_path);
   if (!settings.save_baseline.empty()) fmt::print("Baseline:    {}\n", settings.save_baseline);
   fmt::print("HTML report: {}\n", (out_dir / "report.html").string());

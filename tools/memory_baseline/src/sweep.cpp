@@ -234,7 +234,7 @@ std::vector<std::string> sweep_answer_lines(const nlohmann::json& sweep) {
                           fit.at("refits").get<int>(), fit.at("refits").get<int>() == 1 ? "" : "s")
             : std::string();
     lines.push_back(fmt::format(
-        "{}: at most {} vectors of {} dimensions within {} MB (bound by {}; {:.0f} bytes of RSS "
+        "{}: at most {} vectors of {} dimensions within {} MiB (bound by {}; {:.0f} bytes of RSS "
         "per vector{})",
         who, fit.at("largest_n").get<std::uint64_t>(), sweep.at("dim").get<std::uint64_t>(),
         sweep.at("limit_mb").get<std::uint64_t>(), fit.at("bound_by").get<std::string>(),

@@ -17,6 +17,9 @@ namespace memory_baseline {
 struct RunSettings {
   std::vector<std::string> scenarios = scenario_names();  // those this build lacks are skipped
   std::vector<std::string> allocators = scenarios::built_allocators();
+  bool allocators_given = false;  // --allocators named them: the verdict gates on all of them
+  // --gate-allocators: the allocators whose breaches fail the run (verdict.hpp's gating_set).
+  std::vector<std::string> gate_allocators;
   std::string out_dir = "results";
   std::string results_path;   // default: OUT_DIR/memory_baseline_results.json
   std::string save_baseline;  // also write the results here

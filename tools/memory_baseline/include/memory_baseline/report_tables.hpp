@@ -32,15 +32,16 @@ struct SummaryRow {
   std::string scenario;
   std::string allocator;
   std::vector<std::string> breached;            // budgets that broke; empty: all held
+  bool gated = true;                            // the verdict gates on its allocator
   std::vector<std::optional<double>> values;    // one per summary figure
   std::vector<std::optional<double>> relative;  // value / the system allocator's
 };
 struct SummaryTable {
-  std::vector<std::string> figures;  // e.g. "peak RSS MB"
+  std::vector<std::string> figures;  // e.g. "peak RSS MiB"
   std::vector<SummaryRow> rows;
 };
 SummaryTable build_summary(const Results& results);
-// "held", or "BREACHED:" and the budgets that broke.
+// "held", or "BREACHED:" (gated) or "finding:" (not gated) and the budgets that broke.
 std::string budgets_cell(const SummaryRow& row);
 // A summary value as the reports print it.
 std::string summary_cell(const std::optional<double>& value);

@@ -11,7 +11,8 @@
 namespace memory_baseline {
 
 inline constexpr int kResultsSchemaVersion = 1;
-// "MB" in budgets, tables and charts is MiB, as in the scenarios.
+// Sizes are binary throughout: MiB in budgets, lines, tables and charts ("--limit-mb" and the
+// budgets' "_mb" keys count MiB too).
 inline constexpr double kBytesPerMB = 1024.0 * 1024.0;
 inline constexpr int kScenarioSchemaVersion = 1;
 
@@ -22,7 +23,9 @@ class InputError : public std::runtime_error {
 };
 
 struct Results {
-  nlohmann::json document;  // {"schema_version", "kind", "runs": [...], "passed", "provenance"}
+  // {"schema_version", "kind", "runs": [...], "passed", "gating_allocators", "provenance",
+  //  and "failed_runs", "sweep" where there are any}
+  nlohmann::json document;
   const nlohmann::json& runs() const { return document.at("runs"); }
 };
 
@@ -32,7 +35,10 @@ nlohmann::json load_scenario_result(const std::string& path);
 // A results file; throws InputError (missing, a directory, malformed JSON, wrong kind or schema
 // version, or a run that breaks the result schema).
 Results load_results(const std::string& path);
-Results make_results(std::vector<nlohmann::json> runs);
+// The runs and the allocators the verdict gates on; "passed" is decided by the caller once
+// everything the verdict covers is in (verdict.hpp's passes()).
+Results make_results(std::vector<nlohmann::json> runs,
+                     const std::vector<std::string>& gating_allocators);
 
 // "scenario/allocator", the key that pairs runs of two results files.
 std::string run_key(const nlohmann::json& run);

@@ -1,0 +1,227 @@
+// The gating set and the breaches of a results file, each named with its budget, figure, limit,
+// origin and report section.
+#include "memory_baseline/verdict.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <scenarios/budgets.hpp>
+
+namespace memory_baseline {
+
+namespace {
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// A figure with its unit as the reports print it. "MB" is how results written before the unit
+// was spelled out named MiB.
+std::string with_unit(double value, const std::string& unit) {
+  if (unit == "MiB" || unit == "MB") return fmt::format("{:.2f} MiB", value);
+  if (unit == "ms") return fmt::format("{:.3f} ms", value);
+  if (unit == "x") return fmt::format("{:.2f}x", value);
+  if (unit.empty()) return fmt::format("{:.4g}", value);
+  return fmt::format("{:.0f} {}", value, unit);
+}
+
+std::string measured_words(const nlohmann::json& violation) {
+  const std::string budget = violation.value("budget", "");
+  const std::string unit = violation.value("unit", "");
+  const std::string figure = violation.value("figure", "");
+  const double observed = violation.value("observed", 0.0), limit = violation.value("limit", 0.0);
+  const std::string prefix = figure.empty() ? "" : figure + " ";
+  if (budget == "expectation") {
+    return fmt::format("{}{} where the code requests {}", prefix, with_unit(observed, unit),
+                       with_unit(limit, unit));
+  }
+  if (budget == "allocation_failed" || budget == "build_cost")
+    return violation.value("message", "");
+  const char* relation = budget == "min_recall" ? "<" : ">";
+  return fmt::format("{}{} {} {}", prefix, with_unit(observed, unit), relation,
+                     with_unit(limit, unit));
+}
+
+// What an allocator's documented design adds to a memory figure, where a breach under it comes
+// from that design rather than from the workload (docs/scenarios.md, "The concurrent scenario
+// under tcmalloc", has the measurements).
+std::string design_note(const std::string& allocator, const nlohmann::json& run,
+                        const nlohmann::json& violation) {
+  const bool rss = violation.value("figure", "").find("RSS") != std::string::npos;
+  const nlohmann::json& parameters = run.value("parameters", nlohmann::json::object());
+  const bool threads = parameters.is_object() && parameters.value("threads", 1) > 1;
+  if (allocator == "tcmalloc" && rss && threads) {
+    return "tcmalloc keeps what a thread frees in that thread's own cache, for that thread to "
+           "reuse, up to a bound of at least 512 KiB per thread (its documented design); when "
+           "one thread frees what others made, the others take fresh memory meanwhile, so RSS "
+           "grows by up to that bound, whatever the workload's bytes";
+  }
+  return {};
+}
+
+Breach violation_breach(const Results& results, const nlohmann::json& run,
+                        const nlohmann::json& violation) {
+  Breach breach;
+  breach.scenario = run.at("scenario").get<std::string>();
+  breach.allocator = run.at("allocator").at("name").get<std::string>();
+  breach.case_name = violation.value("case", "");
+  breach.budget = violation.value("budget", "");
+  if (const scenarios::BudgetKind* kind = scenarios::budget_kind(breach.budget)) {
+    breach.words = kind->words;
+    breach.origin = kind->origin;
+  } else {
+    breach.words = breach.budget;
+  }
+  breach.measured = measured_words(violation);
+  breach.note = design_note(breach.allocator, run, violation);
+  breach.anchor = scenario_anchor(breach.scenario);
+  breach.gated = gates_on(results, breach.allocator);
+  breach.preempted = violation.value("preempted", false);
+  return breach;
+}
+
+}  // namespace
+
+std::vector<std::string> gating_set(const std::vector<std::string>& gate, bool allocators_given,
+                                    const std::vector<std::string>& run_allocators) {
+  for (const std::string& name : gate) {
+    if (!contains(run_allocators, name)) {
+      throw InputError("--gate-allocators names " + name +
+                       ", which this run does not include (add it to --allocators)");
+    }
+  }
+  const std::vector<std::string>& wanted =
+      !gate.empty() ? gate : (allocators_given ? run_allocators : kDefaultGatingAllocators);
+  std::vector<std::string> set;
+  for (const std::string& name : run_allocators) {
+    if (contains(wanted, name)) set.push_back(name);
+  }
+  return set;
+}
+
+std::vector<std::string> gating_allocators(const Results& results) {
+  const nlohmann::json& document = results.document;
+  if (document.contains("gating_allocators"))
+    return document["gating_allocators"].get<std::vector<std::string>>();
+  std::vector<std::string> every;
+  for (const nlohmann::json& run : results.runs()) {
+    const std::string name = run.at("allocator").at("name").get<std::string>();
+    if (!contains(every, name)) every.push_back(name);
+  }
+  return every;
+}
+
+bool gates_on(const Results& results, const std::string& allocator) {
+  return contains(gating_allocators(results), allocator);
+}
+
+std::string scenario_anchor(const std::string& scenario) {
+  return "scenario-" + scenario;
+}
+
+std::vector<Breach> breaches(const Results& results) {
+  std::vector<Breach> all;
+  for (const nlohmann::json& run : results.runs()) {
+    for (const nlohmann::json& violation : run.at("violations"))
+      all.push_back(violation_breach(results, run, violation));
+  }
+  const nlohmann::json& document = results.document;
+  if (document.contains("failed_runs")) {
+    for (const nlohmann::json& failed : document["failed_runs"]) {
+      Breach breach;
+      breach.scenario = failed.at("scenario").get<std::string>();
+      breach.allocator = failed.at("allocator").get<std::string>();
+      breach.budget = "run";
+      breach.words = "the scenario runs to its end";
+      breach.measured =
+          fmt::format("exit status {}: {} (log: {})", failed.at("status").get<int>(),
+                      failed.at("reason").get<std::string>(), failed.at("log").get<std::string>());
+      breach.origin = "this tool's own";
+      breach.anchor = "verdict";
+      breach.gated = gates_on(results, breach.allocator);
+      all.push_back(std::move(breach));
+    }
+  }
+  if (document.contains("sweep")) {
+    const nlohmann::json& sweep = document["sweep"];
+    const auto sweep_breach = [&](const nlohmann::json& entry, std::string measured) {
+      Breach breach;
+      breach.scenario = "sweep index-" + entry.at("engine").get<std::string>();
+      breach.allocator = entry.at("allocator").get<std::string>();
+      breach.budget = "process_limit_mb";
+      breach.words = "the largest N found holds at full scale";
+      breach.measured = std::move(measured);
+      breach.origin = scenarios::budget_kind("process_limit_mb")->origin;
+      breach.anchor = "sweep";
+      breach.gated = gates_on(results, breach.allocator);
+      return breach;
+    };
+    for (const nlohmann::json& failure : sweep.value("failures", nlohmann::json::array())) {
+      Breach breach =
+          sweep_breach(failure, fmt::format("the point N={} wrote no result (exit status {}): {}",
+                                            failure.value("n", 0), failure.value("status", 0),
+                                            failure.value("message", std::string())));
+      breach.budget = "run";
+      breach.words = "every sweep point runs";
+      breach.origin = "this tool's own";
+      all.push_back(std::move(breach));
+    }
+    for (const nlohmann::json& fit : sweep.value("fits", nlohmann::json::array())) {
+      if (fit.contains("verified") && !fit["verified"].get<bool>()) {
+        all.push_back(
+            sweep_breach(fit, fmt::format("N={} did not stay within {} MiB when run",
+                                          fit.value("largest_n", 0), sweep.value("limit_mb", 0))));
+      }
+    }
+  }
+  std::stable_partition(all.begin(), all.end(), [](const Breach& breach) { return breach.gated; });
+  return all;
+}
+
+std::string violation_words(const nlohmann::json& violation) {
+  const std::string budget = violation.value("budget", "");
+  const scenarios::BudgetKind* kind = scenarios::budget_kind(budget);
+  return fmt::format("{}: {}", kind != nullptr ? kind->words : budget.c_str(),
+                     measured_words(violation));
+}
+
+bool passes(const Results& results) {
+  const std::vector<Breach> all = breaches(results);
+  return std::none_of(all.begin(), all.end(), [](const Breach& breach) { return breach.gated; });
+}
+
+std::string verdict_words(const Results& results) {
+  std::size_t gated = 0, findings = 0;
+  for (const Breach& breach : breaches(results)) ++(breach.gated ? gated : findings);
+  std::string allocators;
+  for (const std::string& name : gating_allocators(results))
+    allocators += (allocators.empty() ? "" : ", ") + name;
+  if (allocators.empty()) allocators = "none";
+  std::string text =
+      gated == 0
+          ? fmt::format("Verdict: every budget held under the gated allocators ({})", allocators)
+          : fmt::format("Verdict: {} budget{} BREACHED under the gated allocators ({})", gated,
+                        gated == 1 ? "" : "s", allocators);
+  if (findings > 0) {
+    text += fmt::format("; {} finding{} under the allocators that ran for comparison", findings,
+                        findings == 1 ? "" : "s");
+  }
+  return text + ".";
+}
+
+std::string breach_line(const Breach& breach, const std::string& report) {
+  const std::string where = breach.case_name.empty() ? std::string() : ", case " + breach.case_name;
+  const std::string what =
+      fmt::format("{}: {} ({}){}", breach.words, breach.measured, breach.origin,
+                  breach.preempted ? " [only while preempted]" : "");
+  const std::string note = breach.note.empty() ? std::string() : "; " + breach.note;
+  const std::string see = fmt::format("; see {}#{}", report, breach.anchor);
+  if (breach.gated) {
+    return fmt::format("BREACHED: {} under {}{}: {}{}{}", breach.scenario, breach.allocator, where,
+                       what, note, see);
+  }
+  return fmt::format("finding (not gated): under {}, {}{} would breach {}{}{}", breach.allocator,
+                     breach.scenario, where, what, note, see);
+}
+
+}  // namespace memory_baseline
