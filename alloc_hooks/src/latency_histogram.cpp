@@ -30,31 +30,41 @@ void LatencyHistogram::subtract(const LatencyHistogram& earlier) {
   total_ticks -= earlier.total_ticks;
 }
 
+std::uint64_t LatencyHistogram::max_value() const {
+  std::size_t top = kBucketCount;
+  while (top > 0 && counts[top - 1] == 0) --top;
+  if (top == 0) return 0;
+  const std::size_t index = top - 1;
+  const bool in_top_bucket = max_ticks >= bucket_lowest(index) &&
+                             (index == kBucketCount - 1 || max_ticks <= bucket_highest(index));
+  return in_top_bucket ? max_ticks : bucket_highest(index);
+}
+
 std::uint64_t LatencyHistogram::value_at_quantile(double q) const {
   if (total_count == 0) return 0;
   q = std::clamp(q, 0.0, 1.0);
   const auto rank = std::max<std::uint64_t>(
       1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total_count))));
+  const std::uint64_t max = max_value();
   std::uint64_t seen = 0;
-  for (std::size_t i = 0; i < kBucketCount; ++i) {
+  for (std::size_t i = 0; i + 1 < kBucketCount; ++i) {
     seen += counts[i];
-    if (seen >= rank) return bucket_highest(i);
+    if (seen >= rank) return std::min(bucket_highest(i), max);
   }
-  return bucket_highest(kBucketCount - 1);
+  return max;
 }
 
 LatencySummary summarize(const LatencyHistogram& histogram) {
   LatencySummary summary;
   summary.count = histogram.count();
   if (summary.count == 0) return summary;
+  // Every percentile is at most max_value(), and ticks_to_ns is non-decreasing (one calibrated
+  // ratio, rounding that keeps order), so p50 <= p90 <= p99 <= p999 <= max holds in ns too.
   summary.p50_ns = detail::ticks_to_ns(histogram.value_at_quantile(0.50));
   summary.p90_ns = detail::ticks_to_ns(histogram.value_at_quantile(0.90));
   summary.p99_ns = detail::ticks_to_ns(histogram.value_at_quantile(0.99));
   summary.p999_ns = detail::ticks_to_ns(histogram.value_at_quantile(0.999));
-  // A histogram difference keeps no exact maximum: the top non-empty bucket bounds it.
-  std::uint64_t max_ticks = histogram.value_at_quantile(1.0);
-  if (histogram.max_ticks != 0) max_ticks = std::min(max_ticks, histogram.max_ticks);
-  summary.max_ns = detail::ticks_to_ns(max_ticks);
+  summary.max_ns = detail::ticks_to_ns(histogram.max_value());
   summary.mean_ns = detail::ticks_to_ns(histogram.total_ticks / summary.count);
   return summary;
 }

@@ -47,12 +47,19 @@ class LatencyHistogram {
   void record(std::uint64_t ticks, std::uint64_t count = 1);
   void add(const LatencyHistogram& other);
   // Removes what `earlier` (a prior reading of the same source) held; max_ticks is left as is,
-  // because the maximum of a difference cannot be derived from two maxima.
+  // because the maximum of a difference cannot be derived from two maxima (max_value() checks it
+  // against the difference).
   void subtract(const LatencyHistogram& earlier);
 
   std::uint64_t count() const { return total_count; }
-  // HdrHistogram convention: the highest value equivalent to the bucket that holds the quantile.
-  // q in [0, 1]; 0 when the histogram is empty.
+  // The largest value held, 0 when empty. The highest non-empty bucket holds it: max_ticks where
+  // it lies in that bucket, else that bucket's highest value, because a max_ticks outside it is
+  // another reading's (after subtract, or read while a record was under way). The last bucket
+  // also holds every value beyond 2^40 ticks, so any max_ticks above its lowest value lies in it.
+  std::uint64_t max_value() const;
+  // HdrHistogram convention, the highest value equivalent to the bucket that holds the quantile,
+  // but at most max_value(): a percentile never exceeds the maximum reported beside it, and in the
+  // last bucket, which has no highest value, it is max_value(). q in [0, 1]; 0 when empty.
   std::uint64_t value_at_quantile(double q) const;
 
   std::array<std::uint64_t, kBucketCount> counts{};
