@@ -80,6 +80,8 @@ TEST(Breaches, ABreachUnderAGatedAllocatorIsNamedInOneLine) {
             "BREACHED: fragmentation under system, case pattern: time of every single "
             "allocation: slowest allocation 6.100 ms > 5.000 ms (the seed task's 5 ms per "
             "allocation); see results/report.html#scenario-fragmentation");
+  // Within the report the line is the link itself.
+  EXPECT_EQ(memory_baseline::breach_line(all[0], "").find("; see"), std::string::npos);
   EXPECT_FALSE(memory_baseline::passes(results));
 }
 

@@ -215,7 +215,9 @@ std::string breach_line(const Breach& breach, const std::string& report) {
       fmt::format("{}: {} ({}){}", breach.words, breach.measured, breach.origin,
                   breach.preempted ? " [only while preempted]" : "");
   const std::string note = breach.note.empty() ? std::string() : "; " + breach.note;
-  const std::string see = fmt::format("; see {}#{}", report, breach.anchor);
+  // Within the page itself the line is the link: no "see".
+  const std::string see =
+      report.empty() ? std::string() : fmt::format("; see {}#{}", report, breach.anchor);
   if (breach.gated) {
     return fmt::format("BREACHED: {} under {}{}: {}{}{}", breach.scenario, breach.allocator, where,
                        what, note, see);

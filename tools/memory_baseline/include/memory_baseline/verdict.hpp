@@ -50,7 +50,8 @@ bool passes(const Results& results);
 // mimalloc); 1 finding under the others." or "Verdict: 2 budgets BREACHED ...".
 std::string verdict_words(const Results& results);
 // One line: "BREACHED: concurrent under system, case 4 threads: ..." or "finding: under
-// tcmalloc, concurrent would breach ...", ending with where `report` shows it.
+// tcmalloc, concurrent would breach ...", ending with where `report` shows it (nothing when
+// `report` is empty: the line is a link within the report itself).
 std::string breach_line(const Breach& breach, const std::string& report);
 // The report.html section id of a scenario's details.
 std::string scenario_anchor(const std::string& scenario);
