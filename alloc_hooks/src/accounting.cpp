@@ -170,9 +170,14 @@ void record_alloc_latency(ThreadCounters& counters, Source source, std::uint64_t
 
 // An allocation asked for while this thread is already inside the hooks (a backend or a tool
 // that allocates from inside an allocation): handed out uncounted, and its free is not counted.
+// What the hooks' own work asks for (a stack walk: libunwind's thread-local block) comes from
+// their own heap, never the program's; what a backend asks for from inside its own function
+// comes from that backend, as it would without the hooks (and so does a walk's request that the
+// full arena cannot take).
 template <typename Obtain>
 ALLOC_HOOKS_COLD Allocation allocate_uncounted(const Backend& backend, Obtain obtain) {
-  void* block = obtain(backend);
+  void* block = doing_own_work ? obtain(own_work_arena_backend) : nullptr;
+  if (block == nullptr) block = obtain(backend);
   if (block != nullptr) size_shadow::record_uncounted(block);
   return {block, false};
 }
@@ -258,7 +263,9 @@ Allocation counted_allocate_zeroed(std::size_t count, std::size_t size) noexcept
 Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
   const Backend& backend = backend_of(block);
   if (ALLOC_HOOKS_UNLIKELY(&backend == &start_up_arena_backend)) {
-    // The arena serves the start-up alone: the block moves to the active backend.
+    // A block of the hooks' own heap moves to wherever an allocation comes from now: the active
+    // backend (counted) when the program reallocates it, the arena again while the start-up or a
+    // stack walk does (both are handed out uncounted).
     const std::size_t old_size = backend.usable_size(block);
     const Allocation moved = counted_allocate(Source::malloc, size, 0);
     if (moved.block == nullptr) return {moved, false};

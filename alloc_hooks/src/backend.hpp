@@ -75,10 +75,15 @@ inline const Backend& active_backend() {
   return backend != nullptr ? *backend : start_up();
 }
 
-// What start_up() hands to allocations that the start-up itself causes (start_up_arena.cpp).
+// The hooks' own heap (start_up_arena.cpp): what start_up() hands to allocations that the
+// start-up itself causes (failing fast when full), and, through own_work_arena_backend (nullptr
+// when full), what a thread asks for while `doing_own_work` is set (its stack walk, inside an
+// allocation). Its blocks are freed through start_up_arena_backend, whichever served them.
 inline constexpr std::size_t kStartUpArenaBytes = std::size_t{1} << 20;
 extern unsigned char start_up_arena[kStartUpArenaBytes];
 extern const Backend start_up_arena_backend;
+extern const Backend own_work_arena_backend;
+extern constinit thread_local bool doing_own_work;
 
 // The backend that gave out `block`: the active one, or the start-up arena.
 inline const Backend& backend_of(const void* block) {

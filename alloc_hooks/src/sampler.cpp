@@ -9,9 +9,11 @@
 #include <cstdio>
 
 #include "alloc_hooks/sites.hpp"
+#include "backend.hpp"
 #include "clock.hpp"
 #include "platform/platform.hpp"
 #include "sampled_blocks.hpp"
+#include "scoped_flag.hpp"
 #include "settings.hpp"
 #include "size_shadow.hpp"
 #include "stack_table.hpp"
@@ -83,7 +85,12 @@ void start(ThreadSampler& sampler, std::uint64_t seed) noexcept {
 
 std::uint32_t capture_stack_id() noexcept {
   void* frames[kMaxStackDepth];
-  const int depth = platform::capture_stack(frames, static_cast<int>(kMaxStackDepth));
+  int depth;
+  {
+    // What the walk allocates (libunwind, at a thread's first walk) is the hooks' own memory.
+    const ScopedFlag own_work(doing_own_work);
+    depth = platform::capture_stack(frames, static_cast<int>(kMaxStackDepth));
+  }
   return depth > 0 ? stack_table::intern(frames, static_cast<std::size_t>(depth))
                    : stack_table::kNoRoom;
 }

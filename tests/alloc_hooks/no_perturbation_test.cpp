@@ -1,7 +1,8 @@
 // The hooks must not move the needle they read: for every request a program makes, the usable
 // size it gets under the hooks equals what the raw backend gives for the same request (the size
-// class, hence slack, RSS and latency, are the program's own), while the requested bytes stay
-// exact for every way of freeing.
+// class, hence slack, RSS and latency, are the program's own), and under glibc the block lands
+// where it would without the hooks (the heap's top or a chunk mmapped for it, at the same
+// offset), while the requested bytes stay exact for every way of freeing.
 #include <gtest/gtest.h>
 
 #include <malloc.h>
@@ -166,6 +167,124 @@ TEST(NoPerturbation, EveryRequestGetsTheRawBackendsUsableSizeInAFreshProcess) {
   std::sort(expected_bug.begin(), expected_bug.end());
   std::sort(misaligned_by_raw.begin(), misaligned_by_raw.end());
   EXPECT_EQ(misaligned_by_raw, expected_bug);
+}
+
+// Every operator new size from 1 B to 1 MiB, each block freed before the next is asked for, in a
+// fresh process: the program built with the hooks (each way in: the malloc family linked, the
+// operator forms alone, the preload library) must print exactly what the program without them
+// prints — under glibc not only the usable size of each request but whether its chunk is mmapped
+// and its offset from the first block of the heap (usable_sizes.cpp says how it is printed). So
+// the hooks' own memory (what their start-up's dlopen of libunwind allocates, what a stack walk
+// allocates) must come from anywhere but the program's heap, and nothing they do may move glibc's
+// top chunk or its mmap threshold: a request of 131,064 B (a 131,072-byte chunk, the default
+// 128 KiB threshold itself) goes to the heap's top if the top has room, else to an mmapped chunk.
+// Each way in runs with both stack walkers: a thread's first allocations are timed into its
+// slowest list, which keeps their stacks, so the walkers run in every one of these programs.
+struct WayIn {
+  const char* name;
+  std::string prefix;  // put before the program: the preload
+  const char* program;
+};
+
+std::vector<WayIn> ways_in() {
+  return {
+      {"malloc family", "", USABLE_SIZES_HOOKED},
+      {"operator forms", "", USABLE_SIZES_OPERATORS},
+      {"preloaded", std::string("LD_PRELOAD=") + ALLOC_HOOKS_PRELOAD + " ", USABLE_SIZES_PLAIN}};
+}
+
+std::string backend_environment(const std::string& backend) {
+  std::string environment;
+  for (const auto& [name, value] : scenarios::allocator_environment(backend))
+    environment += name + "=" + value + " ";
+  return environment;
+}
+
+// The allocator as the program names it (the system backend is glibc's, whose chunks it reads).
+std::string allocator_argument(const std::string& backend) {
+  return backend == "system" ? "glibc" : backend;
+}
+
+// The `last` field of a run line: the largest size it covers.
+std::size_t last_size(const std::string& line) {
+  std::size_t first = 0, last = 0;
+  return std::sscanf(line.c_str(), "%zu %zu", &first, &last) == 2 ? last : 0;
+}
+
+void expect_same_runs(const std::string& what, const std::vector<std::string>& hooked,
+                      const std::vector<std::string>& raw) {
+  EXPECT_EQ(hooked.size(), raw.size()) << what;
+  std::size_t differences = 0;
+  for (std::size_t i = 0; i < std::min(hooked.size(), raw.size()); ++i) {
+    if (hooked[i] != raw[i] && ++differences <= 5)
+      ADD_FAILURE() << what << " (sizes, usable, where)\nhooked: " << hooked[i]
+                    << "raw:    " << raw[i];
+  }
+  EXPECT_EQ(differences, 0u) << what;
+}
+
+// The raw program's description covers every size and, under glibc, one run at least per 16-byte
+// size class and (beyond the 128 KiB mmap threshold) both kinds of chunk, so that an equal
+// description says something.
+void expect_complete(const std::vector<std::string>& raw, std::size_t largest, bool glibc) {
+  ASSERT_FALSE(raw.empty());
+  EXPECT_EQ(last_size(raw.back()), largest);
+  if (!glibc) return;
+  EXPECT_GE(raw.size(), largest / 16);
+  const auto mmapped = std::count_if(
+      raw.begin(), raw.end(), [](const std::string& line) { return line.ends_with(" m\n"); });
+  EXPECT_EQ(mmapped > 0, largest > (std::size_t{128} << 10));
+}
+
+// The allocations the preload library's report at exit counted (0 without a report): a
+// preloaded run that equals the raw one must have been hooked.
+std::uint64_t preloaded_allocations(const std::string& report_path) {
+  std::uint64_t allocations = 0;
+  if (FILE* report = std::fopen(report_path.c_str(), "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, report) != nullptr) {
+      unsigned long long value = 0;
+      if (std::sscanf(line, "total.allocations %llu", &value) == 1) allocations = value;
+    }
+    std::fclose(report);
+  }
+  return allocations;
+}
+
+void expect_every_size_as_raw(const std::string& arguments, const std::string& settings,
+                              std::size_t largest) {
+  const std::string backend = alloc_hooks::backend().name;
+  const std::string allocator = allocator_argument(backend);
+  const std::vector<std::string> raw =
+      lines_of(raw_program(backend) + " every-new " + allocator + arguments);
+  expect_complete(raw, largest, allocator == "glibc");
+  const std::string report = ::testing::TempDir() + "no_perturbation_preloaded_" + backend;
+  for (const WayIn& way : ways_in()) {
+    for (const char* walk : {"unwind", "fp"}) {
+      const bool preloaded = !way.prefix.empty();
+      std::remove(report.c_str());
+      const std::string command =
+          backend_environment(backend) + settings + " ALLOC_HOOKS_STACK_WALK=" + walk +
+          (preloaded ? " ALLOC_HOOKS_PROFILE_OUT=" + report : std::string()) + " " + way.prefix +
+          way.program + " every-new " + allocator + arguments;
+      const std::string what = std::string(way.name) + ", " + walk + " walk";
+      expect_same_runs(what, lines_of(command), raw);
+      if (preloaded) {
+        EXPECT_GE(preloaded_allocations(report), largest) << what;
+      }
+    }
+  }
+  std::remove(report.c_str());
+}
+
+TEST(NoPerturbation, EveryNewSizeTo1MiBLandsWhereItDoesWithoutTheHooks) {
+  expect_every_size_as_raw("", "", std::size_t{1} << 20);
+}
+
+// The same on a second thread (1 B to 64 KiB), with every allocation's stack taken: a thread's
+// first walk is where libunwind allocates its thread-local block.
+TEST(NoPerturbation, AThreadWhoseStacksAreTakenKeepsItsHeapAsWithoutTheHooks) {
+  expect_every_size_as_raw(" thread", "ALLOC_HOOKS_SAMPLE_BYTES=1", std::size_t{1} << 16);
 }
 
 // The requested bytes come back exactly whichever way a block is freed.

@@ -59,7 +59,8 @@ struct SamplingReport {
   std::uint64_t samples = 0;              // sampled allocations since start-up
   std::uint64_t snapshot_live_bytes = 0;  // exact live bytes at the last peak
   std::uint64_t unrecorded_samples = 0;   // sampled but not kept (the block table was full)
-  // "libunwind", "frame_pointers", "backtrace" (glibc's, without libunwind) or
+  // "libunwind", "frame_pointers", "backtrace" (libgcc's unwinder: with the operator forms alone,
+  // under TSan, or without libunwind) or
   // "RtlCaptureStackBackTrace"
   char stack_walker[32] = {};
 };

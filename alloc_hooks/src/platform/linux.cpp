@@ -1,13 +1,16 @@
 // Linux (glibc) implementation of the platform services.
 #include <dlfcn.h>
-#include <execinfo.h>
+#include <fcntl.h>
 #include <gnu/libc-version.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <unwind.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -77,6 +80,41 @@ namespace {
 int (*stack_walker)(void**, int) = nullptr;
 const char* walker_name = "none";
 
+// libgcc's unwinder, which glibc's backtrace() calls too, called directly: it is loaded already
+// (with the C++ runtime) and allocates nothing, while backtrace()'s first call dlopens libgcc_s
+// again and takes the loader's bookkeeping from the program's heap. Like backtrace(), it leaves
+// out its own frame, stops at a frame that repeats the last one (the same address and frame
+// address: it would loop) and drops a last null address.
+struct UnwindTrace {
+  void** frames;
+  int capacity;
+  int depth;  // -1 until the walker's own frame is passed
+  _Unwind_Word last_frame_address;
+};
+
+_Unwind_Reason_Code record_frame(_Unwind_Context* context, void* argument) {
+  auto& trace = *static_cast<UnwindTrace*>(argument);
+  void* const address = reinterpret_cast<void*>(_Unwind_GetIP(context));
+  const _Unwind_Word frame_address = _Unwind_GetCFA(context);
+  if (trace.depth >= 0) {
+    if (trace.depth > 0 && trace.frames[trace.depth - 1] == address &&
+        trace.last_frame_address == frame_address)
+      return _URC_END_OF_STACK;
+    trace.frames[trace.depth] = address;
+  }
+  trace.last_frame_address = frame_address;
+  return ++trace.depth == trace.capacity ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
+__attribute__((noinline)) int walk_unwind_tables(void** frames, int capacity) {
+  if (capacity <= 0) return 0;
+  UnwindTrace trace{frames, capacity, -1, 0};
+  _Unwind_Backtrace(record_frame, &trace);
+  int depth = trace.depth > 0 ? trace.depth : 0;
+  if (depth > 1 && frames[depth - 1] == nullptr) --depth;
+  return depth;
+}
+
 // The calling thread's stack, [low, high): the frame-pointer walk stays inside it.
 struct StackBounds {
   std::uintptr_t low;
@@ -84,21 +122,85 @@ struct StackBounds {
 };
 constinit thread_local StackBounds stack_bounds{0, 0};
 
-StackBounds this_thread_stack() {
-  if (stack_bounds.high == 0) {
-    pthread_attr_t attributes;
-    void* low = nullptr;
-    std::size_t size = 0;
-    // Reads /proc/self/maps for the main thread (it allocates: this runs inside the hooks, where
-    // an allocation is handed out uncounted).
-    if (pthread_getattr_np(pthread_self(), &attributes) == 0) {
-      if (pthread_attr_getstack(&attributes, &low, &size) == 0) {
-        stack_bounds.low = reinterpret_cast<std::uintptr_t>(low);
-        stack_bounds.high = stack_bounds.low + size;
-      }
-      pthread_attr_destroy(&attributes);
+// The hexadecimal number at `text` (before `end`), leaving `text` after it.
+std::uintptr_t parse_hex(const char*& text, const char* end) {
+  std::uintptr_t value = 0;
+  for (; text < end; ++text) {
+    const char digit = *text;
+    if (digit >= '0' && digit <= '9') {
+      value = value << 4 | static_cast<std::uintptr_t>(digit - '0');
+    } else if (digit >= 'a' && digit <= 'f') {
+      value = value << 4 | static_cast<std::uintptr_t>(digit - 'a' + 10);
+    } else {
+      break;
     }
   }
+  return value;
+}
+
+// The mapping of /proc/self/maps that holds the stack pointer, read with open and read into a
+// buffer on the stack: pthread_getattr_np would say the same but allocates from the program's
+// heap (a CPU set for every thread; for the main thread also the stdio stream it reads this file
+// through). The main thread's stack grows on demand, so its low end is as far as it may grow:
+// its RLIMIT_STACK below the top, but not into the mapping under it (glibc's rule in
+// pthread_getattr_np). Another thread's stack is its mapping (its guard page is a mapping apart).
+// Runs inside an allocation, which must leave errno alone.
+StackBounds read_stack_bounds() {
+  const int saved_errno = errno;
+  const auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  const int file = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (file < 0) {
+    errno = saved_errno;
+    return {0, 0};
+  }
+  char buffer[512];
+  std::size_t filled = 0;
+  bool rest_of_line = false;  // the unread end of a line longer than the buffer: skipped
+  std::uintptr_t previous_end = 0;
+  StackBounds found{0, 0};
+  while (found.high == 0) {
+    const ssize_t got = read(file, buffer + filled, sizeof buffer - filled);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    filled += static_cast<std::size_t>(got);
+    std::size_t line = 0;
+    // Each whole line; and a line longer than the buffer by its start, which holds the range.
+    while (found.high == 0) {
+      const auto* newline =
+          static_cast<const char*>(std::memchr(buffer + line, '\n', filled - line));
+      if (newline == nullptr && !(line == 0 && filled == sizeof buffer)) break;
+      if (!rest_of_line) {
+        const char* text = buffer + line;
+        const char* end = newline != nullptr ? newline : buffer + filled;
+        const std::uintptr_t from = parse_hex(text, end);
+        ++text;  // the '-' between the two ends
+        const std::uintptr_t to = parse_hex(text, end);
+        if (from <= here && here < to) {
+          found = {from, to};
+        } else {
+          previous_end = to;
+        }
+      }
+      rest_of_line = newline == nullptr;
+      line = newline == nullptr ? filled : static_cast<std::size_t>(newline - buffer) + 1;
+    }
+    std::memmove(buffer, buffer + line, filled - line);
+    filled -= line;
+  }
+  close(file);
+  if (found.high != 0 && static_cast<std::uint64_t>(getpid()) == current_thread_id()) {
+    found.low = previous_end;
+    rlimit limit{};
+    if (getrlimit(RLIMIT_STACK, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+        limit.rlim_cur < found.high - previous_end)
+      found.low = found.high - limit.rlim_cur;
+  }
+  errno = saved_errno;
+  return found;
+}
+
+StackBounds this_thread_stack() {
+  if (stack_bounds.high == 0) stack_bounds = read_stack_bounds();
   return stack_bounds;
 }
 
@@ -108,8 +210,8 @@ StackBounds this_thread_stack() {
 // caller with it. Stops at a pointer outside the thread's stack or not above the last.
 __attribute__((noinline)) int walk_frame_pointers(void** frames, int capacity) {
   const StackBounds bounds = this_thread_stack();
-  // Where the stack's extent cannot be read (ThreadSanitizer's threads), the unwind tables walk.
-  if (bounds.high == 0) return ::backtrace(frames, capacity);
+  // Where the stack's extent cannot be read, the unwind tables walk.
+  if (bounds.high == 0) return walk_unwind_tables(frames, capacity);
   auto frame = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
   int depth = 0;
   while (depth < capacity && frame >= bounds.low && frame + 2 * sizeof(void*) <= bounds.high &&
@@ -130,25 +232,30 @@ void prime_stack_walker(bool frame_pointers) {
   if (frame_pointers) {
     stack_walker = walk_frame_pointers;
     walker_name = "frame_pointers";
-    void* frames[4];
-    (void)::backtrace(frames, 4);  // the fallback's first call loads libgcc's unwinder
-    (void)stack_walker(frames, 4);
-    return;
   }
-  // libunwind's unw_backtrace reads the unwind tables (no frame pointers needed) in a few hundred
-  // nanoseconds. It is loaded local to the hooks: Debian's libunwind also exports _Unwind_Backtrace
-  // and backtrace, which would replace the C++ runtime's if it were linked. Without it, glibc's
-  // backtrace() (microseconds per stack) walks.
+  // libunwind's unw_backtrace reads the unwind tables (no frame pointers needed) several times
+  // faster than libgcc's unwinder. It is loaded local to the hooks: Debian's libunwind also
+  // exports _Unwind_Backtrace and backtrace, which would replace the C++ runtime's if it were
+  // linked. Loading it allocates (the loader's bookkeeping, and its thread-local block at each
+  // thread's first walk): it is loaded only where the hooks' malloc family hands those allocations
+  // the hooks' own heap (start_up_arena.cpp). With the operator forms alone, the process's malloc
+  // is glibc's own and would take them from the program's heap before the program's first
+  // allocation, moving glibc's top chunk, so that the program's requests would land elsewhere
+  // than without the hooks (docs/alloc_hooks.md): there libgcc's unwinder walks.
 #if !defined(ALLOC_HOOKS_WITHOUT_LIBUNWIND)
-  if (void* library = open_local_library("libunwind.so.8")) {
-    stack_walker = reinterpret_cast<int (*)(void**, int)>(find_symbol(library, "unw_backtrace"));
-    walker_name = "libunwind";
+  if (stack_walker == nullptr && alloc_hooks_bind_libc_allocator != nullptr) {
+    if (void* library = open_local_library("libunwind.so.8")) {
+      stack_walker = reinterpret_cast<int (*)(void**, int)>(find_symbol(library, "unw_backtrace"));
+      walker_name = "libunwind";
+    }
   }
 #endif
   if (stack_walker == nullptr) {
-    stack_walker = ::backtrace;
+    stack_walker = walk_unwind_tables;
     walker_name = "backtrace";
   }
+  // The first walk, at start-up: libunwind allocates its thread-local block, the frame-pointer
+  // walk reads the start-up thread's stack bounds.
   void* frames[4];
   (void)stack_walker(frames, 4);
 }

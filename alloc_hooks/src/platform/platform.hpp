@@ -44,7 +44,8 @@ const char* library_load_error();
 // The calling thread's return addresses, innermost first, at most `capacity`; the count taken.
 // prime_stack_walker runs once at start-up: it picks the walker (the saved frame pointers, where
 // the program says it keeps them everywhere, else the unwind tables) and makes its first call,
-// which may load code and allocate, while the hooks hand out start-up memory.
+// which may load code and allocate, while the hooks hand out start-up memory. A walk takes nothing
+// from the program's heap: what one allocates is the hooks' own (start_up_arena.cpp).
 void prime_stack_walker(bool frame_pointers);
 int capture_stack(void** frames, int capacity);
 const char* stack_walker_name();
