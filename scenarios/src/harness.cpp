@@ -123,8 +123,23 @@ struct AllowedDelta {
 // are read, so that a time budget broken in an iteration is known to have broken because the CPU
 // was taken away, or not. Only that thread is watched: a workload that allocates on threads of
 // its own (concurrent) has its breaches never taken for preemption.
+// Room for the sites' figures, made before the first case and kept to the end of the run. Freed
+// after each attempt, it changed the allocator the next attempt measured: glibc mmaps blocks of
+// this size, and freeing an mmapped block raises its mmap and trim thresholds, so a later attempt
+// of the concepts case never trimmed the heap where the first did (docs/scenarios.md). It grows
+// only when the stacks outgrow it, at the start of a case.
+struct SiteRoom {
+  std::vector<alloc_hooks::SiteFigures> before, at_peak, after;
+  void make_room() {
+    const std::size_t room = alloc_hooks::stack_count() + alloc_hooks::kRoomForNewStacks;
+    for (std::vector<alloc_hooks::SiteFigures>* figures : {&before, &at_peak, &after}) {
+      if (figures->capacity() < room) figures->reserve(room + alloc_hooks::kRoomForNewStacks);
+    }
+  }
+};
+
 CaseResult measure_case(const Case& workload, std::uint64_t iterations, const TimeLimits& limits,
-                        AllowedDelta allowed_delta) {
+                        AllowedDelta allowed_delta, SiteRoom& sites) {
   CaseResult result;
   result.name = workload.name;
   result.parameters = workload.parameters;
@@ -141,10 +156,11 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations, const Ti
   // iteration's window keeps the sites' figures at its own peak) and at the end, the last two read
   // into room made before the case: no allocation of the harness joins the case's figures or its
   // slowest allocations.
-  std::vector<alloc_hooks::SiteFigures> sites_at_peak, sites_after;
-  sites_at_peak.reserve(alloc_hooks::stack_count() + alloc_hooks::kRoomForNewStacks);
-  sites_after.reserve(sites_at_peak.capacity());
-  const std::vector<alloc_hooks::SiteFigures> sites_before = alloc_hooks::read_site_figures();
+  sites.make_room();
+  std::vector<alloc_hooks::SiteFigures>& sites_at_peak = sites.at_peak;
+  std::vector<alloc_hooks::SiteFigures>& sites_after = sites.after;
+  alloc_hooks::read_site_figures(sites.before);
+  const std::vector<alloc_hooks::SiteFigures>& sites_before = sites.before;
   alloc_hooks::reset_slowest_allocations();
   for (std::uint64_t iteration = 0; iteration < iterations; ++iteration) {
     const ScheduleWatch watch;
@@ -454,6 +470,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       for (std::uint64_t i = 0; i < run.warmup_iterations; ++i) workload.run_once(unmeasured);
     }
     alloc_hooks::reset_slowest_allocations();
+    SiteRoom sites;
+    sites.make_room();
     std::int64_t kept_bytes = 0;  // live bytes the phases so far have kept
     for (const Case& workload : scenario.cases) {
       current_case = workload.name;
@@ -463,7 +481,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                                                    : AllowedDelta{false, -kept_bytes};
       CaseResult result;
       for (std::uint64_t attempt = 1;; ++attempt) {
-        result = measure_case(workload, run.iterations, limits, allowed_delta);
+        result = measure_case(workload, run.iterations, limits, allowed_delta, sites);
         result.attempts = attempt;
         if (attempt >= attempts || !worth_another_attempt(result)) break;
       }
