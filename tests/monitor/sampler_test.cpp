@@ -8,7 +8,9 @@
 #include <alloc_hooks/alloc_hooks.hpp>
 #include <alloc_hooks/observe.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <thread>
 
@@ -52,15 +54,38 @@ TEST(Profile, PeakAverageGrowthAndLimit) {
   EXPECT_FALSE(monitor::profile(snapshots).rss.meets_1gb_limit);
 }
 
+// Readers that count the snapshots taken, so that a test waits for snapshots, never for time: how
+// many a sleep of some milliseconds sees depends on when a loaded machine runs the sampler's
+// thread. Counting allocates nothing.
+class CountedReaders {
+ public:
+  monitor::Readers readers() {
+    return {[this] {
+              ++taken_;
+              return monitor::read_rss_bytes();
+            },
+            alloc_hooks::live_bytes};
+  }
+  std::uint64_t taken() const { return taken_.load(); }
+  void wait_for(std::uint64_t count) const {
+    while (taken_.load() < count) std::this_thread::yield();
+  }
+
+ private:
+  std::atomic<std::uint64_t> taken_{0};
+};
+
 TEST(Sampler, SnapshotsAreAtLeastOneIntervalApart) {
-  monitor::Sampler sampler(std::chrono::milliseconds(2), 1000, kReaders);
+  CountedReaders counted;
+  monitor::Sampler sampler(std::chrono::milliseconds(2), 1000, counted.readers());
   sampler.start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  counted.wait_for(3);
   sampler.stop();
   const std::vector<monitor::Snapshot>& snapshots = sampler.snapshots();
-  ASSERT_GE(snapshots.size(), 2u);
-  // The k-th timed snapshot is taken no earlier than k intervals after the start; the last one is
-  // the extra snapshot of stop().
+  // Every reading is a snapshot, the last one that of stop().
+  EXPECT_EQ(snapshots.size(), counted.taken());
+  ASSERT_GE(snapshots.size(), 4u);
+  // The k-th timed snapshot is taken no earlier than k intervals after the start.
   for (std::size_t k = 0; k + 1 < snapshots.size(); ++k) {
     EXPECT_GE(snapshots[k].time_ns, k * 2'000'000) << k;
   }
@@ -70,44 +95,61 @@ TEST(Sampler, SnapshotsAreAtLeastOneIntervalApart) {
 }
 
 TEST(Sampler, FullStorageKeepsEveryOtherSnapshotAndSamplesLessOften) {
-  monitor::Sampler sampler(std::chrono::milliseconds(1), 4, kReaders);
+  CountedReaders counted;
+  monitor::Sampler sampler(std::chrono::milliseconds(1), 4, counted.readers());
   sampler.start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  counted.wait_for(5);  // the fifth finds the storage full
   sampler.stop();
-  EXPECT_LE(sampler.snapshots().size(), 4u);
-  EXPECT_GT(sampler.interval(), std::chrono::nanoseconds(std::chrono::milliseconds(1)));
+  // What `taken` snapshots leave in storage for 4: each time it is full, every other one is kept
+  // (2 of 4) and the interval doubles.
+  std::size_t kept = 0;
+  std::chrono::nanoseconds interval = std::chrono::milliseconds(1);
+  for (std::uint64_t snapshot = 0; snapshot < counted.taken(); ++snapshot) {
+    if (kept == 4) {
+      kept = 2;
+      interval *= 2;
+    }
+    ++kept;
+  }
+  EXPECT_EQ(sampler.snapshots().size(), kept);
+  EXPECT_EQ(sampler.interval(), interval);
+  EXPECT_GE(sampler.interval(), std::chrono::nanoseconds(std::chrono::milliseconds(2)));
 }
 
 TEST(Sampler, DoesNotAllocateInsideAWindow) {
-  monitor::Sampler sampler(std::chrono::milliseconds(1), 10'000, kReaders);
+  CountedReaders counted;
+  monitor::Sampler sampler(std::chrono::milliseconds(1), 10'000, counted.readers());
   sampler.start();
   alloc_hooks::Window window;
+  const std::uint64_t taken_before = counted.taken();
   for (int i = 0; i < 2000; ++i) {
     void* block = ::operator new(100);
     alloc_hooks::keep_observable(block);
     ::operator delete(block);
-    if (i % 100 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (i % 100 == 0) counted.wait_for(counted.taken() + 1);  // a snapshot amid the allocations
   }
+  const std::uint64_t taken_inside = counted.taken() - taken_before;
   const alloc_hooks::WindowResult result = window.result();
   sampler.stop();
   EXPECT_EQ(result.allocations, 2000u);
   EXPECT_EQ(result.bytes_allocated, 200'000u);
-  EXPECT_GE(sampler.snapshots().size(), 3u);
+  EXPECT_GE(taken_inside, 20u);
 }
 
 TEST(Sampler, LiveBytesAreTheHooksExactFigure) {
   void* block = ::operator new(1'000'000);
   alloc_hooks::keep_observable(block);
-  monitor::Sampler sampler(std::chrono::milliseconds(1), 100, kReaders);
+  CountedReaders counted;
+  monitor::Sampler sampler(std::chrono::milliseconds(1), 100, counted.readers());
   sampler.start();
   // Nothing allocates or frees from here until the sampler thread's last snapshot: its state was
   // allocated by start() and is freed after that snapshot, as the thread ends.
   const std::int64_t while_sampling = alloc_hooks::live_bytes();
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  counted.wait_for(3);
   sampler.stop();
   ::operator delete(block);
   const std::int64_t after = alloc_hooks::live_bytes();
-  ASSERT_FALSE(sampler.snapshots().empty());
+  ASSERT_GE(sampler.snapshots().size(), 4u);
   for (const monitor::Snapshot& snapshot : sampler.snapshots())
     EXPECT_EQ(snapshot.live_bytes, while_sampling);
   EXPECT_GE(while_sampling - after, 1'000'000);  // the block was live in them

@@ -12,7 +12,29 @@
 namespace {
 
 #if defined(__linux__)
+// Pins the calling thread to the CPU it is on, before anything is measured: a thread that the
+// scheduler moved since sched_getcpu() must be moved back by sched_setaffinity, and waiting for
+// that move is a voluntary switch (a loaded machine moves threads more often).
+class PinnedToThisCpu {
+ public:
+  PinnedToThisCpu() {
+    sched_getaffinity(0, sizeof before_, &before_);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu(), &one);
+    sched_setaffinity(0, sizeof one, &one);
+  }
+  ~PinnedToThisCpu() { sched_setaffinity(0, sizeof before_, &before_); }
+  PinnedToThisCpu(const PinnedToThisCpu&) = delete;
+  PinnedToThisCpu& operator=(const PinnedToThisCpu&) = delete;
+
+ private:
+  cpu_set_t before_;
+};
+
 TEST(Scheduling, TheCpuTakenAwayIsAnInvoluntarySwitchWithoutCpuTime) {
+  // be_preempted_for pins the thread where it runs, here where it already is: no move, no wait.
+  const PinnedToThisCpu pinned;
   const monitor::ThreadSchedule before = monitor::read_thread_schedule();
   test_support::be_preempted_for(20);
   const monitor::ThreadSchedule after = monitor::read_thread_schedule();

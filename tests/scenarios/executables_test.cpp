@@ -10,12 +10,18 @@
 #include <scenarios/allocators.hpp>
 #include <string>
 
+#include "support/counts_only_budgets.hpp"
 #include "support/run_program.hpp"
 
 #if !defined(_WIN32)
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 #endif
 
 namespace {
@@ -34,27 +40,49 @@ Outcome run(const std::string& scenario, const std::string& arguments) {
 }
 
 const char* const kScenarios[] = {"vector", "concepts", "fragmentation", "concurrent"};
-// Time budgets are for baseline runs, not tests on a shared machine (a preempted allocation here
-// took over 5 ms while other tests ran); the breach tests below use impossible budgets instead.
-const char* const kNoTimeBudgets = "--alloc-budget-us 60000000 --iteration-budget-ms 60000";
+
+// The time and RSS budgets out of reach (support/counts_only_budgets.hpp); the breach tests below
+// use impossible budgets instead.
+std::string counts_only_budgets() {
+  return "--budgets " +
+         test_support::write_counts_only_budgets(scratch("counts_only_budgets.json")).string();
+}
+
+// The seed task's memory budgets in bytes (scenarios/src/*_scenario.cpp): memory <= 2x expected,
+// counted in the bytes the allocator reserved; fragmentation growth < 100 MB in peak live bytes.
+void expect_memory_budgets_in_bytes(const std::string& scenario, const nlohmann::json& measured) {
+  const auto expected = measured["expected_requested_bytes"].get<std::uint64_t>();
+  if (scenario == "fragmentation") {
+    EXPECT_LE(measured["peak_live_bytes"].get<std::uint64_t>(), 100u << 20) << measured["name"];
+  } else {
+    EXPECT_LE(measured["reserved_bytes"].get<std::uint64_t>(), 2 * expected) << measured["name"];
+  }
+}
 
 TEST(Executables, ReleaseBuildsPerformEveryExpectedAllocation) {
   for (const char* scenario : kScenarios) {
     for (const std::string& allocator : scenarios::built_allocators()) {
+      SCOPED_TRACE(std::string(scenario) + " under " + allocator);
       const std::string json_path = scratch(std::string(scenario) + "_" + allocator + ".json");
+      std::filesystem::remove(json_path);  // left by an earlier run, it would prove nothing
       const Outcome outcome =
-          run(scenario, "--iterations 3 " + std::string(kNoTimeBudgets) + " --allocator " +
-                            allocator + " --json " + json_path);
-      ASSERT_EQ(outcome.status, 0) << scenario << " " << allocator << "\n"
-                                   << outcome.out << outcome.err;
+          run(scenario, "--iterations 3 " + counts_only_budgets() + " --allocator " + allocator +
+                            " --json " + json_path);
+      ASSERT_EQ(outcome.status, 0) << outcome.out << outcome.err;
       const nlohmann::json result = nlohmann::json::parse(read_file(json_path));
       EXPECT_EQ(result["allocator"]["name"], allocator);
       EXPECT_TRUE(result["passed"].get<bool>());
       for (const nlohmann::json& measured : result["cases"]) {
-        EXPECT_EQ(measured["allocations"], measured["expected_allocations"])
-            << scenario << " " << measured["name"];
+        EXPECT_EQ(measured["allocations"], measured["expected_allocations"]) << measured["name"];
         EXPECT_EQ(measured["requested_bytes"], measured["expected_requested_bytes"])
-            << scenario << " " << measured["name"];
+            << measured["name"];
+        EXPECT_EQ(measured["frees"], measured["expected_allocations"]) << measured["name"];
+        EXPECT_TRUE(measured["consistent"].get<bool>()) << measured["name"];
+        EXPECT_EQ(measured["leaked_iterations"], 0) << measured["name"];
+        EXPECT_EQ(measured["alloc_latency_ns"]["count"],
+                  3 * measured["expected_allocations"].get<std::uint64_t>())
+            << measured["name"];
+        expect_memory_budgets_in_bytes(scenario, measured);
       }
     }
   }
@@ -204,31 +232,37 @@ TEST(Executables, SpecialFilesAreWrittenInPlaceAndLinksStayLinks) {
     EXPECT_NE(full.err.find("No space left on device"), std::string::npos) << full.err;
     EXPECT_EQ(file_type(folder + "/full"), "character");
     const Outcome null =
-        run("vector", "--iterations 1 --alloc-budget-us 60000000 --json " + folder + "/null");
+        run("vector", "--iterations 1 " + counts_only_budgets() + " --json " + folder + "/null");
     EXPECT_EQ(null.status, 0) << null.err;
     EXPECT_EQ(file_type(folder + "/null"), "character");
   }
   ASSERT_EQ(mkfifo((folder + "/fifo").c_str(), 0600), 0);
-  // The reader ends by itself even if nobody writes (it must not hold the test's output open).
-  ASSERT_EQ(
-      std::system(
-          ("timeout 10 cat " + folder + "/fifo > " + folder + "/from_fifo 2>/dev/null &").c_str()),
-      0);
+  // Read by a thread of this test, whose open waits for the run to open the fifo for writing. No
+  // timeout decides anything: once the run has ended, the fifo is opened for writing here too
+  // (without blocking, so only while the reader waits in its open) until the reader has ended, so
+  // that a run that never opened the fifo cannot leave the reader waiting for a writer.
+  std::atomic<bool> read_all{false};
+  std::string from_fifo;
+  std::thread reader([&] {
+    from_fifo = read_file(folder + "/fifo");
+    read_all.store(true);
+  });
   const Outcome fifo =
-      run("vector", "--iterations 1 --alloc-budget-us 60000000 --json " + folder + "/fifo");
+      run("vector", "--iterations 1 " + counts_only_budgets() + " --json " + folder + "/fifo");
+  while (!read_all.load()) {
+    const int writer = open((folder + "/fifo").c_str(), O_WRONLY | O_NONBLOCK);
+    if (writer >= 0) close(writer);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  reader.join();
   EXPECT_EQ(fifo.status, 0) << fifo.err;
   EXPECT_EQ(file_type(folder + "/fifo"), "fifo");
-  for (int wait = 0;
-       wait < 100 && read_file(folder + "/from_fifo").find("\"provenance\"") == std::string::npos;
-       ++wait) {
-    std::system("sleep 0.05");
-  }
-  EXPECT_EQ(nlohmann::json::parse(read_file(folder + "/from_fifo"))["scenario"], "vector");
+  EXPECT_EQ(nlohmann::json::parse(from_fifo)["scenario"], "vector");
 
   std::ofstream(folder + "/target.json") << "old";
   std::filesystem::create_symlink("target.json", folder + "/link.json");
   const Outcome link =
-      run("vector", "--iterations 1 --alloc-budget-us 60000000 --json " + folder + "/link.json");
+      run("vector", "--iterations 1 " + counts_only_budgets() + " --json " + folder + "/link.json");
   EXPECT_EQ(link.status, 0) << link.err;
   EXPECT_EQ(file_type(folder + "/link.json"), "symlink");
   EXPECT_EQ(nlohmann::json::parse(read_file(folder + "/target.json"))["scenario"], "vector");
@@ -242,7 +276,7 @@ TEST(Executables, AFileSizeLimitFailsTheWriteAndLeavesNoTemporary) {
   const Outcome outcome = test_support::run_program(
       "/bin/sh", "-c 'ulimit -f 4; exec \"$0\" \"$@\"' " +
                      (std::filesystem::path(SCENARIO_BINARY_DIR) / "scenario_vector").string() +
-                     " --iterations 1 --alloc-budget-us 60000000 --json " + json_path);
+                     " --iterations 1 " + counts_only_budgets() + " --json " + json_path);
   EXPECT_EQ(outcome.status, 2);
   EXPECT_NE(outcome.err.find("cannot write " + json_path + ": File too large"), std::string::npos)
       << outcome.err;

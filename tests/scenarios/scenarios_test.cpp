@@ -15,8 +15,11 @@ constexpr bool kBudgetsMeaningful = false;
 constexpr bool kBudgetsMeaningful = true;
 #endif
 
-constexpr std::uint64_t kNoTimeBudgetUs = 60'000'000;
-constexpr double kNoTimeBudgetMs = 60'000;
+// Time budgets an hour, longer than this test's own timeout: no preemption or stall of a shared
+// machine decides the verdict (on this 2-core machine one preempted allocation under parallel
+// tests took over 5 ms).
+constexpr std::uint64_t kNoTimeBudgetUs = 3'600'000'000;
+constexpr double kNoTimeBudgetMs = 3'600'000;
 
 class EachScenario : public ::testing::TestWithParam<const char*> {};
 
@@ -26,10 +29,15 @@ TEST_P(EachScenario, MatchesItsExpectationAndHoldsItsBudgets) {
   options.iterations = 5;
   options.warmup = 1;
   options.budgets = scenario.default_budgets;
-  // Time budgets are for baseline runs, not unit tests: on this shared 2-core machine one
-  // preempted allocation under parallel tests took over 5 ms. Memory budgets stay as they are.
   options.budgets.alloc_budget_us = kNoTimeBudgetUs;
   if (options.budgets.iteration_budget_ms) options.budgets.iteration_budget_ms = kNoTimeBudgetMs;
+  // The memory budgets are checked below in the bytes they hold. The harness also holds RSS to
+  // them, and RSS moves with what else happens in the process (the heap sampler's stack captures
+  // among others, docs/runner.md): that part is out of reach here.
+  const scenarios::Budgets memory = scenario.default_budgets;
+  if (options.budgets.reserved_ratio_limit)
+    options.budgets.reserved_ratio_limit = scenarios::kMaxReservedRatioLimit;
+  if (options.budgets.growth_limit_mb) options.budgets.growth_limit_mb = scenarios::kMaxLimitMb;
   const scenarios::RunResult run = scenarios::run_scenario(scenario, options);
   ASSERT_EQ(run.cases.size(), scenario.cases.size());
   for (const scenarios::CaseResult& result : run.cases) {
@@ -40,6 +48,16 @@ TEST_P(EachScenario, MatchesItsExpectationAndHoldsItsBudgets) {
     EXPECT_EQ(result.leaked_iterations, 0u) << result.name;
     EXPECT_GE(result.reserved_bytes, result.requested_bytes) << result.name;
     EXPECT_EQ(result.alloc_latency.count, 5 * result.expected_allocations) << result.name;
+    EXPECT_EQ(result.attempts, 1u) << result.name;
+    if (!kBudgetsMeaningful) continue;
+    if (memory.reserved_ratio_limit) {
+      EXPECT_LE(static_cast<double>(result.reserved_bytes),
+                *memory.reserved_ratio_limit * static_cast<double>(result.expected_requested_bytes))
+          << result.name;
+    }
+    if (memory.growth_limit_mb) {
+      EXPECT_LE(result.peak_live_bytes, *memory.growth_limit_mb << 20) << result.name;
+    }
   }
   for (const scenarios::Violation& violation : run.violations) {
     const bool about_the_workload = violation.budget == "expectation" || violation.budget == "leak";

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <scenarios/allocators.hpp>
@@ -36,13 +37,15 @@ std::vector<std::string> built_engines() {
   return engines;
 }
 
-// A shared machine's time budgets are not this test's subject (docs/runner.md).
-const std::string kNoTimeBudget = " --alloc-budget-us 60000000";
+// A shared machine's time budgets are not this test's subject (docs/runner.md): an hour, longer
+// than the test's own timeout, so that no stall of a loaded machine decides a verdict.
+const std::string kNoTimeBudget = " --alloc-budget-us 3600000000";
 constexpr std::uint64_t kN = 2000, kDim = 64, kM = 8, kSeed = 7;
 
-nlohmann::json run_index(const std::string& arguments, const std::string& json_path) {
+nlohmann::json run_index(const std::string& arguments, const std::string& json_path,
+                         const std::string& budgets = "") {
   std::filesystem::remove(json_path);
-  const Outcome outcome = run(arguments + kNoTimeBudget + " --json " + json_path);
+  const Outcome outcome = run(arguments + kNoTimeBudget + budgets + " --json " + json_path);
   EXPECT_EQ(outcome.status, 0) << arguments << "\n" << outcome.out << outcome.err;
   if (!std::filesystem::exists(json_path)) return {};
   return nlohmann::json::parse(test_support::read_file(json_path));
@@ -133,9 +136,15 @@ TEST(VectorIndex, HnswlibMallocsExactlyWhatItsDefinitionSays) {
   EXPECT_NEAR(result.at("index").at("measured_over_theoretical").get<double>(), 1.0, 0.01);
 }
 
+// Two threads insert in an order the scheduler decides, and the graph, hence the recall, follows
+// it: the recall budget is off here (the one-thread runs above hold it, on the same graph every
+// time), and the verdict is about the bytes alone.
 TEST(VectorIndex, MultiThreadedBuildFreesAllItKept) {
+  const std::string no_recall_budget = scratch("no_recall_budget.json");
+  std::ofstream(no_recall_budget) << R"({"min_recall": 0})";
   const nlohmann::json result =
-      run_index("--engine hnswlib --n 3000 --threads 2 --queries 50", scratch("threads.json"));
+      run_index("--engine hnswlib --n 3000 --threads 2 --queries 50", scratch("threads.json"),
+                " --budgets " + no_recall_budget);
   ASSERT_FALSE(result.is_null());
   EXPECT_TRUE(result.at("passed").get<bool>()) << result.at("violations").dump();
   expect_phases_free_everything(result);

@@ -8,14 +8,20 @@
 #include <sched.h>
 
 #include <atomic>
+#include <cstdint>
 #include <ctime>
 
 namespace test_support {
 
-inline double monotonic_ms() {
+inline std::uint64_t monotonic_ns() {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
+  return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000u +
+         static_cast<std::uint64_t>(now.tv_nsec);
+}
+
+inline double monotonic_ms() {
+  return static_cast<double>(monotonic_ns()) / 1e6;
 }
 
 // Keeps the CPU busy for `ms` milliseconds.

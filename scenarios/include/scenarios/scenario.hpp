@@ -62,6 +62,15 @@ struct ScenarioOutcome {
   std::vector<Violation> violations;
 };
 
+// What the harness reads before and after each iteration, on the thread that runs it, to tell a
+// time budget broken because the CPU was taken away from one broken by slow work (harness.cpp).
+struct ScheduleReading {
+  std::uint64_t wall_ns = 0;  // a steady clock
+  std::uint64_t cpu_ns = 0;   // the thread's CPU time so far
+  std::uint64_t voluntary_switches = 0;
+  std::uint64_t involuntary_switches = 0;
+};
+
 // A run the scenario refuses before it starts: exit status and the one line that says why.
 struct Refusal {
   int status = 2;
@@ -91,6 +100,11 @@ struct Scenario {
   // Called with the finished run (its cases, budgets and process figures), also when an
   // allocation failure stopped it.
   std::function<ScenarioOutcome(const RunResult&)> outcome;
+  // A test seam, empty in every real scenario: reads the figures above instead of the steady clock
+  // and the scheduler (monitor::read_thread_schedule). A test scenario sets it to report its thread
+  // preempted, blocked or busy whatever the machine does, so that the preemption rules are tested
+  // without waiting for the scheduler to act (tests/scenarios/slow_backend_scenario.cpp).
+  std::function<ScheduleReading()> read_schedule;
 };
 
 // The four seed workloads.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "support/counts_only_budgets.hpp"
 #include "support/run_program.hpp"
 
 namespace {
@@ -32,8 +33,8 @@ test_support::Outcome runner(const std::string& arguments) {
 
 TEST(IndexRunner, ReportsLeadWithTheVerdictSummaryAndTheCostOfMeasuring) {
   const fs::path folder = scratch();
-  const fs::path budgets = folder / "no_time_budgets.json";
-  std::ofstream(budgets) << R"({"alloc_budget_us": 60000000, "iteration_budget_ms": 60000})";
+  const fs::path budgets =
+      test_support::write_counts_only_budgets(folder / "counts_only_budgets.json");
   const test_support::Outcome run = runner(
       "run --scenarios vector,index-hnswlib --allocators system,mimalloc --iterations 2 "
       "--budgets " +
