@@ -8,6 +8,7 @@
 
 #include "backend.hpp"
 #include "clock.hpp"
+#include "kernel_events.hpp"
 #include "platform/platform.hpp"
 #include "sampler.hpp"
 #include "scoped_flag.hpp"
@@ -31,6 +32,8 @@ alignas(64) std::atomic<std::int64_t> live_bytes{0};
 alignas(64) std::atomic<std::uint64_t> peak_live_bytes{0};
 alignas(64) std::atomic<std::uint64_t> window_peak_live_bytes{0};
 alignas(64) std::atomic<std::uint64_t> window_max_alloc_ticks{0};
+
+constinit thread_local KernelEventRing kernel_event_ring{};
 
 namespace {
 
@@ -200,9 +203,11 @@ inline Allocation count_allocation(Source source, std::size_t size, std::size_t 
     return {nullptr, true};
 
   const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
+  const std::uint64_t events_before = kernel_events_before_call();
   const std::uint64_t start = timed ? read_ticks() : 0;
   void* block = obtain(backend);
   const std::uint64_t end = timed ? read_ticks() : 0;
+  kernel_events_after_call(events_before, counters.kernel_events_in_allocations);
 
   if (ALLOC_HOOKS_UNLIKELY(block == nullptr)) {
     change_live_bytes(counters, -static_cast<std::int64_t>(size));
@@ -293,9 +298,11 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
   const sampler::Sampled old_sample =
       old.sampled ? sampler::forget(block) : sampler::Sampled{0, 0, 0};
   const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
+  const std::uint64_t events_before = kernel_events_before_call();
   const std::uint64_t start = timed ? read_ticks() : 0;
   void* moved = backend.reallocate(block, size);
   const std::uint64_t end = timed ? read_ticks() : 0;
+  kernel_events_after_call(events_before, counters.kernel_events_in_allocations);
   AtomicSourceCounters& figures = source_counters(counters, Source::malloc);
 
   if (ALLOC_HOOKS_UNLIKELY(moved == nullptr)) {
@@ -339,9 +346,11 @@ void counted_release(Source source, void* block, std::size_t alignment,
   change_live_bytes(counters, -static_cast<std::int64_t>(requested));
   const bool timed =
       settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
+  const std::uint64_t events_before = kernel_events_before_call();
   const std::uint64_t start = timed ? read_ticks() : 0;
   give_back(backend, block, alignment);
   if (timed) counters.free_latency.record(read_ticks() - start);
+  kernel_events_after_call(events_before, counters.kernel_events_in_frees);
   count_freed(source_counters(counters, source), requested, usable);
 }
 

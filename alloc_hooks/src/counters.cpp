@@ -12,7 +12,34 @@ void AtomicSourceCounters::add_to(SourceCounters& merged) const {
   ALLOC_HOOKS_SOURCE_COUNTER_FIELDS(ALLOC_HOOKS_ADD_FIELD)
 #undef ALLOC_HOOKS_ADD_FIELD
 }
+void AtomicKernelEventCounts::add_to(KernelEventCounts& merged) const {
+#define ALLOC_HOOKS_ADD_FIELD(name) merged.name += name.load(std::memory_order_relaxed);
+  ALLOC_HOOKS_KERNEL_EVENT_KINDS(ALLOC_HOOKS_ADD_FIELD)
+#undef ALLOC_HOOKS_ADD_FIELD
+}
 }  // namespace detail
+
+KernelEventCounts& KernelEventCounts::operator+=(const KernelEventCounts& other) {
+#define ALLOC_HOOKS_ADD_FIELD(name) name += other.name;
+  ALLOC_HOOKS_KERNEL_EVENT_KINDS(ALLOC_HOOKS_ADD_FIELD)
+#undef ALLOC_HOOKS_ADD_FIELD
+  return *this;
+}
+
+KernelEventCounts& KernelEventCounts::operator-=(const KernelEventCounts& other) {
+#define ALLOC_HOOKS_SUBTRACT_FIELD(name) name -= other.name;
+  ALLOC_HOOKS_KERNEL_EVENT_KINDS(ALLOC_HOOKS_SUBTRACT_FIELD)
+#undef ALLOC_HOOKS_SUBTRACT_FIELD
+  return *this;
+}
+
+std::uint64_t KernelEventCounts::total() const {
+  std::uint64_t sum = 0;
+#define ALLOC_HOOKS_ADD_FIELD(name) sum += name;
+  ALLOC_HOOKS_KERNEL_EVENT_KINDS(ALLOC_HOOKS_ADD_FIELD)
+#undef ALLOC_HOOKS_ADD_FIELD
+  return sum;
+}
 
 SourceCounters& SourceCounters::operator+=(const SourceCounters& other) {
 #define ALLOC_HOOKS_ADD_FIELD(name) name += other.name;
@@ -42,6 +69,8 @@ Counters read_counters() {
     merged.live_bytes += counters->unflushed_live_bytes.load(std::memory_order_relaxed);
     counters->alloc_latency.add_to(merged.alloc_latency);
     counters->free_latency.add_to(merged.free_latency);
+    counters->kernel_events_in_allocations.add_to(merged.kernel_events_in_allocations);
+    counters->kernel_events_in_frees.add_to(merged.kernel_events_in_frees);
   }
   for (const SourceCounters& source : merged.by_source) merged += source;
   merged.live_bytes += detail::live_bytes.load(std::memory_order_relaxed);

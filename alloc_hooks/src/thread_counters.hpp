@@ -40,6 +40,14 @@ struct AtomicSourceCounters {
   void add_to(SourceCounters& merged) const;
 };
 
+// A thread's KernelEventCounts, written by that thread alone.
+struct AtomicKernelEventCounts {
+#define ALLOC_HOOKS_DECLARE_FIELD(name) std::atomic<std::uint64_t> name;
+  ALLOC_HOOKS_KERNEL_EVENT_KINDS(ALLOC_HOOKS_DECLARE_FIELD)
+#undef ALLOC_HOOKS_DECLARE_FIELD
+  void add_to(KernelEventCounts& merged) const;
+};
+
 struct SlowEntry {
   std::atomic<std::uint64_t> ticks;
   std::atomic<std::uint64_t> size;
@@ -63,6 +71,8 @@ struct alignas(64) ThreadCounters {
 
   AtomicLatencyHistogram alloc_latency;
   AtomicLatencyHistogram free_latency;
+  AtomicKernelEventCounts kernel_events_in_allocations;  // on a watched thread
+  AtomicKernelEventCounts kernel_events_in_frees;
 
   std::uint64_t thread_id;
   std::atomic<bool> in_use;

@@ -55,6 +55,10 @@ WindowResult Window::result() {
   result_.alloc_latency = summarize(end.alloc_latency);
   result_.free_latency = summarize(end.free_latency);
   result_.alloc_latency_histogram = end.alloc_latency;
+  result_.kernel_events_in_allocations = end.kernel_events_in_allocations;
+  result_.kernel_events_in_allocations -= start_.kernel_events_in_allocations;
+  result_.kernel_events_in_frees = end.kernel_events_in_frees;
+  result_.kernel_events_in_frees -= start_.kernel_events_in_frees;
   return result_;
 }
 

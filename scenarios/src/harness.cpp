@@ -210,6 +210,8 @@ CaseResult measure_case(const Case& workload, std::uint64_t iterations, const Ti
                    *limits.iteration_ns);
     }
     latency.add(window.alloc_latency_histogram);
+    result.kernel_events_in_allocations += window.kernel_events_in_allocations;
+    result.kernel_events_in_frees += window.kernel_events_in_frees;
     wall_ns[iteration] = measurement->wall_ns;
   }
   result.rss_growth_bytes =
@@ -490,6 +492,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                             alloc_hooks::live_bytes});
   sampler.start();
   while (!sampled.load()) std::this_thread::yield();
+  // Before the first case, so that the ring's pages are in RSS before any case's growth counts.
+  run.kernel_events = alloc_hooks::watch_kernel_events_on_this_thread();
   std::optional<Violation> failure;
   std::string current_case;
   try {
@@ -521,6 +525,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   } catch (const std::bad_alloc&) {
     failure = allocation_failure(scenario.name, current_case);
   }
+  alloc_hooks::unwatch_kernel_events_on_this_thread();
   sampler.stop();
   run.sample_interval_ms = options.sample_interval_ms;
   run.snapshots = sampler.snapshots();

@@ -28,6 +28,14 @@ nlohmann::json by_source_json(const CaseResult& result) {
   return sources;
 }
 
+nlohmann::json kernel_event_counts_json(const alloc_hooks::KernelEventCounts& counts) {
+  nlohmann::json json = nlohmann::json::object();
+#define SCENARIOS_KERNEL_EVENT_FIELD(name) json[#name] = counts.name;
+  ALLOC_HOOKS_KERNEL_EVENT_KINDS(SCENARIOS_KERNEL_EVENT_FIELD)
+#undef SCENARIOS_KERNEL_EVENT_FIELD
+  return json;
+}
+
 nlohmann::json case_json(const CaseResult& result) {
   const double requested = static_cast<double>(result.requested_bytes);
   const auto expected = [&result](std::uint64_t value) {
@@ -62,6 +70,9 @@ nlohmann::json case_json(const CaseResult& result) {
         {"median", result.iteration_ns.median},
         {"p99", result.iteration_ns.p99},
         {"max", result.iteration_ns.max}}}};
+  figures["kernel_events"] = {
+      {"in_allocations", kernel_event_counts_json(result.kernel_events_in_allocations)},
+      {"in_frees", kernel_event_counts_json(result.kernel_events_in_frees)}};
   if (!result.sites.is_null()) figures["sites"] = result.sites;
   return figures;
 }
@@ -131,6 +142,11 @@ nlohmann::json to_json(const RunResult& run) {
        {{"peak_live_bytes", run.peak_live_bytes}, {"peak_rss_bytes", run.peak_rss_bytes}}},
       {"memory", memory_json(run)},
       {"slowest_allocations", slowest},
+      {"kernel_events",
+       {{"page_faults", run.kernel_events.page_faults},
+        {"system_calls", run.kernel_events.system_calls},
+        {"why_not", run.kernel_events.why_not != nullptr ? nlohmann::json(run.kernel_events.why_not)
+                                                         : nlohmann::json(nullptr)}}},
       {"violations", violations},
       {"passed", run.passed},
       {"provenance", provenance()}};

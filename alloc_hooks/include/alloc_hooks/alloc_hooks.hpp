@@ -59,6 +59,43 @@ struct SourceCounters {
   SourceCounters& operator-=(const SourceCounters& other);
 };
 
+// The kernel's work that can happen inside an allocator's call: page faults (the allocator
+// writing into memory the kernel has not backed yet) and the system calls by which allocators get
+// and give back memory. Counted only on threads that asked (watch_kernel_events_on_this_thread),
+// and only inside the backend's calls. Listed once: the counts, their merge, the events watched
+// and the names results use expand this list.
+#define ALLOC_HOOKS_KERNEL_EVENT_KINDS(X) \
+  X(page_faults)                          \
+  X(brk)                                  \
+  X(mmap)                                 \
+  X(munmap)                               \
+  X(madvise)                              \
+  X(mremap)                               \
+  X(mprotect)
+
+struct KernelEventCounts {
+#define ALLOC_HOOKS_DECLARE_FIELD(name) std::uint64_t name = 0;
+  ALLOC_HOOKS_KERNEL_EVENT_KINDS(ALLOC_HOOKS_DECLARE_FIELD)
+#undef ALLOC_HOOKS_DECLARE_FIELD
+  KernelEventCounts& operator+=(const KernelEventCounts& other);
+  KernelEventCounts& operator-=(const KernelEventCounts& other);
+  std::uint64_t total() const;
+};
+
+// Starts counting the kernel events above inside the calling thread's allocation and free calls
+// (Linux: the kernel records the thread's page faults and those system calls into a ring the hooks
+// read before and after each backend call; a call in which nothing happened costs two loads).
+// Other threads are not watched. The ring is mapped and touched here, so it is in the process's
+// RSS from now on, not later. `why_not` says in one line what is not counted and why (no perf
+// events for this process, system calls not traceable without privileges, another OS).
+struct KernelEventWatch {
+  bool page_faults = false;
+  bool system_calls = false;
+  const char* why_not = nullptr;
+};
+KernelEventWatch watch_kernel_events_on_this_thread();
+void unwatch_kernel_events_on_this_thread();
+
 // Process-wide figures, merged from every thread (exited ones included) when read. The inherited
 // fields are the totals over both sources.
 struct Counters : SourceCounters {
@@ -68,6 +105,8 @@ struct Counters : SourceCounters {
   std::int64_t live_reserved_bytes = 0;
   LatencyHistogram alloc_latency;  // in clock ticks
   LatencyHistogram free_latency;
+  KernelEventCounts kernel_events_in_allocations;  // on watched threads only
+  KernelEventCounts kernel_events_in_frees;
 };
 Counters read_counters();
 // Just the live bytes, cheaply (no histograms merged): for samplers.
@@ -99,6 +138,8 @@ struct WindowResult : SourceCounters {
   LatencySummary alloc_latency;       // max_ns exact
   LatencySummary free_latency;        // max_ns is the top bucket's bound
   LatencyHistogram alloc_latency_histogram;
+  KernelEventCounts kernel_events_in_allocations;  // on watched threads only
+  KernelEventCounts kernel_events_in_frees;
 };
 
 class Window {

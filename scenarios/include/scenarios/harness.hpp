@@ -71,6 +71,10 @@ struct CaseResult {
   std::uint64_t preempted_iterations = 0;
   TimeBreaches alloc_budget_breaches;      // iterations with an allocation over alloc_budget_us
   TimeBreaches iteration_budget_breaches;  // iterations over iteration_budget_ms
+  // The kernel's work inside the allocation and free calls of the scenario's own thread, summed
+  // over the attempt's measured iterations (what the run watched: RunResult::kernel_events).
+  alloc_hooks::KernelEventCounts kernel_events_in_allocations;
+  alloc_hooks::KernelEventCounts kernel_events_in_frees;
 
   // Call sites (alloc_hooks/sites.hpp) over the case: each site's figures by stack id, its peak
   // figure that of the iteration with the highest peak; and the case's slowest allocations.
@@ -101,8 +105,9 @@ struct RunResult {
   monitor::MemoryProfile memory_profile;
   monitor::ProcessMemory process_memory;  // at the end of the run
   monitor::SystemMemory system_memory;
-  alloc_hooks::SlowestAllocations slowest;  // of all cases
-  std::vector<std::string> slowest_sites;   // where each was made
+  alloc_hooks::SlowestAllocations slowest;      // of all cases
+  alloc_hooks::KernelEventWatch kernel_events;  // what was counted on the scenario's thread
+  std::vector<std::string> slowest_sites;       // where each was made
   std::vector<Violation> violations;
   nlohmann::json scenario_figures;  // ScenarioOutcome::figures, null when the scenario has none
   bool passed = false;

@@ -62,6 +62,41 @@ TEST(ReportTables, AFailedAllocationGetsItsRowAndARunWithoutCasesIsShown) {
             std::string::npos);
 }
 
+// What the kernel did inside a case's calls, per iteration: the kinds that happened, "none", or
+// "–" where nothing was watched (an older results file, or perf events not allowed).
+TEST(ReportTables, KernelEventsInsideCallsPerIteration) {
+  memory_baseline::Results results = fixture();
+  nlohmann::json& system = results.document["runs"][0];
+  ASSERT_EQ(system.at("scenario"), "concepts");
+  system["cases"][0]["iterations"] = 100;
+  const auto counts = [](std::uint64_t faults, std::uint64_t brk) {
+    return nlohmann::json{{"page_faults", faults}, {"brk", brk},  {"mmap", 0},    {"munmap", 0},
+                          {"madvise", 0},          {"mremap", 0}, {"mprotect", 0}};
+  };
+  system["kernel_events"] = {{"page_faults", true}, {"system_calls", true}, {"why_not", nullptr}};
+  system["cases"][0]["kernel_events"] = {{"in_allocations", counts(1717, 101)},
+                                         {"in_frees", counts(0, 200)}};
+  nlohmann::json& mimalloc = results.document["runs"][2];
+  ASSERT_EQ(mimalloc.at("allocator").at("name"), "mimalloc");
+  mimalloc["kernel_events"] = {
+      {"page_faults", true}, {"system_calls", false}, {"why_not", "system calls not counted: ..."}};
+  mimalloc["cases"][0]["kernel_events"] = {{"in_allocations", counts(0, 0)},
+                                           {"in_frees", counts(0, 0)}};
+  const memory_baseline::ReportTable table = memory_baseline::build_report_tables(results)[0];
+  const memory_baseline::ReportRow& in_allocations =
+      row(table, "100 concepts: kernel events in allocations per iteration");
+  EXPECT_EQ(in_allocations.cells, (std::vector<std::string>{"1.01 brk, 17.17 page faults",
+                                                            "none (system calls not watched)"}));
+  EXPECT_EQ(in_allocations.ratio, "0.00");
+  EXPECT_EQ(row(table, "100 concepts: kernel events in frees per iteration").cells,
+            (std::vector<std::string>{"2.00 brk", "none (system calls not watched)"}));
+  mimalloc.erase("kernel_events");  // written before the watch existed
+  EXPECT_EQ(row(memory_baseline::build_report_tables(results)[0],
+                "100 concepts: kernel events in frees per iteration")
+                .cells,
+            (std::vector<std::string>{"2.00 brk", "–"}));
+}
+
 TEST(MarkdownReport, HoldsTheTableRows) {
   const std::string markdown = memory_baseline::markdown_report(fixture());
   EXPECT_NE(markdown.find("## concepts\n\n| figure | system | mimalloc | mimalloc / system |"),

@@ -2,6 +2,7 @@
 // ran only for comparison, and the closing lines.
 #include <gtest/gtest.h>
 
+#include <alloc_hooks/alloc_hooks.hpp>
 #include <fstream>
 #include <scenarios/budgets.hpp>
 
@@ -257,6 +258,20 @@ TEST(BudgetKinds, AreTheResultSchemasViolationBudgets) {
     EXPECT_GT(std::string(kind.origin).size(), 0u);
   }
   EXPECT_EQ(scenarios::budget_kind("no_such_budget"), nullptr);
+}
+
+// The result's kernel-event counts name the hooks' list of kinds, in its order.
+TEST(KernelEventKinds, AreTheResultSchemasCounts) {
+  std::ifstream file(RESULT_SCHEMA);
+  const nlohmann::json schema = nlohmann::json::parse(file);
+  const nlohmann::json& kinds =
+      schema.at(nlohmann::json::json_pointer("/$defs/kernel_event_counts/required"));
+  const std::vector<std::string> hooks_kinds = {
+#define KIND_NAME(name) #name,
+      ALLOC_HOOKS_KERNEL_EVENT_KINDS(KIND_NAME)
+#undef KIND_NAME
+  };
+  EXPECT_EQ(kinds.get<std::vector<std::string>>(), hooks_kinds);
 }
 
 }  // namespace
