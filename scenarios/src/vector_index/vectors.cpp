@@ -76,22 +76,37 @@ std::vector<std::vector<std::uint64_t>> brute_force_neighbours(const VectorSourc
                                                                std::uint64_t k) {
   using Entry = std::pair<float, std::uint64_t>;  // (distance, label); the farthest on top
   std::vector<std::priority_queue<Entry>> nearest(query_count);
-  std::vector<float> vector(source.dim());
+  // The queries in blocks of kBlock, each block stored dimension by dimension: a vector's distances
+  // to the queries of a block are kBlock independent sums, each summed over the dimensions in
+  // order exactly as one distance at a time would be (the same floats), so the processor works on
+  // kBlock additions at once instead of waiting on one chain of them.
+  constexpr std::uint64_t kBlock = 8;
+  const std::uint64_t dim = source.dim(), blocks = (query_count + kBlock - 1) / kBlock;
+  std::vector<float> by_dimension(blocks * dim * kBlock, 0.0f);
+  for (std::uint64_t q = 0; q < query_count; ++q) {
+    for (std::uint64_t j = 0; j < dim; ++j)
+      by_dimension[(q / kBlock * dim + j) * kBlock + q % kBlock] = queries[q * dim + j];
+  }
+  std::vector<float> vector(dim);
   for (std::uint64_t label = 0; label < source.count(); ++label) {
     source.fill(label, vector.data());
-    for (std::uint64_t q = 0; q < query_count; ++q) {
-      const float* query = queries.data() + q * source.dim();
-      float distance = 0;
-      for (std::uint64_t j = 0; j < source.dim(); ++j) {
-        const float difference = query[j] - vector[j];
-        distance += difference * difference;
+    for (std::uint64_t block = 0; block < blocks; ++block) {
+      const float* columns = by_dimension.data() + block * dim * kBlock;
+      float distances[kBlock] = {};
+      for (std::uint64_t j = 0; j < dim; ++j) {
+        for (std::uint64_t i = 0; i < kBlock; ++i) {
+          const float difference = columns[j * kBlock + i] - vector[j];
+          distances[i] += difference * difference;
+        }
       }
-      std::priority_queue<Entry>& heap = nearest[q];
-      if (heap.size() < k) {
-        heap.emplace(distance, label);
-      } else if (Entry{distance, label} < heap.top()) {
-        heap.pop();
-        heap.emplace(distance, label);
+      for (std::uint64_t i = 0; i < kBlock && block * kBlock + i < query_count; ++i) {
+        std::priority_queue<Entry>& heap = nearest[block * kBlock + i];
+        if (heap.size() < k) {
+          heap.emplace(distances[i], label);
+        } else if (Entry{distances[i], label} < heap.top()) {
+          heap.pop();
+          heap.emplace(distances[i], label);
+        }
       }
     }
   }

@@ -116,11 +116,16 @@ TEST(IndexRunner, BadSweepInputExitsTwoWithOneLine) {
   for (const std::string& arguments :
        {std::string("sweep --engines annoy"), std::string("sweep --sizes 0"),
         std::string("sweep --sizes ten"), std::string("sweep --dim 0"),
-        std::string("sweep --limit-mb -1")}) {
+        std::string("sweep --limit-mb -1"), std::string("sweep --max-n -1"),
+        std::string("sweep --max-n 1.5"), std::string("sweep --min-recall 1.5"),
+        std::string("sweep --min-recall nan"), std::string("sweep --jobs 0"),
+        std::string("run --sweep --jobs two")}) {
     const fs::path folder = scratch();
     const test_support::Outcome outcome = runner(arguments + " --out " + (folder / "out").string());
     EXPECT_EQ(outcome.status, 2) << arguments;
     EXPECT_EQ(std::count(outcome.err.begin(), outcome.err.end(), '\n'), 1) << outcome.err;
+    const std::string flag = arguments.substr(arguments.rfind("--"));
+    EXPECT_NE(outcome.err.find(flag.substr(0, flag.find(' '))), std::string::npos) << outcome.err;
     EXPECT_FALSE(fs::exists(folder / "out")) << arguments;
   }
 }

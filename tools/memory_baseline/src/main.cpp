@@ -1,10 +1,12 @@
 // memory_baseline: run the scenarios and report, compare two results files, or check one against
 // a baseline. Bad input: one line on stderr and exit status 2.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <scenarios/budgets.hpp>
 #include <scenarios/command_line.hpp>
+#include <thread>
 
 #include "memory_baseline/commands.hpp"
 #include "memory_baseline/profile.hpp"
@@ -62,6 +64,9 @@ int main(int argc, char** argv) {
   scenarios::add_run_flags(*run_app, run.run_flags);
   SweepSettings sweep_settings;
   sweep_settings.engines = built_index_engines();
+  // Sweep points run one per core: each is one single-threaded process whose memory is its own,
+  // so running them side by side changes none of the figures the sweep uses.
+  sweep_settings.jobs = std::max(1u, std::thread::hardware_concurrency());
   bool with_sweep = false;
   run_app->add_flag("--sweep", with_sweep,
                     "also run the size sweep of the index scenarios (options as for sweep)");
@@ -71,11 +76,25 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember(std::vector<std::string>{"hnswlib", "faiss-hnsw", "faiss-ivfpq"}));
     command
         .add_option("--sizes", sweep_settings.sizes,
-                    "N of each sweep point (default 10000,20000,40000)")
+                    "N of each sweep point, and no others (default 10000,20000,40000, then more "
+                    "per engine and allocator until each answer lies within 8x of the largest)")
         ->delimiter(',')
         ->check(scenarios::whole_number(1, 1'000'000'000));
     command.add_option("--dim", sweep_settings.dim, "dimensions (default 128)")
         ->check(scenarios::whole_number(1, 4096));
+    command
+        .add_option("--max-n", sweep_settings.max_n,
+                    "the largest N an adaptive point may have; 0: no cap (default 320000: "
+                    "answers beyond 8x of it are given as lower bounds)")
+        ->check(scenarios::whole_number(0, 1'000'000'000));
+    command
+        .add_option("--min-recall", sweep_settings.min_recall,
+                    "the recall@10 the recall answer is for (default 0.9)")
+        ->check(finite_number(0, 1));
+    command
+        .add_option("--jobs", sweep_settings.jobs,
+                    "sweep points run at once (default: one per core)")
+        ->check(scenarios::whole_number(1, 1024));
     command.add_flag("--verify", sweep_settings.verify,
                      "run the largest N found and N + 10 % (full scale: minutes)");
   };
@@ -180,12 +199,14 @@ int main(int argc, char** argv) {
     if (*run_app) {
       if (with_sweep) {
         sweep_settings.limit_mb = run.run_flags.limit_mb.value_or(sweep_settings.limit_mb);
+        sweep_settings.sizes_given = run_app->count("--sizes") > 0;
         run.sweep = sweep_settings;
       }
       run.allocators_given = run_app->count("--allocators") > 0;
       return run_command(run);
     }
     if (*sweep_app) {
+      sweep_settings.sizes_given = sweep_app->count("--sizes") > 0;
       sweep_run.sweep = sweep_settings;
       sweep_run.allocators_given = sweep_app->count("--allocators") > 0;
       return run_command(sweep_run);

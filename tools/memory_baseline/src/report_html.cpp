@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "html.hpp"
 #include "memory_baseline/report_tables.hpp"
@@ -166,7 +167,48 @@ nlohmann::json sweep_chart_data(const nlohmann::json& sweep) {
                       {"title", "index-" + engine + ": peak RSS (MiB) against N"},
                       {"datasets", datasets}});
   }
+  // Per engine whose points measured recall: the lowest recall over the allocators at each N
+  // (as the recall answer pools them) against N on a log scale, and the minimum.
+  for (const std::string& engine : engines) {
+    std::vector<nlohmann::json> own;
+    for (const nlohmann::json& point : sweep.at("points")) {
+      if (point.at("engine") == engine) own.push_back(point);
+    }
+    const std::map<std::uint64_t, nlohmann::json> lowest = lowest_recall_by_n(own);
+    if (lowest.empty()) continue;
+    const std::string measure = lowest.begin()->second.value("recall_measure", "recall_at_10");
+    nlohmann::json measured = nlohmann::json::array();
+    for (const auto& [n, point] : lowest) measured.push_back({{"x", n}, {"y", point.at("recall")}});
+    const double min_recall = sweep.value("min_recall", 0.9);
+    const auto first = lowest.begin()->first, last = lowest.rbegin()->first;
+    charts.push_back(
+        {{"id", "sweep-recall-" + engine},
+         {"title", "index-" + engine + ": " + measure + " against N (default search parameters)"},
+         {"x_type", "logarithmic"},
+         {"y_title", measure},
+         {"datasets",
+          {{{"label", measure}, {"kind", "measured"}, {"points", measured}},
+           {{"label", fmt::format("minimum {}", min_recall)},
+            {"kind", "limit"},
+            {"points", {{{"x", first}, {"y", min_recall}}, {{"x", last}, {"y", min_recall}}}}}}}});
+  }
   return charts;
+}
+
+// The sweep's answers as a table (sweep_answer_table), the "NOT CREDIBLE" ones marked.
+std::string sweep_table_html(const nlohmann::json& sweep) {
+  const std::vector<std::vector<std::string>> table = sweep_answer_table(sweep);
+  std::string html = "<table id=\"sweep-table\">";
+  for (std::size_t row = 0; row < table.size(); ++row) {
+    html += "<tr>";
+    for (const std::string& cell : table[row]) {
+      const bool bad = cell.find("NOT CREDIBLE") != std::string::npos;
+      html += fmt::format("<{0}{1}>{2}</{0}>", row == 0 ? "th" : "td", bad ? " class=\"bad\"" : "",
+                          escape_html(cell));
+    }
+    html += "</tr>\n";
+  }
+  return html + "</table>\n";
 }
 
 // What the charts draw, per scenario: latency percentiles per run and case, memory over time per
@@ -243,10 +285,10 @@ for (const chart of data.sweep) {
       showLine: s.kind !== 'points', borderDash: s.kind === 'limit' ? [6, 4] : s.kind === 'live' ? [2, 2] : [],
       borderColor: s.kind === 'limit' ? '#c00' : s.kind === 'live' ? '#555' : colour(Math.floor(i / 2)),
       backgroundColor: s.kind === 'limit' ? '#c00' : s.kind === 'live' ? '#555' : colour(Math.floor(i / 2)),
-      pointRadius: s.kind === 'points' ? 4 : 0}))},
+      pointRadius: s.kind === 'points' || s.kind === 'measured' ? 4 : 0}))},
     options: {plugins: {title: {display: true, text: chart.title}},
-              scales: {x: {type: 'linear', title: {display: true, text: 'vectors (N)'}},
-                       y: {title: {display: true, text: 'MiB'}}}}});
+              scales: {x: {type: chart.x_type || 'linear', title: {display: true, text: 'vectors (N)'}},
+                       y: {title: {display: true, text: chart.y_title || 'MiB'}}}}});
 }
 for (const scenario of data.scenarios) {
   draw('latency-' + scenario.name, {
@@ -305,7 +347,7 @@ std::string html_report(const Results& results) {
       html += fmt::format("<div class=\"chart\"><canvas id=\"{}\"></canvas></div>",
                           escape_html(chart.at("id").get<std::string>()));
     }
-    html += "</div>\n<ul id=\"sweep-answer\">";
+    html += "</div>\n" + sweep_table_html(results.document["sweep"]) + "<ul id=\"sweep-answer\">";
     for (const std::string& line : sweep_answer_lines(results.document["sweep"]))
       html += "<li>" + escape_html(line) + "</li>";
     html += "</ul>\n";

@@ -36,11 +36,26 @@ std::string summary_markdown(const Results& results) {
          "that broke under an allocator the verdict does not gate on)\n";
 }
 
+// The answers as a table (each marked measured, extrapolated or verified, with its band and the
+// engine's recall answer beside it), then in words.
 std::string sweep_markdown(const Results& results) {
   if (!results.document.contains("sweep")) return {};
+  const nlohmann::json& sweep = results.document["sweep"];
   std::string text = "\n## Largest N within the budget\n\n";
-  for (const std::string& line : sweep_answer_lines(results.document["sweep"]))
-    text += fmt::format("- {}\n", line);
+  const std::vector<std::vector<std::string>> table = sweep_answer_table(sweep);
+  for (std::size_t row = 0; row < table.size(); ++row) {
+    text += "|";
+    for (const std::string& cell : table[row]) text += " " + cell + " |";
+    text += "\n";
+    if (row == 0) {
+      text += "|---|---|";
+      for (std::size_t column = 2; column < table[row].size(); ++column)
+        text += column == 3 || column == 5 ? "---|" : "---:|";
+      text += "\n";
+    }
+  }
+  text += "\n";
+  for (const std::string& line : sweep_answer_lines(sweep)) text += fmt::format("- {}\n", line);
   return text;
 }
 

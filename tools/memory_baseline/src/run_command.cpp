@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <scenarios/budgets.hpp>
 #include <scenarios/command_line.hpp>
@@ -94,6 +95,7 @@ namespace {
 
 // One scenario process: its result document, or why there is none.
 struct ScenarioRun {
+  std::string program;
   int status = 0;
   std::optional<nlohmann::json> result;
   std::string log_path;
@@ -111,11 +113,13 @@ class ScenarioRunner {
   }
 
   // Runs `program` under `allocator` with `arguments`, its result in runs/NAME.json and its
-  // output in runs/NAME.log. A scenario that rejects its input (status 2) is bad input here too.
+  // output in runs/NAME.log. A scenario that rejected its input (status 2) has no result; the
+  // caller says so on the run's line and stops (throw_if_rejected).
   ScenarioRun run(const ScenarioProgram& program, const std::string& allocator,
                   std::vector<std::string> arguments, const std::string& name) const {
     const std::string json_path = (runs_dir_ / (name + ".json")).string();
     ScenarioRun run;
+    run.program = program.program;
     run.log_path = (runs_dir_ / (name + ".log")).string();
     // A result left by an earlier run must not stand for this one.
     std::error_code ignored;
@@ -125,10 +129,6 @@ class ScenarioRunner {
     const auto start = std::chrono::steady_clock::now();
     run.status = platform::run_process(program_path(program), arguments, run.log_path);
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (run.status == 2) {
-      fmt::print("rejected its input\n");
-      throw InputError(fmt::format("{}: {}", program.program, last_line(run.log_path)));
-    }
     // Status 1 without a result: refused before it ran, or an allocation failed outside the run.
     if ((run.status == 0 || run.status == 1) && std::filesystem::exists(json_path))
       run.result = load_scenario_result(json_path);
@@ -140,12 +140,25 @@ class ScenarioRunner {
   std::filesystem::path runs_dir_;
 };
 
+// A scenario that rejected its input is bad input to this command too: exit status 2, nothing
+// written.
+void throw_if_rejected(const ScenarioRun& run) {
+  if (run.status == 2)
+    throw InputError(fmt::format("{}: {}", run.program, last_line(run.log_path)));
+}
+
+// Why a run has no result.
+std::string failure_words(const ScenarioRun& run) {
+  if (run.status == 2) return "rejected its input";
+  return fmt::format("FAILED to run (status {}): {}, see {}", run.status, last_line(run.log_path),
+                     run.log_path);
+}
+
 // "every budget held", or each budget that broke with its figure against the limit: "BUDGET
 // BREACHED" under a gated allocator, "would breach (a finding, not gated)" under another.
 void print_outcome(const ScenarioRun& run, bool gated) {
   if (!run.result) {
-    fmt::print("FAILED to run (status {}): {}, see {}\n", run.status, last_line(run.log_path),
-               run.log_path);
+    fmt::print("{}\n", failure_words(run));
     return;
   }
   const nlohmann::json& violations = run.result->at("violations");
@@ -161,19 +174,25 @@ void print_outcome(const ScenarioRun& run, bool gated) {
              broken);
 }
 
-// A sweep point's line: its memory, which is what the sweep is for, and any budget that broke.
-void print_memory_outcome(const ScenarioRun& run) {
-  if (!run.result) {
-    print_outcome(run, true);  // no result: the line is the same either way
-    return;
-  }
+// A sweep point's outcome: its memory, which is what the sweep is for, its recall, and any budget
+// that broke.
+std::string memory_outcome(const ScenarioRun& run) {
+  if (!run.result) return failure_words(run);
   const nlohmann::json& process = run.result->at("process");
+  std::string recall;
+  if (run.result->contains("index")) {
+    const nlohmann::json& index = (*run.result)["index"];
+    const std::string measure = index.value("recall_budget_measure", "recall_at_10");
+    if (index.contains(measure))
+      recall = fmt::format(", {} {:.3f}", measure, index[measure].get<double>());
+  }
   std::string broken;
   for (const nlohmann::json& violation : run.result->at("violations"))
     broken += (broken.empty() ? "; broke " : ", ") + violation.at("budget").get<std::string>();
-  fmt::print("peak live {:.1f} MiB, peak RSS {:.1f} MiB ({:.2f} s{})\n",
-             process.at("peak_live_bytes").get<double>() / kBytesPerMB,
-             process.at("peak_rss_bytes").get<double>() / kBytesPerMB, run.seconds, broken);
+  return fmt::format("peak live {:.1f} MiB, peak RSS {:.1f} MiB{} ({:.2f} s{})",
+                     process.at("peak_live_bytes").get<double>() / kBytesPerMB,
+                     process.at("peak_rss_bytes").get<double>() / kBytesPerMB, recall, run.seconds,
+                     broken);
 }
 
 }  // namespace
@@ -274,6 +293,7 @@ int run_command(const RunSettings& settings) {
       const ScenarioRun run = runner.run(program, allocator, arguments, scenario + "-" + allocator);
       const bool gated = std::find(gating.begin(), gating.end(), allocator) != gating.end();
       print_outcome(run, gated);
+      throw_if_rejected(run);
       if (!run.result) {
         failed_runs.push_back({{"scenario", scenario},
                                {"allocator", allocator},
@@ -288,16 +308,29 @@ int run_command(const RunSettings& settings) {
 
   nlohmann::json sweep;
   if (sweep_settings && !sweep_settings->engines.empty()) {
+    // Points may run several at once (--jobs): then each prints a line when it starts and one
+    // with its outcome when it ends; one at a time, the outcome ends the line the label began.
+    const bool one_at_a_time = sweep_settings->jobs <= 1;
+    std::mutex output;
     sweep = run_sweep(*sweep_settings, allocators,
                       [&](const std::string& engine, const std::string& allocator,
                           const std::vector<std::string>& arguments, const std::string& label) {
-                        fmt::print("{} ... ", label);
-                        std::fflush(stdout);
+                        {
+                          const std::lock_guard<std::mutex> lock(output);
+                          fmt::print("{} ...{}", label, one_at_a_time ? " " : " started\n");
+                          std::fflush(stdout);
+                        }
                         // The engine's index scenario brings its own --engine.
                         const ScenarioRun run = runner.run(
                             scenario_program("index-" + engine), allocator, arguments,
                             fmt::format("sweep-{}-{}-{}", engine, allocator, arguments.at(1)));
-                        print_memory_outcome(run);
+                        {
+                          const std::lock_guard<std::mutex> lock(output);
+                          if (!one_at_a_time) fmt::print("{} ... ", label);
+                          fmt::print("{}\n", memory_outcome(run));
+                          std::fflush(stdout);
+                        }
+                        throw_if_rejected(run);
                         return SweepRun{run.status, run.result, last_line(run.log_path)};
                       });
     for (const std::string& line : sweep_answer_lines(sweep)) fmt::print("{}\n", line);
