@@ -86,6 +86,24 @@ TEST(Breaches, ABreachUnderAGatedAllocatorIsNamedInOneLine) {
   EXPECT_FALSE(memory_baseline::passes(results));
 }
 
+TEST(Breaches, ALimitSetForTheRunIsNamedAsTheRunsNotTheSeedTasks) {
+  Results results = fixture();
+  results.document["runs"][1]["budgets"]["alloc_budget_us"] = 1;
+  results.document["runs"][1]["violations"].push_back({{"budget", "alloc_budget_us"},
+                                                       {"case", "pattern"},
+                                                       {"limit", 0.001},
+                                                       {"observed", 0.004},
+                                                       {"unit", "ms"},
+                                                       {"figure", "slowest allocation"},
+                                                       {"message", "Allocation exceeded"}});
+  std::vector<Breach> all = memory_baseline::breaches(results);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].origin, "this run's limit, in place of the seed task's 5 ms per allocation");
+  // The default's value given explicitly is still the seed task's limit.
+  results.document["runs"][1]["budgets"]["alloc_budget_us"] = 5000;
+  EXPECT_EQ(memory_baseline::breaches(results)[0].origin, "the seed task's 5 ms per allocation");
+}
+
 TEST(Breaches, UnderAnAllocatorNotGatedItIsAFindingWithTheAllocatorsDesign) {
   Results results = with_tcmalloc();
   results.document["runs"][2]["violations"].push_back(rss_violation());
@@ -152,6 +170,10 @@ TEST(Breaches, RunsThatWroteNoResultAndSweepAnswersThatDidNotHoldAreBreaches) {
   EXPECT_EQ(all[2].measured, "the point N=20000 wrote no result (exit status 1): killed");
   EXPECT_FALSE(all[2].gated);
   EXPECT_FALSE(memory_baseline::passes(results));
+  EXPECT_EQ(all[1].origin, "the seed task's 1 GB process limit, 1 GiB here");
+  results.document["sweep"]["limit_mb"] = 512;
+  EXPECT_EQ(memory_baseline::breaches(results)[1].origin,
+            "this run's limit, in place of the seed task's 1 GB process limit, 1 GiB here");
 }
 
 TEST(ClosingLines, NameTheGatingSetTheLimitsAndEveryBreach) {

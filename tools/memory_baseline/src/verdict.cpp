@@ -59,6 +59,22 @@ std::string design_note(const std::string& allocator, const nlohmann::json& run,
   return {};
 }
 
+// Where a limit comes from: the seed task's words for its default; a limit set for the run (a flag
+// or a budgets file) in place of the default is named as the run's own, so a tightened budget's
+// breach does not quote a limit the run did not use.
+std::string limit_origin(const scenarios::BudgetKind& kind, const nlohmann::json& run_budgets) {
+  const scenarios::Budgets defaults;
+  const auto differs = [&](const char* key, std::uint64_t default_value) {
+    return run_budgets.is_object() && run_budgets.contains(key) && run_budgets[key].is_number() &&
+           run_budgets[key].get<double>() != static_cast<double>(default_value);
+  };
+  const std::string key = kind.key;
+  const bool set_by_run =
+      (key == "alloc_budget_us" && differs("alloc_budget_us", defaults.alloc_budget_us)) ||
+      (key == "process_limit_mb" && differs("process_limit_mb", defaults.process_limit_mb));
+  return set_by_run ? fmt::format("this run's limit, in place of {}", kind.origin) : kind.origin;
+}
+
 Breach violation_breach(const Results& results, const nlohmann::json& run,
                         const nlohmann::json& violation) {
   Breach breach;
@@ -68,7 +84,7 @@ Breach violation_breach(const Results& results, const nlohmann::json& run,
   breach.budget = violation.value("budget", "");
   if (const scenarios::BudgetKind* kind = scenarios::budget_kind(breach.budget)) {
     breach.words = kind->words;
-    breach.origin = kind->origin;
+    breach.origin = limit_origin(*kind, run.value("budgets", nlohmann::json::object()));
   } else {
     breach.words = breach.budget;
   }
@@ -151,7 +167,8 @@ std::vector<Breach> breaches(const Results& results) {
       breach.budget = "process_limit_mb";
       breach.words = "the largest N found holds at full scale";
       breach.measured = std::move(measured);
-      breach.origin = scenarios::budget_kind("process_limit_mb")->origin;
+      breach.origin = limit_origin(*scenarios::budget_kind("process_limit_mb"),
+                                   {{"process_limit_mb", sweep.value("limit_mb", 0)}});
       breach.anchor = "sweep";
       breach.gated = gates_on(results, breach.allocator);
       return breach;
