@@ -294,9 +294,11 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
   const auto growth = static_cast<std::int64_t>(size) - static_cast<std::int64_t>(old.requested);
   std::int64_t live;
   if (!take_live_bytes(counters, growth, growth > 0, live)) return {{nullptr, true}, false};
-  // A sampled block leaves the table before the backend may hand its address to another thread.
+  // A sampled block leaves the table, and the block its shadow, before the backend may hand its
+  // address to another thread.
   const sampler::Sampled old_sample =
       old.sampled ? sampler::forget(block) : sampler::Sampled{0, 0, 0};
+  size_shadow::forget(block);
   const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
   const std::uint64_t events_before = kernel_events_before_call();
   const std::uint64_t start = timed ? read_ticks() : 0;
@@ -308,6 +310,7 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
   if (ALLOC_HOOKS_UNLIKELY(moved == nullptr)) {
     if (size != 0) {  // failed: the old block stays as it was
       change_live_bytes(counters, -growth);
+      size_shadow::record(block, old_usable, old.requested);
       if (old.sampled) sampler::restore(block, old_sample);
       return {};
     }
@@ -343,6 +346,7 @@ void counted_release(Source source, void* block, std::size_t alignment,
                                     : recorded.requested;
   if (ALLOC_HOOKS_UNLIKELY(sized != kUnsized && sized != requested))
     record_sized_delete_mismatch(counters, source, requested, sized);
+  size_shadow::forget(block);
   change_live_bytes(counters, -static_cast<std::int64_t>(requested));
   const bool timed =
       settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;

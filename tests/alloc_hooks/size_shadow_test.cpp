@@ -1,5 +1,6 @@
-// The size shadow on its own: the one-byte slack, the uncounted mark, and a size that follows in
-// the next shadow bytes, also where those cross from one 64 MiB mapping into the next.
+// The size shadow on its own: the one-byte slack, the uncounted mark, a size that follows in the
+// next shadow bytes (also where those cross from one 64 MiB mapping into the next), and a forgotten
+// block's shadow reading as no counted block, its following bytes included.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -30,6 +31,26 @@ TEST(SizeShadow, KeepsEachWayOfRecordingASize) {
 
   shadow::record_uncounted(at(kBase + 16384));
   EXPECT_FALSE(shadow::read(at(kBase + 16384), 100).counted);
+}
+
+TEST(SizeShadow, AnAddressNeverRecordedOrForgottenIsNotCounted) {
+  EXPECT_FALSE(shadow::read(at(kBase + kChunk + 64), 48).counted);  // never recorded
+
+  shadow::record(at(kBase + 128), 64, 64);  // slack 0 is counted, not the empty mark
+  EXPECT_TRUE(shadow::read(at(kBase + 128), 64).counted);
+  EXPECT_EQ(shadow::read(at(kBase + 128), 64).requested, 64u);
+  shadow::forget(at(kBase + 128));
+  EXPECT_FALSE(shadow::read(at(kBase + 128), 64).counted);
+
+  // A size that follows lies in the shadow of granules inside the block, where blocks start once
+  // it is freed: those read as not counted again.
+  const std::uintptr_t large = kBase + 32768;
+  shadow::record(at(large), 8192, 4000);
+  ASSERT_EQ(shadow::read(at(large), 8192).requested, 4000u);
+  shadow::forget(at(large));
+  EXPECT_FALSE(shadow::read(at(large), 8192).counted);
+  for (std::uintptr_t granule = 1; granule <= 8; ++granule)
+    EXPECT_FALSE(shadow::read(at(large + 8 * granule), 16).counted) << granule;
 }
 
 TEST(SizeShadow, ASizeThatFollowsMayCrossIntoTheNextMapping) {
