@@ -56,7 +56,12 @@ SourceCounters& SourceCounters::operator-=(const SourceCounters& other) {
 }
 
 const char* source_name(Source source) {
-  return source == Source::operator_new ? "operator_new" : "malloc";
+  static constexpr const char* kNames[] = {
+#define ALLOC_HOOKS_SOURCE_NAME(name) #name,
+      ALLOC_HOOKS_SOURCES(ALLOC_HOOKS_SOURCE_NAME)
+#undef ALLOC_HOOKS_SOURCE_NAME
+  };
+  return kNames[static_cast<std::size_t>(source)];
 }
 
 Counters read_counters() {

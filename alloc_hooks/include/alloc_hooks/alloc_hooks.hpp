@@ -30,12 +30,23 @@ struct LatencySummary {
 };
 LatencySummary summarize(const LatencyHistogram& histogram);
 
-// Where an allocation came from: the 20 operator new/delete forms, or the C malloc family
-// (alloc_hooks::alloc_hooks_malloc, or the preload library). A free is counted under the source of
-// the function that frees (delete or free), whatever allocated the block.
-enum class Source : std::uint8_t { operator_new, malloc };
-inline constexpr std::size_t kSourceCount = 2;
-const char* source_name(Source source);  // "operator_new" or "malloc"
+// Where an allocation came from, listed once (the enum, the names and every per-source figure
+// expand this list). A free is counted under the source of the function that frees, whatever
+// allocated the block; a block is counted once, under the outermost counted function (a malloc
+// that calls HeapAlloc is one malloc).
+#define ALLOC_HOOKS_SOURCES(X)                                                                  \
+  X(operator_new) /* the 20 operator new/delete forms */                                        \
+  X(malloc)       /* the C malloc family (alloc_hooks::alloc_hooks_malloc, the preload library) */ \
+  X(win32_heap)   /* HeapAlloc, HeapReAlloc, HeapFree of any heap (Windows) */
+enum class Source : std::uint8_t {
+#define ALLOC_HOOKS_SOURCE_ENUMERATOR(name) name,
+  ALLOC_HOOKS_SOURCES(ALLOC_HOOKS_SOURCE_ENUMERATOR)
+#undef ALLOC_HOOKS_SOURCE_ENUMERATOR
+};
+#define ALLOC_HOOKS_COUNT_SOURCE(name) +1
+inline constexpr std::size_t kSourceCount = 0 ALLOC_HOOKS_SOURCES(ALLOC_HOOKS_COUNT_SOURCE);
+#undef ALLOC_HOOKS_COUNT_SOURCE
+const char* source_name(Source source);  // "operator_new", "malloc", "win32_heap"
 
 // The counters kept per source, listed once: every struct that carries them, their merge and
 // their difference expand this list (mimalloc's MI_STAT_FIELDS is the model).

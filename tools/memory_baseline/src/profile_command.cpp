@@ -172,12 +172,21 @@ int profile_command(const ProfileSettings& settings) {
        {outputs[4].path, scenarios::folded_text(document.at("sites").at("latency_folded"))}});
 
   const nlohmann::json& totals = document.at("totals");
+  const nlohmann::json& by_source = document.at("by_source");
+  const auto allocations_via = [&by_source](const char* source) {
+    return by_source.contains(source) ? by_source.at(source).at("allocations").get<std::uint64_t>()
+                                      : std::uint64_t{0};
+  };
+  const std::string heap_part =
+      allocations_via("win32_heap") != 0
+          ? fmt::format(", {} via the Win32 heap", allocations_via("win32_heap"))
+          : std::string();
   std::printf(
-      "%s %s: %llu allocations (%llu via operator new, %llu via malloc), peak live %.2f MiB, "
+      "%s %s: %llu allocations (%llu via operator new, %llu via malloc%s), peak live %.2f MiB, "
       "peak RSS %.2f MiB\n",
       program->c_str(), describe(end).c_str(), totals.at("allocations").get<unsigned long long>(),
-      document.at("by_source").at("operator_new").at("allocations").get<unsigned long long>(),
-      document.at("by_source").at("malloc").at("allocations").get<unsigned long long>(),
+      static_cast<unsigned long long>(allocations_via("operator_new")),
+      static_cast<unsigned long long>(allocations_via("malloc")), heap_part.c_str(),
       document.at("peak_live_bytes").get<double>() / kBytesPerMB,
       document.at("memory").at("peak_rss_bytes").get<double>() / kBytesPerMB);
   std::printf("At the peak, %s\n",

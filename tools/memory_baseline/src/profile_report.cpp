@@ -2,6 +2,9 @@
 // source, live and peak bytes, the allocation-latency histogram and the slowest allocations, and
 // RSS over time. One table list feeds both formats.
 #include <fmt/format.h>
+
+#include <utility>
+#include <vector>
 #include <alloc_hooks/site_report.hpp>
 
 #include "html.hpp"
@@ -34,8 +37,14 @@ std::vector<Table> tables(const json& document) {
   std::vector<Table> result;
   const json& totals = document.at("totals");
   const json& by_source = document.at("by_source");
-  Table counts{
-      "Counts and bytes by source", {"figure", "total", "operator new", "malloc family"}, {}};
+  // A column per source the profile has (a profile written before the Win32 heap was counted has
+  // two).
+  static constexpr std::pair<const char*, const char*> kSourceColumns[] = {
+      {"operator_new", "operator new"}, {"malloc", "malloc family"}, {"win32_heap", "Win32 heap"}};
+  Table counts{"Counts and bytes by source", {"figure", "total"}, {}};
+  for (const auto& [source, heading] : kSourceColumns) {
+    if (by_source.contains(source)) counts.header.push_back(heading);
+  }
   for (const auto& [field, value] : totals.items()) {
     const bool is_bytes = field.find("bytes") != std::string::npos;
     const auto cell = [is_bytes](const json& number) {
@@ -43,8 +52,11 @@ std::vector<Table> tables(const json& document) {
                                     alloc_hooks::format_bytes(number.get<double>()))
                       : std::to_string(number.get<std::uint64_t>());
     };
-    counts.rows.push_back({field, cell(value), cell(by_source.at("operator_new").at(field)),
-                           cell(by_source.at("malloc").at(field))});
+    std::vector<std::string> row{field, cell(value)};
+    for (const auto& [source, heading] : kSourceColumns) {
+      if (by_source.contains(source)) row.push_back(cell(by_source.at(source).at(field)));
+    }
+    counts.rows.push_back(std::move(row));
   }
   result.push_back(counts);
 
