@@ -44,27 +44,44 @@ struct ThreadState {
   bool inside_allocation;
   sampler::ThreadSampler sampler;
 };
+#if defined(_WIN32)
+// mingw's thread_local is emulated TLS, made and freed with malloc: the very calls the hooks count
+// where malloc is counted (Windows: patched imports), and freed while a thread ends, before its
+// last frees. The state lives in the thread's native block instead (platform.hpp), which never
+// allocates and lasts to the thread's very end.
+static_assert(sizeof(ThreadState) <= platform::kThreadBlockBytes);
+ThreadState& this_thread_state() noexcept {
+  return *static_cast<ThreadState*>(platform::this_thread_block());
+}
+#else
 constinit thread_local ThreadState thread_state{nullptr, false, {0, 0}};
+inline ThreadState& this_thread_state() noexcept {
+  return thread_state;
+}
+#endif
 
 void on_thread_exit(void* record) {
   auto* counters = static_cast<ThreadCounters*>(record);
   live_bytes.fetch_add(counters->unflushed_live_bytes.exchange(0, std::memory_order_relaxed),
                        std::memory_order_relaxed);
   release_thread_counters(counters);
-  thread_state.counters = nullptr;  // an allocation after this acquires a record again
+  this_thread_state().counters = nullptr;  // an allocation after this acquires a record again
 }
 
+// Inside the hooks: registering the thread-exit callback may allocate (winpthreads grows its key
+// table with realloc, which is counted on Windows, under its own lock).
 ALLOC_HOOKS_COLD ThreadCounters& attach_thread() {
+  const ScopedFlag inside(this_thread_state().inside_allocation);
   ThreadCounters* counters = acquire_thread_counters();
   if (!platform::call_at_thread_exit(on_thread_exit, counters)) {
     platform::fail_fast("cannot register the thread-exit callback", 2);
   }
-  thread_state.counters = counters;
+  this_thread_state().counters = counters;
   return *counters;
 }
 
 inline ThreadCounters& this_thread_counters() {
-  ThreadCounters* counters = thread_state.counters;
+  ThreadCounters* counters = this_thread_state().counters;
   return ALLOC_HOOKS_LIKELY(counters != nullptr) ? *counters : attach_thread();
 }
 
@@ -185,44 +202,6 @@ ALLOC_HOOKS_COLD Allocation allocate_uncounted(const Backend& backend, Obtain ob
   return {block, false};
 }
 
-// The one allocation path: `obtain(backend)` asks the backend for the `size` bytes.
-template <typename Obtain>
-inline Allocation count_allocation(Source source, std::size_t size, std::size_t alignment,
-                                   Obtain obtain) {
-  const Backend& backend = active_backend();
-  if (ALLOC_HOOKS_UNLIKELY(size > kLargestRequest)) return {};  // no backend can serve it
-  // The hooks' own start-up (loading the backend) and whatever the backend allocates from inside
-  // an allocation are not the program's: handed out uncounted.
-  if (ALLOC_HOOKS_UNLIKELY(thread_state.inside_allocation || &backend == &start_up_arena_backend))
-    return allocate_uncounted(backend, obtain);
-  const ScopedFlag inside(thread_state.inside_allocation);
-  ThreadCounters& counters = this_thread_counters();
-
-  std::int64_t live;
-  if (!take_live_bytes(counters, static_cast<std::int64_t>(size), true, live))
-    return {nullptr, true};
-
-  const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
-  const std::uint64_t events_before = kernel_events_before_call();
-  const std::uint64_t start = timed ? read_ticks() : 0;
-  void* block = obtain(backend);
-  const std::uint64_t end = timed ? read_ticks() : 0;
-  kernel_events_after_call(events_before, counters.kernel_events_in_allocations);
-
-  if (ALLOC_HOOKS_UNLIKELY(block == nullptr)) {
-    change_live_bytes(counters, -static_cast<std::int64_t>(size));
-    return {};
-  }
-  const std::size_t usable = usable_size(backend, block, alignment);
-  size_shadow::record(block, usable, size);
-  if (ALLOC_HOOKS_UNLIKELY(sampler::due(thread_state.sampler, size)))
-    sampler::offer(thread_state.sampler, block, size, end - start);
-  note_live_bytes(live);  // after the sample: a peak snapshot must hold this block
-  count_allocated(source_counters(counters, source), size, usable);
-  if (timed) record_alloc_latency(counters, source, end - start, size);
-  return {block, false};
-}
-
 // The first sized-delete mismatches, kept for the report (sized_delete_mismatches()).
 // Each slot is claimed by one writer and published by its `written` flag, so a reader never sees
 // a slot half written.
@@ -242,6 +221,125 @@ ALLOC_HOOKS_COLD void record_sized_delete_mismatch(ThreadCounters& counters, Sou
   first_mismatches[slot].delete_size.store(sized, std::memory_order_relaxed);
   first_mismatches[slot].thread_id.store(counters.thread_id, std::memory_order_relaxed);
   first_mismatches[slot].written.store(true, std::memory_order_release);
+}
+
+// The counting around one allocating call, on a thread inside the hooks: `call()` makes it,
+// `measure(block)` reads the usable size of what it returned.
+template <typename Call, typename Measure>
+inline Allocation count_allocating_call(ThreadCounters& counters, Source source, std::size_t size,
+                                        Call call, Measure measure) {
+  std::int64_t live;
+  if (!take_live_bytes(counters, static_cast<std::int64_t>(size), true, live))
+    return {nullptr, true};
+
+  const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
+  const std::uint64_t events_before = kernel_events_before_call();
+  const std::uint64_t start = timed ? read_ticks() : 0;
+  void* block = call();
+  const std::uint64_t end = timed ? read_ticks() : 0;
+  kernel_events_after_call(events_before, counters.kernel_events_in_allocations);
+
+  if (ALLOC_HOOKS_UNLIKELY(block == nullptr)) {
+    change_live_bytes(counters, -static_cast<std::int64_t>(size));
+    return {};
+  }
+  const std::size_t usable = measure(block);
+  size_shadow::record(block, usable, size);
+  if (ALLOC_HOOKS_UNLIKELY(sampler::due(this_thread_state().sampler, size)))
+    sampler::offer(this_thread_state().sampler, block, size, end - start);
+  note_live_bytes(live);  // after the sample: a peak snapshot must hold this block
+  count_allocated(source_counters(counters, source), size, usable);
+  if (timed) record_alloc_latency(counters, source, end - start, size);
+  return {block, false};
+}
+
+// The one allocation path through the backend: `obtain(backend)` asks it for the `size` bytes.
+template <typename Obtain>
+inline Allocation count_allocation(Source source, std::size_t size, std::size_t alignment,
+                                   Obtain obtain) {
+  const Backend& backend = active_backend();
+  if (ALLOC_HOOKS_UNLIKELY(size > kLargestRequest)) return {};  // no backend can serve it
+  // The hooks' own start-up (loading the backend) and whatever the backend allocates from inside
+  // an allocation are not the program's: handed out uncounted.
+  if (ALLOC_HOOKS_UNLIKELY(this_thread_state().inside_allocation || &backend == &start_up_arena_backend))
+    return allocate_uncounted(backend, obtain);
+  const ScopedFlag inside(this_thread_state().inside_allocation);
+  return count_allocating_call(
+      this_thread_counters(), source, size, [&] { return obtain(backend); },
+      [&](const void* block) { return usable_size(backend, block, alignment); });
+}
+
+// The counting around one call that frees a counted block whose shadow reads `recorded`:
+// `release()` gives it back.
+template <typename Release>
+inline void count_releasing_call(Source source, const void* block, std::size_t usable,
+                                 const size_shadow::Recorded& recorded, std::size_t sized,
+                                 Release release) {
+  ThreadCounters& counters = this_thread_counters();
+  // A sampled block's size is in the sampler's table, which it leaves now (one lookup).
+  const std::size_t requested = ALLOC_HOOKS_UNLIKELY(recorded.sampled)
+                                    ? sampler::forget(block).requested
+                                    : recorded.requested;
+  if (ALLOC_HOOKS_UNLIKELY(sized != kUnsized && sized != requested))
+    record_sized_delete_mismatch(counters, source, requested, sized);
+  size_shadow::forget(block);
+  change_live_bytes(counters, -static_cast<std::int64_t>(requested));
+  const bool timed =
+      settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
+  const std::uint64_t events_before = kernel_events_before_call();
+  const std::uint64_t start = timed ? read_ticks() : 0;
+  release();
+  if (timed) counters.free_latency.record(read_ticks() - start);
+  kernel_events_after_call(events_before, counters.kernel_events_in_frees);
+  count_freed(source_counters(counters, source), requested, usable);
+}
+
+// The counting around one call that resizes a counted block (`old` its shadow, `old_usable` its
+// usable size), on a thread inside the hooks: `call()` makes it and returns the block now, or
+// nullptr (failed, the block as it was; or, for size 0, freed); `measure` reads usable sizes.
+template <typename Call, typename Measure>
+inline Reallocation count_reallocating_call(ThreadCounters& counters, Source source, void* block,
+                                            std::size_t size, bool frees_at_zero,
+                                            std::size_t old_usable,
+                                            size_shadow::Recorded old, Call call,
+                                            Measure measure) {
+  if (old.sampled) old.requested = sampler::requested_size(block);
+  const auto growth = static_cast<std::int64_t>(size) - static_cast<std::int64_t>(old.requested);
+  std::int64_t live;
+  if (!take_live_bytes(counters, growth, growth > 0, live)) return {{nullptr, true}, false};
+  // A sampled block leaves the table, and the block its shadow, before the call may hand its
+  // address to another thread.
+  const sampler::Sampled old_sample =
+      old.sampled ? sampler::forget(block) : sampler::Sampled{0, 0, 0};
+  size_shadow::forget(block);
+  const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
+  const std::uint64_t events_before = kernel_events_before_call();
+  const std::uint64_t start = timed ? read_ticks() : 0;
+  void* moved = call();
+  const std::uint64_t end = timed ? read_ticks() : 0;
+  kernel_events_after_call(events_before, counters.kernel_events_in_allocations);
+  AtomicSourceCounters& figures = source_counters(counters, source);
+
+  if (ALLOC_HOOKS_UNLIKELY(moved == nullptr)) {
+    if (size != 0 || !frees_at_zero) {  // failed: the old block stays as it was
+      change_live_bytes(counters, -growth);
+      size_shadow::record(block, old_usable, old.requested);
+      if (old.sampled) sampler::restore(block, old_sample);
+      return {};
+    }
+    // realloc(block, 0) freed the block (glibc, the Windows C runtimes): a free, no allocation.
+    count_freed(figures, old.requested, old_usable);
+    return {{}, true};
+  }
+  const std::size_t usable = measure(moved);
+  size_shadow::record(moved, usable, size);
+  if (ALLOC_HOOKS_UNLIKELY(sampler::due(this_thread_state().sampler, size)))
+    sampler::offer(this_thread_state().sampler, moved, size, end - start);
+  note_live_bytes(live);
+  count_allocated(figures, size, usable);
+  count_freed(figures, old.requested, old_usable);
+  if (timed) record_alloc_latency(counters, source, end - start, size);
+  return {{moved, false}, false};
 }
 
 }  // namespace
@@ -280,53 +378,18 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept {
   }
   if (ALLOC_HOOKS_UNLIKELY(size > kLargestRequest)) return {};
   const std::size_t old_usable = backend.usable_size(block);
-  size_shadow::Recorded old = size_shadow::read(block, old_usable);
-  if (old.sampled) old.requested = sampler::requested_size(block);
-  if (ALLOC_HOOKS_UNLIKELY(!old.counted || thread_state.inside_allocation)) {
+  const size_shadow::Recorded old = size_shadow::read(block, old_usable);
+  if (ALLOC_HOOKS_UNLIKELY(!old.counted || this_thread_state().inside_allocation)) {
     // Neither the old block nor the new one is counted (a re-entrant call keeps its blocks so).
     void* moved = backend.reallocate(block, size);
     if (moved != nullptr) size_shadow::record_uncounted(moved);
     return {{moved, false}, moved == nullptr && size == 0};
   }
-  const ScopedFlag inside(thread_state.inside_allocation);
-  ThreadCounters& counters = this_thread_counters();
-
-  const auto growth = static_cast<std::int64_t>(size) - static_cast<std::int64_t>(old.requested);
-  std::int64_t live;
-  if (!take_live_bytes(counters, growth, growth > 0, live)) return {{nullptr, true}, false};
-  // A sampled block leaves the table, and the block its shadow, before the backend may hand its
-  // address to another thread.
-  const sampler::Sampled old_sample =
-      old.sampled ? sampler::forget(block) : sampler::Sampled{0, 0, 0};
-  size_shadow::forget(block);
-  const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
-  const std::uint64_t events_before = kernel_events_before_call();
-  const std::uint64_t start = timed ? read_ticks() : 0;
-  void* moved = backend.reallocate(block, size);
-  const std::uint64_t end = timed ? read_ticks() : 0;
-  kernel_events_after_call(events_before, counters.kernel_events_in_allocations);
-  AtomicSourceCounters& figures = source_counters(counters, Source::malloc);
-
-  if (ALLOC_HOOKS_UNLIKELY(moved == nullptr)) {
-    if (size != 0) {  // failed: the old block stays as it was
-      change_live_bytes(counters, -growth);
-      size_shadow::record(block, old_usable, old.requested);
-      if (old.sampled) sampler::restore(block, old_sample);
-      return {};
-    }
-    // realloc(block, 0) freed the block (glibc): a free, and no allocation.
-    count_freed(figures, old.requested, old_usable);
-    return {{}, true};
-  }
-  const std::size_t usable = backend.usable_size(moved);
-  size_shadow::record(moved, usable, size);
-  if (ALLOC_HOOKS_UNLIKELY(sampler::due(thread_state.sampler, size)))
-    sampler::offer(thread_state.sampler, moved, size, end - start);
-  note_live_bytes(live);
-  count_allocated(figures, size, usable);
-  count_freed(figures, old.requested, old_usable);
-  if (timed) record_alloc_latency(counters, Source::malloc, end - start, size);
-  return {{moved, false}, false};
+  const ScopedFlag inside(this_thread_state().inside_allocation);
+  return count_reallocating_call(
+      this_thread_counters(), Source::malloc, block, size, true, old_usable, old,
+      [&] { return backend.reallocate(block, size); },
+      [&](const void* moved) { return backend.usable_size(moved); });
 }
 
 void counted_release(Source source, void* block, std::size_t alignment,
@@ -339,23 +402,54 @@ void counted_release(Source source, void* block, std::size_t alignment,
     give_back(backend, block, alignment);
     return;
   }
-  ThreadCounters& counters = this_thread_counters();
-  // A sampled block's size is in the sampler's table, which it leaves now (one lookup).
-  const std::size_t requested = ALLOC_HOOKS_UNLIKELY(recorded.sampled)
-                                    ? sampler::forget(block).requested
-                                    : recorded.requested;
-  if (ALLOC_HOOKS_UNLIKELY(sized != kUnsized && sized != requested))
-    record_sized_delete_mismatch(counters, source, requested, sized);
-  size_shadow::forget(block);
-  change_live_bytes(counters, -static_cast<std::int64_t>(requested));
-  const bool timed =
-      settings.timing.load(std::memory_order_relaxed) == TimingMode::allocations_and_frees;
-  const std::uint64_t events_before = kernel_events_before_call();
-  const std::uint64_t start = timed ? read_ticks() : 0;
-  give_back(backend, block, alignment);
-  if (timed) counters.free_latency.record(read_ticks() - start);
-  kernel_events_after_call(events_before, counters.kernel_events_in_frees);
-  count_freed(source_counters(counters, source), requested, usable);
+  count_releasing_call(source, block, usable, recorded, sized,
+                       [&] { give_back(backend, block, alignment); });
+}
+
+Allocation counted_wrapped_allocate(Source source, std::size_t size,
+                                    const WrappedCall& call) noexcept {
+  // Nested, or a size no allocator can serve (it fails; the live bytes never see it).
+  if (ALLOC_HOOKS_UNLIKELY(this_thread_state().inside_allocation || size > kLargestRequest)) {
+    void* block = call.call(call.arguments);
+    if (block != nullptr) size_shadow::record_uncounted(block);
+    return {block, false};
+  }
+  const ScopedFlag inside(this_thread_state().inside_allocation);
+  return count_allocating_call(
+      this_thread_counters(), source, size, [&] { return call.call(call.arguments); },
+      [&](const void* block) { return call.usable_size(call.arguments, block); });
+}
+
+Reallocation counted_wrapped_reallocate(Source source, void* block, std::size_t size,
+                                        bool frees_at_zero, const WrappedCall& call) noexcept {
+  const std::size_t old_usable = call.usable_size(call.arguments, block);
+  const size_shadow::Recorded old = size_shadow::read(block, old_usable);
+  if (!old.counted || this_thread_state().inside_allocation || size > kLargestRequest) {
+    void* moved = call.call(call.arguments);
+    if (moved != nullptr) size_shadow::record_uncounted(moved);
+    return {{moved, false}, moved == nullptr && size == 0 && frees_at_zero};
+  }
+  const ScopedFlag inside(this_thread_state().inside_allocation);
+  return count_reallocating_call(
+      this_thread_counters(), source, block, size, frees_at_zero, old_usable, old,
+      [&] { return call.call(call.arguments); },
+      [&](const void* moved) { return call.usable_size(call.arguments, moved); });
+}
+
+void counted_wrapped_release(Source source, void* block, const WrappedCall& call) noexcept {
+  const std::size_t usable = call.usable_size(call.arguments, block);
+  const size_shadow::Recorded recorded = size_shadow::read(block, usable);
+  if (!recorded.counted || this_thread_state().inside_allocation) {
+    call.call(call.arguments);
+    return;
+  }
+  const ScopedFlag inside(this_thread_state().inside_allocation);
+  count_releasing_call(source, block, usable, recorded, kUnsized,
+                       [&] { call.call(call.arguments); });
+}
+
+bool& inside_hooks_flag() noexcept {
+  return this_thread_state().inside_allocation;
 }
 
 void count_failed_allocation(Source source, bool refused_by_limit) noexcept {
@@ -366,7 +460,7 @@ void count_failed_allocation(Source source, bool refused_by_limit) noexcept {
 }
 
 void sampler::restart_this_thread(std::uint64_t seed) noexcept {
-  sampler::start(thread_state.sampler, seed);
+  sampler::start(this_thread_state().sampler, seed);
 }
 
 std::size_t usable_size_of(const void* block) noexcept {

@@ -38,6 +38,29 @@ Reallocation counted_reallocate(void* block, std::size_t size) noexcept;
 inline constexpr std::size_t kUnsized = ~std::size_t{0};
 void counted_release(Source source, void* block, std::size_t alignment,
                      std::size_t sized = kUnsized) noexcept;
+// An allocator the hooks wrap rather than choose: a function of the program's own C runtime or
+// of the Win32 heap, reached through a patched import (platform/windows_malloc_family.cpp). Its
+// calls are counted as a backend's are and its blocks go back to it, so they stay exactly what
+// the program would get. `call(arguments)` makes the call as the program asked (its result: the
+// block, or for a free anything); `usable_size(arguments, block)` measures one of its blocks.
+struct WrappedCall {
+  void* (*call)(void* arguments);
+  std::size_t (*usable_size)(const void* arguments, const void* block);
+  void* arguments;
+};
+// An allocating call of `size` bytes.
+Allocation counted_wrapped_allocate(Source source, std::size_t size,
+                                    const WrappedCall& call) noexcept;
+// A call that resizes `block` (non-null) to `size`: its result the block now, or nullptr (failed
+// and the block as it was; or, for size 0 where `frees_at_zero` (realloc), freed: `freed`).
+Reallocation counted_wrapped_reallocate(Source source, void* block, std::size_t size,
+                                        bool frees_at_zero, const WrappedCall& call) noexcept;
+// A call that frees `block` (non-null).
+void counted_wrapped_release(Source source, void* block, const WrappedCall& call) noexcept;
+// The calling thread's re-entry flag: set (with a ScopedFlag) around the hooks' own work outside
+// an allocation (patching imports), whose allocations are then handed out uncounted.
+bool& inside_hooks_flag() noexcept;
+
 // One allocation failed for good; `refused_by_limit` is its last attempt's.
 void count_failed_allocation(Source source, bool refused_by_limit) noexcept;
 // The usable size of a block the hooks handed out (malloc_usable_size): the backend's own figure.

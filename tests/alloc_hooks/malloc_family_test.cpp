@@ -15,6 +15,7 @@
 
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "alloc_hooks/raw_backend.hpp"
+#include "support/exact_pair.hpp"
 #include "support/observe.hpp"
 
 namespace {
@@ -24,23 +25,15 @@ using alloc_hooks::WindowResult;
 using test_support::keep;
 
 const alloc_hooks::SourceCounters& from_malloc(const WindowResult& result) {
-  return result.by_source[static_cast<std::size_t>(Source::malloc)];
+  return test_support::from(result, Source::malloc);
 }
 const alloc_hooks::SourceCounters& from_operator_new(const WindowResult& result) {
-  return result.by_source[static_cast<std::size_t>(Source::operator_new)];
+  return test_support::from(result, Source::operator_new);
 }
 
 // One allocation of `size` bytes and its free, both under Source::malloc, nothing else.
 void expect_one_malloc_pair(const WindowResult& result, std::size_t size) {
-  EXPECT_EQ(result.allocations, 1u);
-  EXPECT_EQ(result.frees, 1u);
-  EXPECT_EQ(result.bytes_allocated, size);
-  EXPECT_EQ(result.bytes_freed, size);
-  EXPECT_EQ(result.live_bytes_delta, 0);
-  EXPECT_EQ(result.peak_live_bytes, size);
-  EXPECT_EQ(from_malloc(result).allocations, 1u);
-  EXPECT_EQ(from_operator_new(result).allocations, 0u);
-  EXPECT_EQ(result.failed_allocations, 0u);
+  test_support::expect_one_pair(result, size, Source::malloc);
 }
 
 template <typename Allocate>

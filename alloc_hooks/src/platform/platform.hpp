@@ -25,6 +25,15 @@ std::uint64_t current_thread_id();
 // Returns false if the OS refused.
 bool call_at_thread_exit(void (*on_exit)(void*), void* arg);
 
+#if defined(_WIN32)
+// The calling thread's block of kThreadBlockBytes zero-filled bytes, reached through native TLS:
+// made on first use from the hooks' own pages (never with malloc), kept to the thread's very end,
+// then given to a later thread. (mingw's thread_local is emulated TLS, made and freed with
+// malloc, which the hooks count on Windows.)
+inline constexpr std::size_t kThreadBlockBytes = 128;
+void* this_thread_block() noexcept;
+#endif
+
 // The environment variable's value, or nullptr; must not allocate.
 const char* environment(const char* name);
 

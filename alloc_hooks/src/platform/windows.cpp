@@ -6,6 +6,7 @@
 #include <pthread.h>
 #endif
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -60,6 +61,85 @@ bool call_at_thread_exit(void (*on_exit)(void*), void* arg) {
   return index != FLS_OUT_OF_INDEXES && FlsSetValue(index, arg) != 0;
 }
 #endif
+
+namespace {
+
+constinit std::atomic<DWORD> thread_block_index{TLS_OUT_OF_INDEXES};
+SRWLOCK thread_block_lock = SRWLOCK_INIT;
+void* given_back_blocks = nullptr;  // a list through each block's first word
+unsigned char* unused_block_pages = nullptr;
+std::size_t unused_block_bytes = 0;
+constexpr std::size_t kBlockPagesBytes = 64 * 1024;
+
+DWORD thread_block_tls_index() {
+  const DWORD index = thread_block_index.load(std::memory_order_acquire);
+  if (index != TLS_OUT_OF_INDEXES) return index;
+  const DWORD made = TlsAlloc();
+  if (made == TLS_OUT_OF_INDEXES) fail_fast("cannot allocate a TLS index for the hooks", 2);
+  DWORD expected = TLS_OUT_OF_INDEXES;
+  if (thread_block_index.compare_exchange_strong(expected, made, std::memory_order_acq_rel))
+    return made;
+  TlsFree(made);  // another thread made one first
+  return expected;
+}
+
+void* new_thread_block() {
+  AcquireSRWLockExclusive(&thread_block_lock);
+  void* block = given_back_blocks;
+  if (block != nullptr) {
+    given_back_blocks = *static_cast<void**>(block);
+    std::memset(block, 0, kThreadBlockBytes);
+  } else {
+    if (unused_block_bytes < kThreadBlockBytes) {
+      unused_block_pages = static_cast<unsigned char*>(map_zeroed_pages(kBlockPagesBytes));
+      if (unused_block_pages == nullptr) fail_fast("cannot map the hooks' thread blocks", 2);
+      unused_block_bytes = kBlockPagesBytes;
+    }
+    block = unused_block_pages;
+    unused_block_pages += kThreadBlockBytes;
+    unused_block_bytes -= kThreadBlockBytes;
+  }
+  ReleaseSRWLockExclusive(&thread_block_lock);
+  return block;
+}
+
+// A TLS callback in the last section the loader calls at a thread's end (.CRT$XLY), after the C++
+// runtime's and winpthreads' callbacks, which may still free.
+void NTAPI give_back_thread_block(PVOID, DWORD reason, PVOID) {
+  const DWORD index = thread_block_index.load(std::memory_order_acquire);
+  if (reason != DLL_THREAD_DETACH || index == TLS_OUT_OF_INDEXES) return;
+  void* block = TlsGetValue(index);
+  if (block == nullptr) return;
+  TlsSetValue(index, nullptr);
+  AcquireSRWLockExclusive(&thread_block_lock);
+  *static_cast<void**>(block) = given_back_blocks;
+  given_back_blocks = block;
+  ReleaseSRWLockExclusive(&thread_block_lock);
+}
+#if defined(_MSC_VER)
+#pragma comment(linker, "/INCLUDE:_tls_used")
+#pragma comment(linker, "/INCLUDE:alloc_hooks_thread_block_callback")
+#pragma section(".CRT$XLY", long, read)
+extern "C" __declspec(allocate(".CRT$XLY")) const PIMAGE_TLS_CALLBACK
+    alloc_hooks_thread_block_callback = give_back_thread_block;
+#else
+__attribute__((section(".CRT$XLY"), used)) const PIMAGE_TLS_CALLBACK thread_block_callback =
+    give_back_thread_block;
+#endif
+
+}  // namespace
+
+void* this_thread_block() noexcept {
+  const DWORD index = thread_block_tls_index();
+  const DWORD last_error = GetLastError();  // TlsGetValue clears it: the program's, kept
+  void* block = TlsGetValue(index);
+  if (block == nullptr) [[unlikely]] {
+    block = new_thread_block();
+    TlsSetValue(index, block);
+  }
+  SetLastError(last_error);
+  return block;
+}
 
 const char* environment(const char* name) {
   return std::getenv(name);
