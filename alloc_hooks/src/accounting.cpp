@@ -437,9 +437,15 @@ Reallocation counted_wrapped_reallocate(Source source, void* block, std::size_t 
 }
 
 void counted_wrapped_release(Source source, void* block, const WrappedCall& call) noexcept {
+  // A nested free (the runtime's free calling HeapFree) passes first: its block was forgotten by
+  // the outer one, and measuring it would only add to the outer call's time.
+  if (this_thread_state().inside_allocation) {
+    call.call(call.arguments);
+    return;
+  }
   const std::size_t usable = call.usable_size(call.arguments, block);
   const size_shadow::Recorded recorded = size_shadow::read(block, usable);
-  if (!recorded.counted || this_thread_state().inside_allocation) {
+  if (!recorded.counted) {
     call.call(call.arguments);
     return;
   }
