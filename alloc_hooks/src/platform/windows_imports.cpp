@@ -90,7 +90,17 @@ int patch_loaded_modules(ImportChooser choose, bool (*wanted)(HMODULE module)) {
   const DWORD count = needed / sizeof(HMODULE) < 2048 ? needed / sizeof(HMODULE) : 2048;
   int changed = 0;
   for (DWORD i = 0; i < count; ++i) {
-    if (wanted(modules[i])) changed += patch_imports(modules[i], choose);
+    // Held loaded while its table is patched (another thread may unload it meanwhile: then it is
+    // not found, and skipped).
+    HMODULE held = nullptr;
+    if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+                            reinterpret_cast<LPCWSTR>(modules[i]), &held) ||
+        held != modules[i]) {
+      if (held != nullptr) FreeLibrary(held);
+      continue;
+    }
+    if (wanted(held)) changed += patch_imports(held, choose);
+    FreeLibrary(held);
   }
   return changed;
 }

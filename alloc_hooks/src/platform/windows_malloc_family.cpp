@@ -232,13 +232,19 @@ struct Counting {
       return nullptr;
     });
   }
+  // The runtime's operator new is its malloc until that fails; then its new_handler and bad_alloc,
+  // which must not cross the hooks (no exception passes through them). So the block comes from the
+  // runtime's malloc, counted; when that fails (or the live-bytes limit refuses: the runtime's
+  // operator new is not refused), the runtime's operator new takes over, uncounted.
   static void* new_scalar(std::size_t size) {
-    return allocate(Source::operator_new, size, malloc_block_size<R>,
-                    [&] { return runtime().new_scalar(size); });
+    void* block = allocate(Source::operator_new, size, malloc_block_size<R>,
+                           [&] { return runtime().malloc(size); });
+    return block != nullptr ? block : runtime().new_scalar(size);
   }
   static void* new_array(std::size_t size) {
-    return allocate(Source::operator_new, size, malloc_block_size<R>,
-                    [&] { return runtime().new_array(size); });
+    void* block = allocate(Source::operator_new, size, malloc_block_size<R>,
+                           [&] { return runtime().malloc(size); });
+    return block != nullptr ? block : runtime().new_array(size);
   }
   static void delete_scalar(void* block) {
     release(Source::operator_new, block, malloc_block_size<R>, [&] {
