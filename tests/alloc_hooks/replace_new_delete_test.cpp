@@ -6,6 +6,7 @@
 #include <new>
 
 #include "alloc_hooks/alloc_hooks.hpp"
+#include "support/exact_pair.hpp"
 #include "support/observe.hpp"
 
 namespace {
@@ -30,12 +31,7 @@ void expect_one_exact_pair(Allocate allocate, Release release, std::size_t align
   const alloc_hooks::WindowResult result = window.result();
   EXPECT_NE(block, nullptr);
   EXPECT_TRUE(is_aligned);
-  EXPECT_EQ(result.allocations, 1u);
-  EXPECT_EQ(result.frees, 1u);
-  EXPECT_EQ(result.bytes_allocated, kSize);
-  EXPECT_EQ(result.bytes_freed, kSize);
-  EXPECT_EQ(result.live_bytes_delta, 0);
-  EXPECT_EQ(result.peak_live_bytes, kSize);
+  test_support::expect_one_pair(result, kSize, alloc_hooks::Source::operator_new);
   EXPECT_GE(result.reserved_bytes_allocated, kSize);
   EXPECT_EQ(result.live_reserved_bytes_delta, 0);
 }
