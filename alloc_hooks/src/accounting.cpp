@@ -261,7 +261,8 @@ inline Allocation count_allocation(Source source, std::size_t size, std::size_t 
   if (ALLOC_HOOKS_UNLIKELY(size > kLargestRequest)) return {};  // no backend can serve it
   // The hooks' own start-up (loading the backend) and whatever the backend allocates from inside
   // an allocation are not the program's: handed out uncounted.
-  if (ALLOC_HOOKS_UNLIKELY(this_thread_state().inside_allocation || &backend == &start_up_arena_backend))
+  if (ALLOC_HOOKS_UNLIKELY(this_thread_state().inside_allocation ||
+                           &backend == &start_up_arena_backend))
     return allocate_uncounted(backend, obtain);
   const ScopedFlag inside(this_thread_state().inside_allocation);
   return count_allocating_call(
@@ -300,9 +301,8 @@ inline void count_releasing_call(Source source, const void* block, std::size_t u
 template <typename Call, typename Measure>
 inline Reallocation count_reallocating_call(ThreadCounters& counters, Source source, void* block,
                                             std::size_t size, bool frees_at_zero,
-                                            std::size_t old_usable,
-                                            size_shadow::Recorded old, Call call,
-                                            Measure measure) {
+                                            std::size_t old_usable, size_shadow::Recorded old,
+                                            Call call, Measure measure) {
   if (old.sampled) old.requested = sampler::requested_size(block);
   const auto growth = static_cast<std::int64_t>(size) - static_cast<std::int64_t>(old.requested);
   std::int64_t live;

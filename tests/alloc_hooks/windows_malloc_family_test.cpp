@@ -54,14 +54,18 @@ TEST(WindowsMallocFamily, EachRuntimeFunctionCountsOneExactPairUnderMalloc) {
   // malloc is not counted again (win32_heap stays 0: expect_one_pair's totals are 1 and 1).
   const auto free_it = [](void* block) { std::free(block); };
   const auto aligned_free = [](void* block) { _aligned_free(block); };
-  expect_exact_pair(1000, Source::malloc, [] { return std::malloc(1000); }, free_it);
-  expect_exact_pair(1000, Source::malloc, [] { return std::calloc(10, 100); }, free_it);
-  expect_exact_pair(1000, Source::malloc, [] { return std::realloc(nullptr, 1000); }, free_it);
-  expect_exact_pair(1000, Source::malloc, [] { return _aligned_malloc(1000, 64); }, aligned_free);
-  expect_exact_pair(1000, Source::malloc, [] { return _aligned_offset_malloc(1000, 64, 8); },
-                    aligned_free);
-  expect_exact_pair(1000, Source::malloc, [] { return _aligned_realloc(nullptr, 1000, 64); },
-                    aligned_free);
+  expect_exact_pair(
+      1000, Source::malloc, [] { return std::malloc(1000); }, free_it);
+  expect_exact_pair(
+      1000, Source::malloc, [] { return std::calloc(10, 100); }, free_it);
+  expect_exact_pair(
+      1000, Source::malloc, [] { return std::realloc(nullptr, 1000); }, free_it);
+  expect_exact_pair(
+      1000, Source::malloc, [] { return _aligned_malloc(1000, 64); }, aligned_free);
+  expect_exact_pair(
+      1000, Source::malloc, [] { return _aligned_offset_malloc(1000, 64, 8); }, aligned_free);
+  expect_exact_pair(
+      1000, Source::malloc, [] { return _aligned_realloc(nullptr, 1000, 64); }, aligned_free);
 }
 
 // An export as the function type it has (through void*: FARPROC is a placeholder type).
@@ -76,16 +80,18 @@ TEST(WindowsMallocFamily, ASecondRuntimeLoadedLaterAndTheDebugRuntimeAreCounted)
   const HMODULE ucrt = LoadLibraryA("ucrtbase.dll");
   ASSERT_NE(ucrt, nullptr);
   using Free = void (*)(void*);
-  const auto ucrt_recalloc = export_of<void* (*)(void*, std::size_t, std::size_t)>(ucrt, "_recalloc");
+  const auto ucrt_recalloc =
+      export_of<void* (*)(void*, std::size_t, std::size_t)>(ucrt, "_recalloc");
   const auto ucrt_free = export_of<Free>(ucrt, "free");
-  const auto ucrt_aligned_malloc = export_of<void* (*)(std::size_t, std::size_t)>(ucrt, "_aligned_malloc");
+  const auto ucrt_aligned_malloc =
+      export_of<void* (*)(std::size_t, std::size_t)>(ucrt, "_aligned_malloc");
   const auto ucrt_aligned_free = export_of<Free>(ucrt, "_aligned_free");
   ASSERT_TRUE(ucrt_recalloc && ucrt_free && ucrt_aligned_malloc && ucrt_aligned_free);
-  expect_exact_pair(1000, Source::malloc, [&] { return ucrt_recalloc(nullptr, 10, 100); },
-                    ucrt_free);
+  expect_exact_pair(
+      1000, Source::malloc, [&] { return ucrt_recalloc(nullptr, 10, 100); }, ucrt_free);
   // (Wine's ucrtbase has _aligned_recalloc as a stub that ends the process: not called here.)
-  expect_exact_pair(1000, Source::malloc, [&] { return ucrt_aligned_malloc(1000, 128); },
-                    ucrt_aligned_free);
+  expect_exact_pair(
+      1000, Source::malloc, [&] { return ucrt_aligned_malloc(1000, 128); }, ucrt_aligned_free);
   // _recalloc growth: 1,000 bytes, then 3,000 for them.
   alloc_hooks::Window window;
   void* block = ucrt_recalloc(nullptr, 10, 100);
@@ -109,17 +115,18 @@ TEST(WindowsMallocFamily, ASecondRuntimeLoadedLaterAndTheDebugRuntimeAreCounted)
   const auto free_dbg = export_of<void (*)(void*, int)>(debug, "_free_dbg");
   ASSERT_TRUE(malloc_dbg && calloc_dbg && free_dbg);
   const auto free_normal = [&](void* released) { free_dbg(released, 1); };
-  expect_exact_pair(700, Source::malloc, [&] { return malloc_dbg(700, 1, __FILE__, __LINE__); },
-                    free_normal);
-  expect_exact_pair(700, Source::malloc,
-                    [&] { return calloc_dbg(7, 100, 1, __FILE__, __LINE__); }, free_normal);
+  expect_exact_pair(
+      700, Source::malloc, [&] { return malloc_dbg(700, 1, __FILE__, __LINE__); }, free_normal);
+  expect_exact_pair(
+      700, Source::malloc, [&] { return calloc_dbg(7, 100, 1, __FILE__, __LINE__); }, free_normal);
 
   // The runtime's operator new and delete exports count under operator_new.
   const HMODULE msvcrt = GetModuleHandleA("msvcrt.dll");
   const auto runtime_new = export_of<void* (*)(std::size_t)>(msvcrt, "??2@YAPEAX_K@Z");
   const auto runtime_delete = export_of<Free>(msvcrt, "??3@YAXPEAX@Z");
   ASSERT_TRUE(runtime_new && runtime_delete);
-  expect_exact_pair(48, Source::operator_new, [&] { return runtime_new(48); }, runtime_delete);
+  expect_exact_pair(
+      48, Source::operator_new, [&] { return runtime_new(48); }, runtime_delete);
 }
 
 TEST(WindowsMallocFamily, TheProcessHeapAndAPrivateHeapCountUnderWin32Heap) {
@@ -247,12 +254,11 @@ TEST(WindowsMallocFamily, ADllLoadedLaterAndGetProcAddressAreCounted) {
   using HeapFreeFunction = int (*)(void*);
   const auto library_malloc = export_of<Allocate>(library, "library_malloc");
   const auto library_free = export_of<Free>(library, "library_free");
-  const auto library_heap_alloc =
-      export_of<Allocate>(library, "library_heap_alloc");
-  const auto library_heap_free =
-      export_of<HeapFreeFunction>(library, "library_heap_free");
+  const auto library_heap_alloc = export_of<Allocate>(library, "library_heap_alloc");
+  const auto library_heap_free = export_of<HeapFreeFunction>(library, "library_heap_free");
   ASSERT_TRUE(library_malloc && library_free && library_heap_alloc && library_heap_free);
-  expect_exact_pair(2000, Source::malloc, [&] { return library_malloc(2000); }, library_free);
+  expect_exact_pair(
+      2000, Source::malloc, [&] { return library_malloc(2000); }, library_free);
   expect_exact_pair(
       3000, Source::win32_heap, [&] { return library_heap_alloc(3000); },
       [&](void* block) { EXPECT_TRUE(library_heap_free(block)); });
@@ -262,7 +268,8 @@ TEST(WindowsMallocFamily, ADllLoadedLaterAndGetProcAddressAreCounted) {
   ASSERT_NE(runtime, nullptr);
   const auto found_malloc = export_of<Allocate>(runtime, "malloc");
   const auto found_free = export_of<Free>(runtime, "free");
-  expect_exact_pair(4000, Source::malloc, [&] { return found_malloc(4000); }, found_free);
+  expect_exact_pair(
+      4000, Source::malloc, [&] { return found_malloc(4000); }, found_free);
   FreeLibrary(library);
 }
 

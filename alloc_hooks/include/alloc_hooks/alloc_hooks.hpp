@@ -34,8 +34,8 @@ LatencySummary summarize(const LatencyHistogram& histogram);
 // expand this list). A free is counted under the source of the function that frees, whatever
 // allocated the block; a block is counted once, under the outermost counted function (a malloc
 // that calls HeapAlloc is one malloc).
-#define ALLOC_HOOKS_SOURCES(X)                                                                  \
-  X(operator_new) /* the 20 operator new/delete forms */                                        \
+#define ALLOC_HOOKS_SOURCES(X)                                                                     \
+  X(operator_new) /* the 20 operator new/delete forms */                                           \
   X(malloc)       /* the C malloc family (alloc_hooks::alloc_hooks_malloc, the preload library) */ \
   X(win32_heap)   /* HeapAlloc, HeapReAlloc, HeapFree of any heap (Windows) */
 enum class Source : std::uint8_t {

@@ -31,8 +31,8 @@ bool replace_slot(ULONGLONG* slot, void* replacement) {
   // Writable for the store, executable still where the table shares a page with code.
   MEMORY_BASIC_INFORMATION page{};
   if (VirtualQuery(slot, &page, sizeof page) == 0) return false;
-  const DWORD executable = PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE |
-                           PAGE_EXECUTE_WRITECOPY;
+  const DWORD executable =
+      PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY;
   DWORD protection = 0;
   if (!VirtualProtect(slot, sizeof *slot,
                       (page.Protect & executable) != 0 ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE,
@@ -61,7 +61,8 @@ int patch_imports(HMODULE module, ImportChooser choose) {
       nt->OptionalHeader.DataDirectory[IMAGE_DIRECTORY_ENTRY_IMPORT];
   if (directory.VirtualAddress == 0 || directory.Size == 0) return 0;
   int changed = 0;
-  for (auto* descriptor = reinterpret_cast<IMAGE_IMPORT_DESCRIPTOR*>(base + directory.VirtualAddress);
+  for (auto* descriptor =
+           reinterpret_cast<IMAGE_IMPORT_DESCRIPTOR*>(base + directory.VirtualAddress);
        descriptor->Name != 0; ++descriptor) {
     // Without the name array (an old bound import) the function in a slot cannot be told.
     if (descriptor->OriginalFirstThunk == 0 || descriptor->FirstThunk == 0) continue;

@@ -41,27 +41,28 @@ namespace detail = alloc_hooks::detail;
 // The functions of a C runtime the hooks count, listed once: the runtime's record, how each is
 // found and which counting function replaces it expand this list. Each entry: the field, the
 // exported name, the function's type.
-#define ALLOC_HOOKS_RUNTIME_FUNCTIONS(X)                                                         \
-  X(malloc, "malloc", void* (*)(std::size_t))                                                     \
-  X(calloc, "calloc", void* (*)(std::size_t, std::size_t))                                        \
-  X(realloc, "realloc", void* (*)(void*, std::size_t))                                            \
-  X(free, "free", void (*)(void*))                                                                \
-  X(expand, "_expand", void* (*)(void*, std::size_t))                                             \
-  X(recalloc, "_recalloc", void* (*)(void*, std::size_t, std::size_t))                            \
-  X(aligned_malloc, "_aligned_malloc", void* (*)(std::size_t, std::size_t))                       \
-  X(aligned_offset_malloc, "_aligned_offset_malloc",                                              \
-    void* (*)(std::size_t, std::size_t, std::size_t))                                             \
-  X(aligned_realloc, "_aligned_realloc", void* (*)(void*, std::size_t, std::size_t))              \
-  X(aligned_recalloc, "_aligned_recalloc", void* (*)(void*, std::size_t, std::size_t, std::size_t)) \
-  X(aligned_free, "_aligned_free", void (*)(void*))                                               \
-  X(new_scalar, "??2@YAPEAX_K@Z", void* (*)(std::size_t))                                         \
-  X(new_array, "??_U@YAPEAX_K@Z", void* (*)(std::size_t))                                         \
-  X(delete_scalar, "??3@YAXPEAX@Z", void (*)(void*))                                              \
-  X(delete_array, "??_V@YAXPEAX@Z", void (*)(void*))                                              \
-  X(malloc_dbg, "_malloc_dbg", void* (*)(std::size_t, int, const char*, int))                     \
-  X(calloc_dbg, "_calloc_dbg", void* (*)(std::size_t, std::size_t, int, const char*, int))        \
-  X(realloc_dbg, "_realloc_dbg", void* (*)(void*, std::size_t, int, const char*, int))            \
-  X(expand_dbg, "_expand_dbg", void* (*)(void*, std::size_t, int, const char*, int))              \
+#define ALLOC_HOOKS_RUNTIME_FUNCTIONS(X)                                                   \
+  X(malloc, "malloc", void* (*)(std::size_t))                                              \
+  X(calloc, "calloc", void* (*)(std::size_t, std::size_t))                                 \
+  X(realloc, "realloc", void* (*)(void*, std::size_t))                                     \
+  X(free, "free", void (*)(void*))                                                         \
+  X(expand, "_expand", void* (*)(void*, std::size_t))                                      \
+  X(recalloc, "_recalloc", void* (*)(void*, std::size_t, std::size_t))                     \
+  X(aligned_malloc, "_aligned_malloc", void* (*)(std::size_t, std::size_t))                \
+  X(aligned_offset_malloc, "_aligned_offset_malloc",                                       \
+    void* (*)(std::size_t, std::size_t, std::size_t))                                      \
+  X(aligned_realloc, "_aligned_realloc", void* (*)(void*, std::size_t, std::size_t))       \
+  X(aligned_recalloc, "_aligned_recalloc",                                                 \
+    void* (*)(void*, std::size_t, std::size_t, std::size_t))                               \
+  X(aligned_free, "_aligned_free", void (*)(void*))                                        \
+  X(new_scalar, "??2@YAPEAX_K@Z", void* (*)(std::size_t))                                  \
+  X(new_array, "??_U@YAPEAX_K@Z", void* (*)(std::size_t))                                  \
+  X(delete_scalar, "??3@YAXPEAX@Z", void (*)(void*))                                       \
+  X(delete_array, "??_V@YAXPEAX@Z", void (*)(void*))                                       \
+  X(malloc_dbg, "_malloc_dbg", void* (*)(std::size_t, int, const char*, int))              \
+  X(calloc_dbg, "_calloc_dbg", void* (*)(std::size_t, std::size_t, int, const char*, int)) \
+  X(realloc_dbg, "_realloc_dbg", void* (*)(void*, std::size_t, int, const char*, int))     \
+  X(expand_dbg, "_expand_dbg", void* (*)(void*, std::size_t, int, const char*, int))       \
   X(free_dbg, "_free_dbg", void (*)(void*, int))
 
 struct Runtime {
@@ -125,8 +126,8 @@ void* resized_or_failed(Source source, const detail::Reallocation& reallocation)
 template <typename Make>
 void* allocate(Source source, std::size_t size, std::size_t (*measure)(const void*, const void*),
                Make make) {
-  return allocated_or_failed(source,
-                             detail::counted_wrapped_allocate(source, size, wrapped(make, measure)));
+  return allocated_or_failed(
+      source, detail::counted_wrapped_allocate(source, size, wrapped(make, measure)));
 }
 
 // A resize of `block` to `size`; a null block is an allocation. The realloc forms free at size 0
@@ -289,10 +290,9 @@ struct Counting {
 
   // The counting function for the export `name` of this runtime, or nullptr.
   static void* replacement(const char* name) {
-#define ALLOC_HOOKS_RUNTIME_REPLACEMENT(field, exported, type)       \
-  if (std::strcmp(name, exported) == 0)                               \
-    return runtime().field != nullptr ? reinterpret_cast<void*>(&field) \
-                                      : nullptr;
+#define ALLOC_HOOKS_RUNTIME_REPLACEMENT(field, exported, type) \
+  if (std::strcmp(name, exported) == 0)                        \
+    return runtime().field != nullptr ? reinterpret_cast<void*>(&field) : nullptr;
     ALLOC_HOOKS_RUNTIME_FUNCTIONS(ALLOC_HOOKS_RUNTIME_REPLACEMENT)
 #undef ALLOC_HOOKS_RUNTIME_REPLACEMENT
     return nullptr;
@@ -346,10 +346,9 @@ LPVOID WINAPI counted_heap_alloc(HANDLE heap, DWORD flags, SIZE_T size) {
 LPVOID WINAPI counted_heap_realloc(HANDLE heap, DWORD flags, LPVOID block, SIZE_T size) {
   if (block == nullptr) return kernel.heap_realloc(heap, flags, block, size);  // fails
   HeapCall call{heap, flags, block, size, FALSE};
-  return resized_or_failed(Source::win32_heap,
-                           detail::counted_wrapped_reallocate(
-                               Source::win32_heap, block, size, false,
-                               {call_heap_realloc, heap_block_size, &call}));
+  return resized_or_failed(Source::win32_heap, detail::counted_wrapped_reallocate(
+                                                   Source::win32_heap, block, size, false,
+                                                   {call_heap_realloc, heap_block_size, &call}));
 }
 
 BOOL WINAPI counted_heap_free(HANDLE heap, DWORD flags, LPVOID block) {
@@ -423,11 +422,13 @@ RuntimeKind runtime_kind(HMODULE module) {
     name[i] = base[i] < 128 ? static_cast<char>(base[i]) : '?';
   name[i] = '\0';
   using alloc_hooks::platform::dll_name_is;
-  if (dll_name_is(name, "msvcrtd.dll") || dll_name_is(name, "ucrtbased.dll")) return RuntimeKind::debug;
-  if (dll_name_is(name, "msvcrt.dll") || dll_name_is(name, "ucrtbase.dll")) return RuntimeKind::release;
+  if (dll_name_is(name, "msvcrtd.dll") || dll_name_is(name, "ucrtbased.dll"))
+    return RuntimeKind::debug;
+  if (dll_name_is(name, "msvcrt.dll") || dll_name_is(name, "ucrtbase.dll"))
+    return RuntimeKind::release;
   if (dll_name_is(name, "msvcr*")) {  // msvcr120.dll, msvcr120d.dll
     return i >= 5 && (name[i - 5] == 'd' || name[i - 5] == 'D') ? RuntimeKind::debug
-                                                               : RuntimeKind::release;
+                                                                : RuntimeKind::release;
   }
   return RuntimeKind::none;
 }
@@ -490,10 +491,11 @@ bool is_kernel_function(void* current, Function KernelFunctions::*field) {
 // The counting function to put where `function` resolved to `current`, or nullptr.
 void* replacement_for(const char* function, void* current) {
   if (current == nullptr || module_of(current) == own_module) return nullptr;  // ours already
-#define ALLOC_HOOKS_KERNEL_REPLACEMENT(exported, field, counting)                         \
-  if (std::strcmp(function, exported) == 0)                                             \
-    return is_kernel_function(current, &KernelFunctions::field) ? reinterpret_cast<void*>(counting) \
-                                                                : nullptr;
+#define ALLOC_HOOKS_KERNEL_REPLACEMENT(exported, field, counting) \
+  if (std::strcmp(function, exported) == 0)                       \
+    return is_kernel_function(current, &KernelFunctions::field)   \
+               ? reinterpret_cast<void*>(counting)                \
+               : nullptr;
   ALLOC_HOOKS_KERNEL_REPLACEMENT("HeapAlloc", heap_alloc, counted_heap_alloc)
   ALLOC_HOOKS_KERNEL_REPLACEMENT("HeapReAlloc", heap_realloc, counted_heap_realloc)
   ALLOC_HOOKS_KERNEL_REPLACEMENT("HeapFree", heap_free, counted_heap_free)

@@ -3,9 +3,9 @@
 // RSS over time. One table list feeds both formats.
 #include <fmt/format.h>
 
+#include <alloc_hooks/site_report.hpp>
 #include <utility>
 #include <vector>
-#include <alloc_hooks/site_report.hpp>
 
 #include "html.hpp"
 #include "memory_baseline/profile.hpp"
