@@ -223,6 +223,37 @@ ALLOC_HOOKS_COLD void record_sized_delete_mismatch(ThreadCounters& counters, Sou
   first_mismatches[slot].written.store(true, std::memory_order_release);
 }
 
+// One allocating call made and timed (when timing is on), with the kernel events inside it
+// counted on a watched thread: its result and how many ticks it took (0 untimed).
+struct TimedCall {
+  void* result;
+  std::uint64_t ticks;
+  bool timed;
+};
+template <typename Call>
+inline TimedCall make_timed_call(ThreadCounters& counters, Call call) {
+  const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
+  const std::uint64_t events_before = kernel_events_before_call();
+  const std::uint64_t start = timed ? read_ticks() : 0;
+  void* result = call();
+  const std::uint64_t end = timed ? read_ticks() : 0;
+  kernel_events_after_call(events_before, counters.kernel_events_in_allocations);
+  return {result, end - start, timed};
+}
+
+// A new block of `size` requested bytes counted: its shadow, its sample, the peaks, the source's
+// figures and the call's latency.
+inline void count_new_block(ThreadCounters& counters, AtomicSourceCounters& figures, Source source,
+                            void* block, std::size_t size, std::size_t usable, std::int64_t live,
+                            const TimedCall& made) {
+  size_shadow::record(block, usable, size);
+  if (ALLOC_HOOKS_UNLIKELY(sampler::due(this_thread_state().sampler, size)))
+    sampler::offer(this_thread_state().sampler, block, size, made.ticks);
+  note_live_bytes(live);  // after the sample: a peak snapshot must hold this block
+  count_allocated(figures, size, usable);
+  if (made.timed) record_alloc_latency(counters, source, made.ticks, size);
+}
+
 // The counting around one allocating call, on a thread inside the hooks: `call()` makes it,
 // `measure(block)` reads the usable size of what it returned.
 template <typename Call, typename Measure>
@@ -232,24 +263,14 @@ inline Allocation count_allocating_call(ThreadCounters& counters, Source source,
   if (!take_live_bytes(counters, static_cast<std::int64_t>(size), true, live))
     return {nullptr, true};
 
-  const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
-  const std::uint64_t events_before = kernel_events_before_call();
-  const std::uint64_t start = timed ? read_ticks() : 0;
-  void* block = call();
-  const std::uint64_t end = timed ? read_ticks() : 0;
-  kernel_events_after_call(events_before, counters.kernel_events_in_allocations);
-
+  const TimedCall made = make_timed_call(counters, call);
+  void* block = made.result;
   if (ALLOC_HOOKS_UNLIKELY(block == nullptr)) {
     change_live_bytes(counters, -static_cast<std::int64_t>(size));
     return {};
   }
-  const std::size_t usable = measure(block);
-  size_shadow::record(block, usable, size);
-  if (ALLOC_HOOKS_UNLIKELY(sampler::due(this_thread_state().sampler, size)))
-    sampler::offer(this_thread_state().sampler, block, size, end - start);
-  note_live_bytes(live);  // after the sample: a peak snapshot must hold this block
-  count_allocated(source_counters(counters, source), size, usable);
-  if (timed) record_alloc_latency(counters, source, end - start, size);
+  count_new_block(counters, source_counters(counters, source), source, block, size, measure(block),
+                  live, made);
   return {block, false};
 }
 
@@ -312,12 +333,8 @@ inline Reallocation count_reallocating_call(ThreadCounters& counters, Source sou
   const sampler::Sampled old_sample =
       old.sampled ? sampler::forget(block) : sampler::Sampled{0, 0, 0};
   size_shadow::forget(block);
-  const bool timed = settings.timing.load(std::memory_order_relaxed) != TimingMode::off;
-  const std::uint64_t events_before = kernel_events_before_call();
-  const std::uint64_t start = timed ? read_ticks() : 0;
-  void* moved = call();
-  const std::uint64_t end = timed ? read_ticks() : 0;
-  kernel_events_after_call(events_before, counters.kernel_events_in_allocations);
+  const TimedCall made = make_timed_call(counters, call);
+  void* moved = made.result;
   AtomicSourceCounters& figures = source_counters(counters, source);
 
   if (ALLOC_HOOKS_UNLIKELY(moved == nullptr)) {
@@ -331,14 +348,8 @@ inline Reallocation count_reallocating_call(ThreadCounters& counters, Source sou
     count_freed(figures, old.requested, old_usable);
     return {{}, true};
   }
-  const std::size_t usable = measure(moved);
-  size_shadow::record(moved, usable, size);
-  if (ALLOC_HOOKS_UNLIKELY(sampler::due(this_thread_state().sampler, size)))
-    sampler::offer(this_thread_state().sampler, moved, size, end - start);
-  note_live_bytes(live);
-  count_allocated(figures, size, usable);
+  count_new_block(counters, figures, source, moved, size, measure(moved), live, made);
   count_freed(figures, old.requested, old_usable);
-  if (timed) record_alloc_latency(counters, source, end - start, size);
   return {{moved, false}, false};
 }
 
