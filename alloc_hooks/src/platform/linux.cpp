@@ -53,6 +53,25 @@ const char* environment(const char* name) {
   return std::getenv(name);
 }
 
+std::intptr_t create_file(const char* path) {
+  return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+bool write_file(std::intptr_t file, const char* data, std::size_t size) {
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t written = write(static_cast<int>(file), data + done, size - done);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return false;
+    done += static_cast<std::size_t>(written);
+  }
+  return true;
+}
+
+bool close_file(std::intptr_t file) {
+  return close(static_cast<int>(file)) == 0;
+}
+
 void fail_fast(const char* message, int status) {
   const char prefix[] = "alloc_hooks: ";
   ssize_t ignored = write(STDERR_FILENO, prefix, sizeof prefix - 1);

@@ -37,6 +37,13 @@ void* this_thread_block() noexcept;
 // The environment variable's value, or nullptr; must not allocate.
 const char* environment(const char* name);
 
+// A file for writing, created or truncated, without allocating; -1 when it cannot be. `path` is
+// UTF-8 on Windows too.
+std::intptr_t create_file(const char* path);
+// Writes all of [data, data + size); false when it could not.
+bool write_file(std::intptr_t file, const char* data, std::size_t size);
+bool close_file(std::intptr_t file);
+
 // Writes one line to stderr without allocating and ends the process with `status`.
 [[noreturn]] void fail_fast(const char* message, int status);
 

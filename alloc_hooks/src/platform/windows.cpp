@@ -168,6 +168,31 @@ const char* stack_walker_name() {
   return "RtlCaptureStackBackTrace";
 }
 
+std::intptr_t create_file(const char* path) {
+  wchar_t wide[4096];
+  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, wide, 4096) == 0) return -1;
+  const HANDLE file = CreateFileW(wide, GENERIC_WRITE, FILE_SHARE_READ, nullptr, CREATE_ALWAYS,
+                                  FILE_ATTRIBUTE_NORMAL, nullptr);
+  return file == INVALID_HANDLE_VALUE ? -1 : reinterpret_cast<std::intptr_t>(file);
+}
+
+bool write_file(std::intptr_t file, const char* data, std::size_t size) {
+  std::size_t done = 0;
+  while (done < size) {
+    const DWORD part = static_cast<DWORD>(size - done < (1u << 30) ? size - done : 1u << 30);
+    DWORD written = 0;
+    if (!WriteFile(reinterpret_cast<HANDLE>(file), data + done, part, &written, nullptr) ||
+        written == 0)
+      return false;
+    done += written;
+  }
+  return true;
+}
+
+bool close_file(std::intptr_t file) {
+  return CloseHandle(reinterpret_cast<HANDLE>(file)) != 0;
+}
+
 void fail_fast(const char* message, int status) {
   const HANDLE error = GetStdHandle(STD_ERROR_HANDLE);
   DWORD written = 0;

@@ -520,7 +520,9 @@ void patch_every_module() {
     for (HMODULE system : system_modules) {
       if (module == system) return false;
     }
-    return true;
+    // The hooks in a DLL of their own (alloc_hooks_inject.dll) hold none of the program's code:
+    // their own calls go straight to the runtime. Linked into the program, they share its table.
+    return module != own_module || own_module == GetModuleHandleW(nullptr);
   });
   ReleaseSRWLockExclusive(&patch_lock);
 }

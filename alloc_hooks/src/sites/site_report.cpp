@@ -50,7 +50,9 @@ std::string short_function(std::string_view full_name) {
 // replaced allocation function the program called (by its source, its module, or its name).
 bool is_hooks_frame(const Frame& frame) {
   const std::string_view module = base_name(frame.module);
-  if (module.starts_with("liballoc_hooks_preload") || module.starts_with("libunwind")) return true;
+  if (module.starts_with("liballoc_hooks_preload") || module.starts_with("alloc_hooks_inject") ||
+      module.starts_with("libunwind"))
+    return true;
   if (frame.file.find("alloc_hooks/src/") != std::string::npos) return true;
   const std::string_view function = frame.function;
   if (function.starts_with("alloc_hooks::detail::") || function.starts_with("operator new") ||

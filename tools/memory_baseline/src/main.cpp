@@ -144,8 +144,10 @@ int main(int argc, char** argv) {
   compare_app->add_option("B", second, "results file")->required()->check(non_empty());
 
   ProfileSettings profile;
-  CLI::App* profile_app = app.add_subcommand(
-      "profile", "run an unmodified program with every allocation counted (Linux: LD_PRELOAD)");
+  CLI::App* profile_app =
+      app.add_subcommand("profile",
+                         "run an unmodified program with every allocation counted (Linux: "
+                         "LD_PRELOAD; Windows: a DLL loaded into it)");
   profile_app
       ->add_option("--allocator", profile.allocator,
                    "system (default), mimalloc, jemalloc or tcmalloc")

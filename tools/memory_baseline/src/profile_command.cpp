@@ -1,7 +1,8 @@
 // `memory_baseline profile`: checks the program and every output first, runs the program with the
-// preload library while a sampler reads its RSS, then writes profile.json, report.html and
-// report.md together. Exit status: 1 when a budget was breached, else the program's own when it
-// failed (128 + N for signal N), else 0; 2 for bad input.
+// hooks' library in it (platform/profile.hpp) while a sampler reads its RSS, then writes
+// profile.json, report.html and report.md together. Exit status: 1 when a budget was breached,
+// else the program's own when it failed (128 + N for signal N; on Windows a crash's exception
+// code), else 0; 2 for bad input.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -61,6 +62,7 @@ int status_of(const ProgramEnd& end) {
 }
 
 std::string describe(const ProgramEnd& end) {
+  if (!end.exception.empty()) return "crashed with exception " + end.exception;
   if (end.status) return fmt::format("exited with status {}", *end.status);
   if (end.signal) return fmt::format("was ended by signal {}", *end.signal);
   return "ended in a way that could not be read";
@@ -91,13 +93,15 @@ int profile_command(const ProfileSettings& settings) {
   if (const std::string missing = scenarios::allocator_missing(settings.allocator);
       !missing.empty())
     throw InputError(missing);
+  if (const std::string problem = platform::allocator_problem(settings.allocator); !problem.empty())
+    throw InputError(problem);
   const std::optional<std::string> program = platform::find_program(settings.program);
   if (!program) throw InputError(settings.program + ": no such program (or not executable)");
   if (const std::string problem = platform::why_not_preloadable(*program); !problem.empty())
     throw InputError(*program + " " + problem);
-  const std::string library = platform::preload_library();
-  if (library.empty())
-    throw InputError("liballoc_hooks_preload.so is not in the lib folder beside the runner");
+  const std::string library = platform::hooks_library();
+  if (std::error_code missing; !fs::is_regular_file(library, missing))
+    throw InputError(library + ": the hooks' library is missing (it belongs beside the runner)");
 
   const fs::path out_dir(settings.out_dir);
   const std::vector<scenarios::OutputPath> outputs = {
@@ -114,13 +118,7 @@ int profile_command(const ProfileSettings& settings) {
 
   const RemovedAtEnd report(report_file(out_dir));
   const std::string& report_path = report.path();
-  std::vector<std::string> environment = {
-      "LD_PRELOAD=" + library +
-          [] {
-            const char* existing = std::getenv("LD_PRELOAD");
-            return existing != nullptr && *existing != '\0' ? std::string(":") + existing : "";
-          }(),
-      "ALLOC_HOOKS_PROFILE_OUT=" + report_path};
+  std::vector<std::string> environment = {"ALLOC_HOOKS_PROFILE_OUT=" + report_path};
   for (const auto& [name, value] : scenarios::allocator_environment(settings.allocator))
     environment.push_back(name + "=" + value);
   if (settings.alloc_budget_us)
@@ -130,7 +128,8 @@ int profile_command(const ProfileSettings& settings) {
   std::fprintf(stderr, "memory_baseline: profiling %s under %s\n", program->c_str(),
                settings.allocator.c_str());
   const auto start = std::chrono::steady_clock::now();
-  const int process_id = platform::start_program(*program, settings.arguments, environment);
+  const int process_id =
+      platform::start_program(*program, settings.arguments, library, environment);
   monitor::Sampler sampler(
       std::chrono::milliseconds(settings.sample_interval_ms), 4096,
       {[process_id] { return monitor::read_rss_bytes_of(process_id).value_or(0); }, {}});

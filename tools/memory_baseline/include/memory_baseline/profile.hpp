@@ -31,6 +31,9 @@ int profile_command(const ProfileSettings& settings);
 struct ProgramEnd {
   std::optional<int> status;  // its exit status, when it exited
   std::optional<int> signal;  // the signal that ended it, when one did
+  // Windows: the unhandled exception that ended it, e.g. "0xC0000005 (access violation)"; its
+  // code is also the status.
+  std::string exception;
 };
 
 // The figures part of a profile document from the preload library's report (its "key value"

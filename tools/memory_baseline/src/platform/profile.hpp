@@ -1,6 +1,7 @@
-// What `memory_baseline profile` needs of the OS: find a program, tell whether preloading can reach
-// it, start it with extra environment and its own standard streams, and learn how it ended.
-// Linux only (LD_PRELOAD); on Windows the first of these refuses.
+// What `memory_baseline profile` needs of the OS: find a program, tell whether the hooks' library
+// can be put into it, start it with that library and extra environment and its own standard
+// streams, and learn how it ended. Linux preloads liballoc_hooks_preload.so (LD_PRELOAD); Windows
+// starts the program suspended and loads alloc_hooks_inject.dll into it before it runs.
 #pragma once
 
 #include <optional>
@@ -11,19 +12,23 @@
 
 namespace memory_baseline::platform {
 
-// The program's file: `name` itself when it holds a '/', else the first match on PATH; nullopt
-// when there is none, or it is not an executable file.
+// The program's file: `name` itself when it names a folder, else the first match on the search
+// path; nullopt when there is none, or it is not an executable file.
 std::optional<std::string> find_program(const std::string& name);
-// Why a preload library cannot reach the program, or "" (a dynamically linked executable, or a
-// script whose interpreter is one).
+// Why the hooks' library cannot be put into the program, or "" (Linux: a dynamically linked
+// 64-bit ELF executable, or a script whose interpreter is one; Windows: a 64-bit PE executable).
 std::string why_not_preloadable(const std::string& program);
-// Starts the program with `extra_environment` ("NAME=value") over the runner's own; it shares the
-// runner's standard streams. Returns its process id; throws InputError when it cannot start.
+// Why `allocator` cannot be the program's allocator in a profile here, or "".
+std::string allocator_problem(const std::string& allocator);
+// Where the hooks' library must be: beside the runner (Linux: ../lib/liballoc_hooks_preload.so;
+// Windows: alloc_hooks_inject.dll in the runner's folder).
+std::string hooks_library();
+// Starts the program with the hooks' `library` in it and `extra_environment` ("NAME=value") over
+// the runner's own; it shares the runner's standard streams. Returns its process id; throws
+// InputError when it cannot start.
 int start_program(const std::string& program, const std::vector<std::string>& arguments,
-                  const std::vector<std::string>& extra_environment);
+                  const std::string& library, const std::vector<std::string>& extra_environment);
 // How the program ended, or nullopt while it runs (does not wait).
 std::optional<ProgramEnd> program_end(int process_id);
-// The preload library beside the runner (../lib), or "" when it is not there.
-std::string preload_library();
 
 }  // namespace memory_baseline::platform

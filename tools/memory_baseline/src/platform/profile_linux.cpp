@@ -1,5 +1,6 @@
 // Linux process control of `memory_baseline profile`: PATH search, the ELF check for a dynamic
-// loader (PT_INTERP), posix_spawn with extra environment, and waitpid without blocking.
+// loader (PT_INTERP), posix_spawn with the preload library and extra environment, and waitpid
+// without blocking.
 #include <elf.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -71,8 +72,17 @@ std::string why_not_preloadable(const std::string& program) {
          "alloc_hooks::alloc_hooks for its operator new instead, docs/profile.md)";
 }
 
+std::string allocator_problem(const std::string&) {
+  return "";
+}
+
 int start_program(const std::string& program, const std::vector<std::string>& arguments,
-                  const std::vector<std::string>& extra_environment) {
+                  const std::string& library, const std::vector<std::string>& hooks_environment) {
+  std::vector<std::string> extra_environment = hooks_environment;
+  const char* preloaded = std::getenv("LD_PRELOAD");
+  extra_environment.push_back(
+      "LD_PRELOAD=" + library +
+      (preloaded != nullptr && *preloaded != '\0' ? std::string(":") + preloaded : ""));
   std::vector<std::string> words{program};
   words.insert(words.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
@@ -106,17 +116,16 @@ std::optional<ProgramEnd> program_end(int process_id) {
   }
   if (ended == 0) return std::nullopt;
   if (ended < 0) return ProgramEnd{};  // already reaped: nothing more to learn
-  if (WIFEXITED(status)) return ProgramEnd{WEXITSTATUS(status), std::nullopt};
-  return ProgramEnd{std::nullopt, WIFSIGNALED(status) ? WTERMSIG(status) : 0};
+  if (WIFEXITED(status)) return ProgramEnd{WEXITSTATUS(status), std::nullopt, ""};
+  return ProgramEnd{std::nullopt, WIFSIGNALED(status) ? WTERMSIG(status) : 0, ""};
 }
 
-std::string preload_library() {
+std::string hooks_library() {
   const std::filesystem::path library =
       std::filesystem::path(executable_directory()) / ".." / "lib" / "liballoc_hooks_preload.so";
   std::error_code error;
-  return std::filesystem::exists(library, error)
-             ? std::filesystem::weakly_canonical(library, error).string()
-             : "";
+  const std::filesystem::path canonical = std::filesystem::weakly_canonical(library, error);
+  return (error ? library : canonical).string();
 }
 
 }  // namespace memory_baseline::platform

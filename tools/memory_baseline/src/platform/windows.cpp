@@ -32,14 +32,18 @@ std::string quote_argument(const std::string& argument) {
 
 }  // namespace
 
-int run_process(const std::string& program, const std::vector<std::string>& arguments,
-                const std::string& log_path) {
+std::string command_line_of(const std::string& program, const std::vector<std::string>& arguments) {
   std::string command_line = quote_argument(program);
   for (const std::string& argument : arguments) {
     command_line.push_back(' ');
     command_line.append(quote_argument(argument));
   }
+  return command_line;
+}
 
+int run_process(const std::string& program, const std::vector<std::string>& arguments,
+                const std::string& log_path) {
+  std::string command_line = command_line_of(program, arguments);
   SECURITY_ATTRIBUTES inheritable{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
   const HANDLE log = CreateFileA(log_path.c_str(), GENERIC_WRITE, FILE_SHARE_READ, &inheritable,
                                  CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);

@@ -1,0 +1,230 @@
+// `memory_baseline profile` on Windows (run under wine): an unmodified program, started suspended
+// with alloc_hooks_inject.dll loaded into it, has every counted function counted exactly (two runs
+// that differ by a known number of iterations differ by exactly their calls and bytes); its exit
+// status passes through, a crash's exception code too, named; bad input exits 2 with one line and
+// writes nothing. The program: programs/every_function_windows.c.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "support/run_program.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+using nlohmann::json;
+using test_support::Outcome;
+using test_support::read_file;
+
+fs::path scratch() {
+  const fs::path folder =
+      fs::path(::testing::TempDir()) /
+      ("profile_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  return folder;
+}
+
+struct Profile {
+  Outcome outcome;
+  json document;  // null when none was written
+};
+
+Profile profile(const fs::path& out, const std::string& flags, const std::string& program_and_args,
+                const test_support::Environment& environment = {}) {
+  Profile result{test_support::run_program(
+                     RUNNER_BINARY,
+                     "profile " + flags + " --out \"" + out.string() + "\" -- " + program_and_args,
+                     environment),
+                 nullptr};
+  if (fs::exists(out / "profile.json"))
+    result.document = json::parse(read_file(out / "profile.json"));
+  return result;
+}
+
+std::uint64_t figure(const json& document, const char* group, const char* field) {
+  return group == std::string("totals")
+             ? document.at("totals").at(field).get<std::uint64_t>()
+             : document.at("by_source").at(group).at(field).get<std::uint64_t>();
+}
+
+const std::string kEveryFunction = test_support::quoted(EVERY_FUNCTION_WINDOWS);
+
+// A mode word that does nothing, as long as `mode`: the program's start-up code (mingw's, in the
+// program) copies its arguments with malloc, so a run compared with one in `mode` must have
+// arguments of the same lengths for the copies to weigh the same.
+std::string no_mode_as_long_as(const std::string& mode) {
+  return std::string(mode.size(), '-');
+}
+
+// Per iteration (every_function_windows.c): malloc(100), calloc(10, 30), realloc to 5000, and
+// _aligned_malloc(1000, 64) under malloc: 4 allocations, 6,400 bytes, and the realloc's free of
+// the 100 bytes; HeapAlloc(3000) under the Win32 heap. Then 3 frees under malloc (the 5000, the
+// 300, the aligned 1000) and HeapFree: 4 frees of 6,400 bytes under malloc, 1 of 3,000 bytes.
+constexpr std::uint64_t kMallocCalls = 4, kMallocBytes = 100 + 300 + 5000 + 1000;
+constexpr std::uint64_t kHeapCalls = 1, kHeapBytes = 3000;
+
+TEST(ProfileWindows, EveryFunctionIsCountedExactly) {
+  const fs::path folder = scratch();
+  const Profile one = profile(folder / "one", "", kEveryFunction + " 1");
+  const Profile four = profile(folder / "four", "", kEveryFunction + " 4");
+  ASSERT_EQ(one.outcome.status, 0) << one.outcome.err;
+  ASSERT_EQ(four.outcome.status, 0) << four.outcome.err;
+  ASSERT_FALSE(one.document.is_null()) << one.outcome.err;
+  ASSERT_FALSE(four.document.is_null()) << four.outcome.err;
+  const struct {
+    const char* group;
+    std::uint64_t calls, bytes;
+  } expected[] = {{"totals", kMallocCalls + kHeapCalls, kMallocBytes + kHeapBytes},
+                  {"malloc", kMallocCalls, kMallocBytes},
+                  {"win32_heap", kHeapCalls, kHeapBytes}};
+  for (const auto& [group, calls, bytes] : expected) {
+    EXPECT_EQ(
+        figure(four.document, group, "allocations") - figure(one.document, group, "allocations"),
+        3 * calls)
+        << group;
+    EXPECT_EQ(figure(four.document, group, "frees") - figure(one.document, group, "frees"),
+              3 * calls)
+        << group;
+    EXPECT_EQ(figure(four.document, group, "bytes_allocated") -
+                  figure(one.document, group, "bytes_allocated"),
+              3 * bytes)
+        << group;
+    EXPECT_EQ(
+        figure(four.document, group, "bytes_freed") - figure(one.document, group, "bytes_freed"),
+        3 * bytes)
+        << group;
+  }
+  EXPECT_EQ(four.document.at("live_bytes"), one.document.at("live_bytes"));
+  EXPECT_EQ(four.document.at("kind"), "profile");
+  EXPECT_TRUE(four.document.at("passed").get<bool>());
+  // (The program may end before the first RSS sample is taken: no check of the snapshots.)
+  for (const char* file : {"report.html", "report.md", "peak.folded", "latency.folded"})
+    EXPECT_TRUE(fs::exists(folder / "four" / file)) << file;
+  // The summary line, after the program's own output.
+  EXPECT_NE(four.outcome.out.find("exited with status 0: "), std::string::npos) << four.outcome.out;
+}
+
+// 8 threads of 1,000 malloc(64)/free pairs each: 8,000 allocations and 512,000 bytes more than
+// the same run without them.
+TEST(ProfileWindows, EightThreadsAreCountedExactly) {
+  const Profile plain =
+      profile(scratch() / "plain", "", kEveryFunction + " 1 " + no_mode_as_long_as("threads"));
+  const Profile threads = profile(scratch() / "threads", "", kEveryFunction + " 1 threads");
+  ASSERT_EQ(threads.outcome.status, 0) << threads.outcome.err;
+  ASSERT_FALSE(plain.document.is_null()) << plain.outcome.err;
+  ASSERT_FALSE(threads.document.is_null()) << threads.outcome.err;
+  // Both runs start the 8 threads: the difference is the pairs alone.
+  for (const char* group : {"totals", "malloc"}) {
+    for (const auto& [field, expected] : {std::pair{"allocations", 8000u},
+                                          {"frees", 8000u},
+                                          {"bytes_allocated", 512000u},
+                                          {"bytes_freed", 512000u}})
+      EXPECT_EQ(figure(threads.document, group, field) - figure(plain.document, group, field),
+                expected)
+          << group << " " << field;
+  }
+  EXPECT_EQ(threads.document.at("live_bytes"), plain.document.at("live_bytes"));
+}
+
+TEST(ProfileWindows, TheProgramsOwnExitStatusIsPassedThroughAndACrashIsNamed) {
+  const Profile exited = profile(scratch(), "", kEveryFunction + " 1 exit-3");
+  EXPECT_EQ(exited.outcome.status, 3) << exited.outcome.err;
+  ASSERT_FALSE(exited.document.is_null()) << exited.outcome.err;
+  EXPECT_EQ(exited.document.at("exit").at("status"), 3);
+
+  const Profile crashed = profile(scratch() / "crash", "", kEveryFunction + " 1 crash");
+  EXPECT_EQ(static_cast<unsigned>(crashed.outcome.status), 0xC0000005u) << crashed.outcome.err;
+  EXPECT_TRUE(crashed.document.is_null());  // no DLL is detached after a crash: no figures
+  EXPECT_NE(crashed.outcome.err.find("crashed with exception 0xC0000005 (access violation)"),
+            std::string::npos)
+      << crashed.outcome.err;
+}
+
+// The report is written after the program's exit handlers: what they allocate is in it.
+TEST(ProfileWindows, AllocationsDuringExitAreCounted) {
+  const Profile plain =
+      profile(scratch() / "plain", "", kEveryFunction + " 1 " + no_mode_as_long_as("exit-alloc"));
+  const Profile at_exit = profile(scratch() / "at_exit", "", kEveryFunction + " 1 exit-alloc");
+  ASSERT_EQ(at_exit.outcome.status, 0) << at_exit.outcome.err;
+  ASSERT_FALSE(plain.document.is_null()) << plain.outcome.err;
+  ASSERT_FALSE(at_exit.document.is_null()) << at_exit.outcome.err;
+  EXPECT_EQ(figure(at_exit.document, "totals", "allocations") -
+                figure(plain.document, "totals", "allocations"),
+            1u);
+  EXPECT_EQ(at_exit.document.at("live_bytes").get<std::int64_t>() -
+                plain.document.at("live_bytes").get<std::int64_t>(),
+            12345);
+}
+
+// The breach names the call site that held the memory, in the program's module (every stack
+// recorded: the one block of 4 MiB is there whatever the sampler would have drawn).
+TEST(ProfileWindows, ABreachedBudgetExitsOneAndNamesTheProgramsSite) {
+  const Profile breached = profile(scratch(), "--limit-mb 2", kEveryFunction + " 1 big",
+                                   {{"ALLOC_HOOKS_SAMPLE_BYTES", "1"}});
+  EXPECT_EQ(breached.outcome.status, 1) << breached.outcome.err;
+  ASSERT_FALSE(breached.document.is_null()) << breached.outcome.err;
+  ASSERT_FALSE(breached.document.at("violations").empty());
+  EXPECT_EQ(breached.document.at("violations")[0].at("budget"), "process_limit_mb");
+  const json& top = breached.document.at("sites").at("top");
+  ASSERT_FALSE(top.empty());
+  EXPECT_EQ(top[0].at("peak_bytes"), 4 << 20);
+  ASSERT_FALSE(top[0].at("stack").empty());
+  EXPECT_EQ(top[0].at("stack")[0].at("module"), "every_function_windows.exe") << top[0].dump();
+  EXPECT_NE(breached.outcome.out.find("BUDGET BREACHED: peak live bytes"), std::string::npos);
+  EXPECT_NE(breached.outcome.out.find("; top: 4.00 MiB every_function_windows.exe+0x"),
+            std::string::npos)
+      << breached.outcome.out;
+}
+
+TEST(ProfileWindows, BadInputExitsTwoWithOneLineAndWritesNothing) {
+  const fs::path folder = scratch();
+  const fs::path out = folder / "out";
+  const fs::path text = folder / "notes.txt";
+  std::ofstream(text) << "not a program\n";
+  // A 32-bit executable's headers: "MZ", the PE header's offset at 0x3C, "PE\0\0", machine 0x14C.
+  const fs::path x86 = folder / "x86.exe";
+  {
+    std::string image(0x100, '\0');
+    image[0] = 'M';
+    image[1] = 'Z';
+    image[0x3C] = 0x40;
+    image.replace(0x40, 4, std::string("PE\0\0", 4));
+    image[0x44] = 0x4C;
+    image[0x45] = 0x01;
+    std::ofstream(x86, std::ios::binary) << image;
+  }
+  const struct {
+    std::string arguments;
+    std::string message;
+  } cases[] = {
+      {"-- " + test_support::quoted((folder / "no_such_program.exe").string()), "no such program"},
+      {"-- " + test_support::quoted(text.string()), "is not a Windows executable"},
+      {"-- " + test_support::quoted(x86.string()), "32-bit is not supported"},
+      {"--allocator mimalloc -- " + kEveryFunction, "--allocator mimalloc"},
+      {"", "PROGRAM is required"},
+  };
+  for (const auto& bad : cases) {
+    const Outcome outcome = test_support::run_program(
+        RUNNER_BINARY, "profile --out \"" + out.string() + "\" " + bad.arguments);
+    EXPECT_EQ(outcome.status, 2) << bad.arguments;
+    EXPECT_NE(outcome.err.find(bad.message), std::string::npos)
+        << bad.arguments << ": " << outcome.err;
+    EXPECT_EQ(std::count(outcome.err.begin(), outcome.err.end(), '\n'), 1) << outcome.err;
+    EXPECT_FALSE(fs::exists(out / "profile.json")) << bad.arguments;
+  }
+  // An output that cannot be written (a file where the folder should be) is found before the
+  // program runs.
+  const Outcome unwritable =
+      test_support::run_program(RUNNER_BINARY, "profile --out \"" + (text / "profile").string() +
+                                                   "\" -- " + kEveryFunction + " 1 exit-3");
+  EXPECT_EQ(unwritable.status, 2) << unwritable.err;
+  EXPECT_EQ(std::count(unwritable.err.begin(), unwritable.err.end(), '\n'), 1) << unwritable.err;
+}
+
+}  // namespace
