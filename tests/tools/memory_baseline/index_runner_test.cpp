@@ -57,17 +57,16 @@ TEST(IndexRunner, ReportsLeadWithTheVerdictSummaryAndTheCostOfMeasuring) {
   EXPECT_NE(markdown.find("| index-hnswlib | system | 1 |"), std::string::npos) << markdown;
 }
 
-// The sweep's limit (MiB) leaves ~20 MiB above what a process holds besides its index: ~12 MiB
-// of RSS on Linux; under wine a process's working set holds wine's own mappings too (33.4 MiB peak
-// RSS at N = 4,000 with 4.8 MiB live, above the Linux limit already), so the limit there is 20 MiB
-// higher.
-#if defined(_WIN32)
-constexpr int kSweepLimitMb = 52;
-#else
+// The limit (MiB) leaves ~20 MiB above what a process holds besides its index, ~12 MiB of RSS on
+// Linux. Not under wine: there a process's working set held 33.4 MiB at N = 4,000 (4.8 MiB live)
+// in one sweep and 75.8 MiB before its index in a later run (wine's own mappings,
+// docs/windows.md), so the answer under a small limit would be wine's.
 constexpr int kSweepLimitMb = 32;
-#endif
 
 TEST(IndexRunner, SweepAnswersTheLargestNAndVerifiesIt) {
+#if defined(_WIN32)
+  GTEST_SKIP() << "under wine the working set before the index varies by tens of MiB";
+#endif
   const fs::path folder = scratch();
   const test_support::Outcome run = runner(
       "sweep --engines hnswlib --allocators system,mimalloc --sizes 4000,8000,12000 "
