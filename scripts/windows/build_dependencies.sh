@@ -3,7 +3,8 @@
 # GoogleTest from /usr/src/googletest and mimalloc from Debian's source package (the same version
 # as the Linux build's libmimalloc-dev), both static; and the header-only spdlog, fmt,
 # nlohmann-json and CLI11 copied from Debian's headers, with the small CMake package files in
-# cmake/header_only/. Never points the cross compiler at /usr/include.
+# cmake/header_only/, and hnswlib's headers (libhnswlib-dev; the index scenario's find_path finds
+# them in the prefix). Never points the cross compiler at /usr/include.
 # Usage: scripts/windows/build_dependencies.sh PREFIX    (skips the work if PREFIX is complete)
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 PREFIX" >&2; exit 2; }
@@ -13,14 +14,14 @@ work="$prefix/work"
 toolchain="$source_dir/cmake/toolchains/mingw-w64-x86_64.cmake"
 mimalloc_version=$(dpkg-query -W -f='${source:Version}' libmimalloc-dev)
 inputs_hash=$(cat "$0" "$toolchain" "$source_dir"/cmake/header_only/* | sha1sum | cut -c1-12)
-stamp="gtest $(dpkg-query -W -f='${Version}' googletest) mimalloc $mimalloc_version inputs $inputs_hash"
+stamp="gtest $(dpkg-query -W -f='${Version}' googletest) mimalloc $mimalloc_version hnswlib $(dpkg-query -W -f='${Version}' libhnswlib-dev) inputs $inputs_hash"
 if [ "$(cat "$prefix/complete" 2>/dev/null)" = "$stamp" ]; then exit 0; fi
 rm -rf "$prefix" && mkdir -p "$work"
 jobs=$(nproc)
 
 echo "windows dependencies: header-only libraries"
 mkdir -p "$prefix/include"
-for headers in spdlog fmt nlohmann CLI; do cp -r "/usr/include/$headers" "$prefix/include/"; done
+for headers in spdlog fmt nlohmann CLI hnswlib; do cp -r "/usr/include/$headers" "$prefix/include/"; done
 mkdir -p "$prefix/lib/cmake"
 cp "$source_dir/cmake/header_only/header_only_target.cmake" "$prefix/lib/cmake/"
 for package in spdlog nlohmann_json CLI11; do

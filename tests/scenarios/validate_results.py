@@ -48,7 +48,9 @@ def main(schema_path, work_dir, allocators, *program):
         else:
             budgets = ["--budgets", str(counts_only)]
         if name.startswith("index-"):
-            command = [index_program, "--engine", name[len("index-"):], "--n", "1000", "--queries", "20"]
+            # Through the same launcher as PROGRAM (wine for the Windows programs), if any.
+            command = [*program[:-1], index_program, "--engine", name[len("index-"):], "--n", "1000",
+                       "--queries", "20"]
         else:
             command = [word.replace("{name}", name) for word in program] + ["--iterations", "3"]
         command += ["--allocator", allocator, "--json", str(result), *budgets]

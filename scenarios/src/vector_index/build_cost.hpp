@@ -1,8 +1,9 @@
 // What measuring costs a multi-threaded build: the same build timed in this process, with the
 // hooks counting and timing every allocation, and in a process with no hooks at all
-// (vector_index_build) whose malloc and operator new are the same allocator's own (its library
-// preloaded, as a program linked with it gets them), at 1 thread and at every core, alternating so
-// that both see the same machine.
+// (vector_index_build) whose malloc and operator new are the same allocator's as under the hooks
+// (Linux: its library preloaded, as a program linked with it gets them; Windows: linked with it,
+// platform/vector_index.hpp), at 1 thread and at every core, alternating so that both see the same
+// machine.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,6 @@ struct BuildCostPoint {
 // `allocator` names the hooks' backend in this process ("system": the C library's malloc).
 std::vector<BuildCostPoint> measure_build_cost(IndexEngine& engine, const VectorSource& source,
                                                const IndexFlags& flags,
-                                               const std::string& unhooked_program,
                                                const std::string& allocator);
 
 // The line vector_index_build prints, and its reading.

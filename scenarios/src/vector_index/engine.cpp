@@ -31,7 +31,7 @@ std::string engine_missing(const std::string& engine) {
   if (engine.rfind("faiss", 0) != 0) return {};
   return "the " + engine +
          " engine is not in this build: FAISS was not found when it was built (install "
-         "libfaiss-dev and rebuild)";
+         "libfaiss-dev and rebuild; the mingw-w64 cross build has none: docs/windows.md)";
 #endif
 }
 

@@ -4,10 +4,12 @@
 #include <hnswlib/hnswlib.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
+#include "platform/vector_index.hpp"
 #include "vector_index/engines.hpp"
 
 #if defined(__SANITIZE_THREAD__)
@@ -47,8 +49,17 @@ class WorkerThreads {
     for (std::thread& worker : workers_) worker.join();
   }
 
-  // Makes the threads a run on `threads` threads needs (this one among them).
+  // Makes the threads a run on `threads` threads needs (this one among them), and the state of
+  // this object's mutex and condition variables: mingw-w64's (winpthreads) are made at their first
+  // lock or wait (24 bytes for a mutex, 176 for a condition variable under wine), which a build's
+  // window would otherwise take for the index's bytes, kept until this object goes (a "leak" at
+  // teardown). A wait of no time makes a condition variable's state and returns.
   void start(std::uint64_t threads) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      started_.wait_for(lock, std::chrono::seconds(0));
+      finished_.wait_for(lock, std::chrono::seconds(0));
+    }
     while (workers_.size() + 1 < threads) workers_.emplace_back([this] { work(); });
   }
 
@@ -161,18 +172,26 @@ std::unique_ptr<IndexEngine> make_hnswlib_engine(const IndexParameters& paramete
 // level (std::vector<int>); a std::mutex; a label-map node (next pointer, key, value: 24 bytes)
 // and its bucket pointer; and, for the 1/(M-1) expected upper levels of an element (levels are
 // drawn with P(level >= l) = M^-l), M links and a count per level (malloc). Fixed: 65,536 update
-// mutexes.
+// mutexes. Where a mutex makes its state at its first lock (mingw-w64), the two an insertion locks
+// (its element's, and the update mutex of its id modulo 65,536) add that state per element: exact
+// up to N = 65,536, above it the update mutexes are all taken and this counts 24 bytes too many
+// per further element.
 TheoreticalSize hnswlib_theoretical_size(const IndexParameters& parameters) {
   const double d = static_cast<double>(parameters.dim), m = static_cast<double>(parameters.m);
   const double mutex = sizeof(std::mutex);
+  const auto mutex_state = static_cast<double>(platform::mutex_state_bytes());
   const double upper_levels = 1.0 / (m - 1.0);
   TheoreticalSize size;
-  size.bytes_per_vector =
-      4 * d + 2 * m * 4 + 4 + 8 + 8 + 4 + mutex + 24 + 8 + upper_levels * (m * 4 + 4);
+  size.bytes_per_vector = 4 * d + 2 * m * 4 + 4 + 8 + 8 + 4 + mutex + 24 + 8 +
+                          upper_levels * (m * 4 + 4) + 2 * mutex_state;
   size.fixed_bytes = 65536 * mutex;
   size.formula = "4d + 2M*4 + 4 (count) + 8 (label) + 8 (link-list pointer) + 4 (level) + " +
                  std::to_string(sizeof(std::mutex)) +
-                 " (mutex) + 32 (label map) + (M*4 + 4)/(M-1) (upper levels); fixed 65,536 mutexes";
+                 " (mutex) + 32 (label map) + (M*4 + 4)/(M-1) (upper levels)" +
+                 (mutex_state > 0 ? " + 2*" + std::to_string(platform::mutex_state_bytes()) +
+                                        " (state of the 2 mutexes an insertion locks)"
+                                  : "") +
+                 "; fixed 65,536 mutexes";
   return size;
 }
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "platform/vector_index.hpp"
 #include "scenarios/command_line.hpp"
 #include "scenarios/harness.hpp"
 #include "vector_index/build_cost.hpp"
@@ -166,7 +167,8 @@ std::optional<Refusal> configure(Scenario& scenario, const Budgets& budgets, Ind
                                            : std::filesystem::path(state.work_dir);
   if (error || !std::filesystem::is_directory(folder, error))
     return Refusal{2, "--work-dir " + folder.string() + " is not a folder"};
-  state.saved_path = (folder / fmt::format("{}-{}.index", scenario.name, getpid())).string();
+  state.saved_path =
+      (folder / fmt::format("{}-{}.index", scenario.name, platform::process_id())).string();
 
   // What the phases share is made before them, outside their windows: the vectors' source, the
   // queries, the brute-force truth, the engine object, and the threads a build keeps.
@@ -189,11 +191,6 @@ const CaseResult* find_phase(const RunResult& run, const std::string& name) {
     if (result.name == name) return &result;
   }
   return nullptr;
-}
-
-std::string unhooked_program() {
-  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "vector_index_build")
-      .string();
 }
 
 ScenarioOutcome outcome(const RunResult& run, IndexState& state) {
@@ -263,8 +260,8 @@ ScenarioOutcome outcome(const RunResult& run, IndexState& state) {
   if (state.build_cost) {
     try {
       nlohmann::json points = nlohmann::json::array();
-      for (const BuildCostPoint& point : measure_build_cost(
-               *state.engine, *state.source, state.flags, unhooked_program(), run.allocator.name)) {
+      for (const BuildCostPoint& point :
+           measure_build_cost(*state.engine, *state.source, state.flags, run.allocator.name)) {
         points.push_back({{"threads", point.threads},
                           {"hooked_seconds", point.hooked_seconds},
                           {"unhooked_seconds", point.unhooked_seconds},

@@ -57,12 +57,21 @@ TEST(IndexRunner, ReportsLeadWithTheVerdictSummaryAndTheCostOfMeasuring) {
   EXPECT_NE(markdown.find("| index-hnswlib | system | 1 |"), std::string::npos) << markdown;
 }
 
+// The limit (MiB) leaves ~20 MiB above what a process holds besides its index, ~12 MiB of RSS on
+// Linux. Not under wine: there a process's working set held 33.4 MiB at N = 4,000 (4.8 MiB live)
+// in one sweep and 75.8 MiB before its index in a later run (wine's own mappings,
+// docs/windows.md), so the answer under a small limit would be wine's.
+constexpr int kSweepLimitMb = 32;
+
 TEST(IndexRunner, SweepAnswersTheLargestNAndVerifiesIt) {
+#if defined(_WIN32)
+  GTEST_SKIP() << "under wine the working set before the index varies by tens of MiB";
+#endif
   const fs::path folder = scratch();
   const test_support::Outcome run = runner(
       "sweep --engines hnswlib --allocators system,mimalloc --sizes 4000,8000,12000 "
-      "--limit-mb 32 --verify --out " +
-      (folder / "out").string());
+      "--limit-mb " +
+      std::to_string(kSweepLimitMb) + " --verify --out " + (folder / "out").string());
   ASSERT_TRUE(run.status == 0 || run.status == 1) << run.out << run.err;
   EXPECT_NE(run.out.find("sweep [1/6] index-hnswlib N=4000 under system ... peak live"),
             std::string::npos)
@@ -74,8 +83,8 @@ TEST(IndexRunner, SweepAnswersTheLargestNAndVerifiesIt) {
   ASSERT_EQ(sweep.at("fits").size(), 2u);
   for (const nlohmann::json& fit : sweep.at("fits")) {
     ASSERT_TRUE(fit.at("largest_n").is_number()) << fit.dump();
-    // hnswlib keeps ~740 bytes per 128-d vector (docs/scenarios.md) over a start of ~12 MB of
-    // RSS: 32 MB are reached in the tens of thousands.
+    // hnswlib keeps ~740 bytes per 128-d vector (docs/scenarios.md): ~20 MiB of room are
+    // reached in the tens of thousands.
     EXPECT_GT(fit.at("largest_n").get<std::uint64_t>(), 12000u);
     EXPECT_LT(fit.at("largest_n").get<std::uint64_t>(), 60000u);
   }
@@ -87,7 +96,7 @@ TEST(IndexRunner, SweepAnswersTheLargestNAndVerifiesIt) {
   ASSERT_LE(checks.size(), 8u);
   std::map<std::string, std::pair<std::uint64_t, bool>> last_answer;  // by allocator
   for (const nlohmann::json& check : checks) {
-    const double limit = 32.0 * 1024 * 1024;
+    const double limit = kSweepLimitMb * 1024.0 * 1024.0;
     if (check.contains("peak_rss_bytes")) {
       EXPECT_EQ(check.at("held").get<bool>(),
                 check.at("peak_rss_bytes").get<double>() <= limit &&

@@ -205,6 +205,7 @@ int main(int argc, char** argv) {
         run.sweep = sweep_settings;
       }
       run.allocators_given = run_app->count("--allocators") > 0;
+      run.scenarios_given = run_app->count("--scenarios") > 0;
       return run_command(run);
     }
     if (*sweep_app) {

@@ -201,10 +201,14 @@ int run_command(const RunSettings& settings) {
   namespace fs = std::filesystem;
   const std::string scenario_dir =
       settings.scenario_dir.empty() ? platform::executable_directory() : settings.scenario_dir;
-  // A scenario or allocator this build lacks is skipped with a line saying so; the others run.
+  // A scenario or allocator this build lacks is skipped with a line saying so, and the others
+  // run; but a scenario named on the command line, or an engine to sweep (the default list has
+  // only those built), that this build lacks is refused: nothing it asked for would run.
   std::vector<std::string> scenario_list, allocators;
   for (const std::string& scenario : settings.scenarios) {
     if (const std::string missing = scenario_missing(scenario); !missing.empty()) {
+      if (settings.scenarios_given)
+        throw InputError(scenario + " is not in this build: " + missing);
       fmt::print("skipping {}: {}\n", scenario, missing);
     } else if (std::find(scenario_list.begin(), scenario_list.end(), scenario) ==
                scenario_list.end()) {
@@ -224,11 +228,9 @@ int run_command(const RunSettings& settings) {
   if (sweep_settings) {
     std::vector<std::string> engines;
     for (const std::string& engine : sweep_settings->engines) {
-      if (const std::string missing = scenario_missing("index-" + engine); !missing.empty()) {
-        fmt::print("skipping the {} sweep: {}\n", engine, missing);
-      } else {
-        engines.push_back(engine);
-      }
+      if (const std::string missing = scenario_missing("index-" + engine); !missing.empty())
+        throw InputError("the " + engine + " sweep is not in this build: " + missing);
+      engines.push_back(engine);
     }
     sweep_settings->engines = engines;
   }

@@ -15,7 +15,10 @@
 namespace memory_baseline {
 
 struct RunSettings {
-  std::vector<std::string> scenarios = scenario_names();  // those this build lacks are skipped
+  // By default every scenario, those this build lacks skipped with a line; one named with
+  // --scenarios (scenarios_given) that this build lacks is bad input.
+  std::vector<std::string> scenarios = scenario_names();
+  bool scenarios_given = false;
   std::vector<std::string> allocators = scenarios::built_allocators();
   bool allocators_given = false;  // --allocators named them: the verdict gates on all of them
   // --gate-allocators: the allocators whose breaches fail the run (verdict.hpp's gating_set).

@@ -18,7 +18,7 @@ struct ScenarioProgram {
 const std::vector<ScenarioProgram>& scenario_programs();
 std::vector<std::string> scenario_names();
 const ScenarioProgram& scenario_program(const std::string& name);  // a name of the list
-// "" when this build has the scenario, else why not.
+// "" when this build has the scenario, else why not ("FAISS was not found when ...").
 std::string scenario_missing(const std::string& name);
 // The index engines this build has (empty: no index scenario).
 std::vector<std::string> built_index_engines();

@@ -1,0 +1,66 @@
+// Linux part of the index scenario (platform/vector_index.hpp): the unhooked build runs through
+// popen, with the allocator's library preloaded.
+#include <link.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <utility>
+
+#include "platform/vector_index.hpp"
+
+namespace scenarios::platform {
+
+namespace {
+
+// The file of the loaded shared object whose name holds `fragment` ("" if none): the allocator
+// library the hooks loaded for their backend.
+std::string loaded_library(const std::string& fragment) {
+  std::pair<const std::string*, std::string> search{&fragment, {}};
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* data) {
+        auto& [wanted, found] = *static_cast<std::pair<const std::string*, std::string>*>(data);
+        const std::string name = info->dlpi_name != nullptr ? info->dlpi_name : "";
+        if (name.find(*wanted) == std::string::npos) return 0;
+        found = name;
+        return 1;
+      },
+      &search);
+  return search.second;
+}
+
+}  // namespace
+
+std::size_t mutex_state_bytes() {
+  return 0;  // glibc's pthread_mutex_t is the whole mutex
+}
+
+long process_id() {
+  return static_cast<long>(getpid());
+}
+
+ProgramOutput run_unhooked_build(const std::vector<std::string>& arguments,
+                                 const std::string& allocator) {
+  // tcmalloc's library is libtcmalloc_minimal.so.4; the others are named after the allocator.
+  const std::string preload = allocator == "system" ? "" : loaded_library("lib" + allocator);
+  if (allocator != "system" && preload.empty())
+    throw std::runtime_error("the " + allocator + " library is not loaded in this process");
+  const std::string program =
+      (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "vector_index_build")
+          .string();
+  std::string command = preload.empty() ? "" : "LD_PRELOAD='" + preload + "' ";
+  command += "'" + program + "'";
+  for (const std::string& argument : arguments) command += " " + argument;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run " + program);
+  ProgramOutput result;
+  char buffer[256];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) result.output += buffer;
+  const int status = pclose(pipe);
+  result.status = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+}  // namespace scenarios::platform
