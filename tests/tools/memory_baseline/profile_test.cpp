@@ -10,47 +10,18 @@
 #include <scenarios/allocators.hpp>
 #include <string>
 
-#include "support/run_program.hpp"
+#include "support/profile_run.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
 using nlohmann::json;
+using test_support::figure;
 using test_support::Outcome;
-using test_support::read_file;
-
-fs::path scratch() {
-  const fs::path folder =
-      fs::path(::testing::TempDir()) /
-      ("profile_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-  fs::remove_all(folder);
-  fs::create_directories(folder);
-  return folder;
-}
-
-struct Profile {
-  Outcome outcome;
-  json document;  // null when none was written
-};
-
-Profile profile(const fs::path& out, const std::string& flags, const std::string& program_and_args,
-                const test_support::Environment& environment = {}) {
-  Profile result{test_support::run_program(
-                     RUNNER_BINARY,
-                     "profile " + flags + " --out \"" + out.string() + "\" -- " + program_and_args,
-                     environment),
-                 nullptr};
-  if (fs::exists(out / "profile.json"))
-    result.document = json::parse(read_file(out / "profile.json"));
-  return result;
-}
-
-std::uint64_t figure(const json& document, const char* group, const char* field) {
-  return group == std::string("totals")
-             ? document.at("totals").at(field).get<std::uint64_t>()
-             : document.at("by_source").at(group).at(field).get<std::uint64_t>();
-}
+using test_support::Profile;
+using test_support::profile;
+using test_support::scratch;
 
 const std::string kEveryFunction = EVERY_FUNCTION;
 
@@ -140,15 +111,7 @@ TEST(Profile, BadInputExitsTwoWithOneLineAndWritesNothing) {
       {"--sample-interval-ms 0 -- " + kEveryFunction, "--sample-interval-ms"},
       {"", "PROGRAM is required"},
   };
-  for (const auto& bad : cases) {
-    const Outcome outcome = test_support::run_program(
-        RUNNER_BINARY, "profile --out \"" + out.string() + "\" " + bad.arguments);
-    EXPECT_EQ(outcome.status, 2) << bad.arguments;
-    EXPECT_NE(outcome.err.find(bad.message), std::string::npos)
-        << bad.arguments << ": " << outcome.err;
-    EXPECT_EQ(std::count(outcome.err.begin(), outcome.err.end(), '\n'), 1) << outcome.err;
-    EXPECT_FALSE(fs::exists(out / "profile.json")) << bad.arguments;
-  }
+  for (const auto& bad : cases) test_support::expect_refused(out, bad.arguments, bad.message);
   // An output that cannot be written is found before the program runs.
   const Outcome unwritable = test_support::run_program(
       RUNNER_BINARY, "profile --out /dev/null/profile -- " + kEveryFunction + " 1 exit-3");
