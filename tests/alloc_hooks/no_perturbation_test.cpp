@@ -258,7 +258,10 @@ void expect_every_size_as_raw(const std::string& arguments, const std::string& s
   const std::vector<std::string> raw =
       lines_of(raw_program(backend) + " every-new " + allocator + arguments);
   expect_complete(raw, largest, allocator == "glibc");
-  const std::string report = ::testing::TempDir() + "no_perturbation_preloaded_" + backend;
+  // One file per test and backend: ctest runs the tests of this file side by side.
+  const std::string report = ::testing::TempDir() + "no_perturbation_preloaded_" +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                             backend;
   for (const WayIn& way : ways_in()) {
     for (const char* walk : {"unwind", "fp"}) {
       const bool preloaded = !way.prefix.empty();
