@@ -81,7 +81,8 @@ namespace {
 constexpr double kMiB = 1024.0 * 1024.0;
 
 template <typename Value>
-SeriesProfile series_profile(const std::vector<Snapshot>& snapshots, Value value) {
+SeriesProfile series_profile(const std::vector<Snapshot>& snapshots, std::uint64_t limit_bytes,
+                             Value value) {
   SeriesProfile series;
   if (snapshots.empty()) return series;
   std::vector<double> seconds, megabytes;
@@ -95,16 +96,17 @@ SeriesProfile series_profile(const std::vector<Snapshot>& snapshots, Value value
   }
   series.average_bytes /= static_cast<double>(snapshots.size());
   series.growth_mb_per_s = least_squares_slope(seconds, megabytes);
-  series.meets_1gb_limit = static_cast<double>(series.peak_bytes) < 1024.0 * kMiB;
+  series.meets_process_limit = series.peak_bytes < limit_bytes;
   return series;
 }
 
 }  // namespace
 
-MemoryProfile profile(const std::vector<Snapshot>& snapshots) {
-  return {series_profile(snapshots,
+MemoryProfile profile(const std::vector<Snapshot>& snapshots, std::uint64_t process_limit_bytes) {
+  return {series_profile(snapshots, process_limit_bytes,
                          [](const Snapshot& s) { return static_cast<std::int64_t>(s.rss_bytes); }),
-          series_profile(snapshots, [](const Snapshot& s) { return s.live_bytes; })};
+          series_profile(snapshots, process_limit_bytes,
+                         [](const Snapshot& s) { return s.live_bytes; })};
 }
 
 }  // namespace monitor

@@ -7,6 +7,12 @@
 
 namespace scenarios {
 
+std::string process_limit_exceeded(std::uint64_t limit_mb) {
+  return limit_mb == kSeedProcessLimitMb
+             ? "Total memory exceeded 1GB limit"
+             : "Total memory exceeded the " + std::to_string(limit_mb) + " MiB limit";
+}
+
 nlohmann::json to_json(const Budgets& budgets) {
   nlohmann::json json = {{"process_limit_mb", budgets.process_limit_mb},
                          {"alloc_budget_us", budgets.alloc_budget_us}};

@@ -313,8 +313,9 @@ class Checker {
       const double observed = static_cast<double>(bytes) / kMiB;
       if (observed > limit) {
         add("process_limit_mb", "", what, limit, observed, "MiB",
-            fmt::format("Total memory exceeded 1GB limit: {} {:.2f} MiB > {} MiB in scenario {}{}",
-                        what, observed, budgets_.process_limit_mb, scenario_.name, sites));
+            fmt::format("{}: {} {:.2f} MiB > {} MiB in scenario {}{}",
+                        process_limit_exceeded(budgets_.process_limit_mb), what, observed,
+                        budgets_.process_limit_mb, scenario_.name, sites));
       }
     }
   }
@@ -529,7 +530,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   sampler.stop();
   run.sample_interval_ms = options.sample_interval_ms;
   run.snapshots = sampler.snapshots();
-  run.memory_profile = monitor::profile(run.snapshots);
+  run.memory_profile =
+      monitor::profile(run.snapshots, options.budgets.process_limit_mb << 20);  // MiB to bytes
   run.process_memory = monitor::read_process_memory();
   run.system_memory = monitor::read_system_memory();
   run.peak_live_bytes = alloc_hooks::read_counters().peak_live_bytes;

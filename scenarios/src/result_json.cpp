@@ -81,7 +81,7 @@ nlohmann::json series_json(const monitor::SeriesProfile& series) {
   return {{"peak_bytes", series.peak_bytes},
           {"average_bytes", series.average_bytes},
           {"growth_mb_per_s", series.growth_mb_per_s},
-          {"meets_1gb_limit", series.meets_1gb_limit}};
+          {"meets_process_limit", series.meets_process_limit}};
 }
 
 nlohmann::json memory_json(const RunResult& run) {

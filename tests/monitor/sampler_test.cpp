@@ -43,15 +43,23 @@ TEST(Profile, PeakAverageGrowthAndLimit) {
     snapshots.push_back({second * 1'000'000'000, static_cast<std::uint64_t>((10 + second) * kMiB),
                          static_cast<std::int64_t>((second == 2 ? 3 : 2) * kMiB)});
   }
-  const monitor::MemoryProfile profile = monitor::profile(snapshots);
+  const auto limit = static_cast<std::uint64_t>(1024 * kMiB);
+  const monitor::MemoryProfile profile = monitor::profile(snapshots, limit);
   EXPECT_EQ(profile.rss.peak_bytes, static_cast<std::uint64_t>(14 * kMiB));
   EXPECT_DOUBLE_EQ(profile.rss.average_bytes, 12 * kMiB);
   EXPECT_NEAR(profile.rss.growth_mb_per_s, 1.0, 1e-12);
-  EXPECT_TRUE(profile.rss.meets_1gb_limit);
+  EXPECT_TRUE(profile.rss.meets_process_limit);
   EXPECT_EQ(profile.live.peak_bytes, static_cast<std::uint64_t>(3 * kMiB));
   EXPECT_NEAR(profile.live.growth_mb_per_s, 0.0, 1e-12);
+  // The limit given, not a fixed one: the 14 MiB peak is below 15 MiB, and not below 14 MiB.
+  EXPECT_TRUE(
+      monitor::profile(snapshots, static_cast<std::uint64_t>(15 * kMiB)).rss.meets_process_limit);
+  EXPECT_FALSE(
+      monitor::profile(snapshots, static_cast<std::uint64_t>(14 * kMiB)).rss.meets_process_limit);
+  EXPECT_TRUE(
+      monitor::profile(snapshots, static_cast<std::uint64_t>(14 * kMiB)).live.meets_process_limit);
   snapshots.push_back({6'000'000'000, static_cast<std::uint64_t>(1024 * kMiB), 0});
-  EXPECT_FALSE(monitor::profile(snapshots).rss.meets_1gb_limit);
+  EXPECT_FALSE(monitor::profile(snapshots, limit).rss.meets_process_limit);
 }
 
 // Readers that count the snapshots taken, so that a test waits for snapshots, never for time: how

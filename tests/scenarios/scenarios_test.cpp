@@ -85,6 +85,13 @@ TEST(Expectations, PushBackGrowthDoublesFromOne) {
   EXPECT_EQ(scenarios::push_back_growth(75, 24).bytes, 255u * 24u);
 }
 
+// The seed task's words at its 1 GB limit (1024 MiB); any other limit named as it is.
+TEST(Budgets, TheProcessLimitIsSaidInTheSeedsWordsAtItsLimitAndNamedOtherwise) {
+  EXPECT_EQ(scenarios::process_limit_exceeded(1024), "Total memory exceeded 1GB limit");
+  EXPECT_EQ(scenarios::process_limit_exceeded(512), "Total memory exceeded the 512 MiB limit");
+  EXPECT_EQ(scenarios::process_limit_exceeded(0), "Total memory exceeded the 0 MiB limit");
+}
+
 TEST(Budgets, ImpossibleBudgetsAreReportedInTheTasksWords) {
   for (const char* name : {"vector", "concepts", "fragmentation", "concurrent"}) {
     const scenarios::Scenario scenario = scenarios::find_scenario(name)();
@@ -96,13 +103,13 @@ TEST(Budgets, ImpossibleBudgetsAreReportedInTheTasksWords) {
     options.budgets.alloc_budget_us = 0;
     const scenarios::RunResult run = scenarios::run_scenario(scenario, options);
     EXPECT_FALSE(run.passed) << name;
-    bool one_gb = false, five_ms = false;
+    bool limit = false, five_ms = false;
     for (const scenarios::Violation& violation : run.violations) {
-      one_gb |= violation.message.find("exceeded 1GB") != std::string::npos;
+      limit |= violation.message.find("exceeded the 0 MiB limit") != std::string::npos;
       five_ms |= violation.message.find("exceeded 5ms") != std::string::npos;
       EXPECT_NE(violation.message.find(name), std::string::npos) << violation.message;
     }
-    EXPECT_TRUE(one_gb) << name;
+    EXPECT_TRUE(limit) << name;
     EXPECT_TRUE(five_ms) << name;
   }
 }

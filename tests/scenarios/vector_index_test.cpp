@@ -203,7 +203,7 @@ TEST(VectorIndex, BadInputGetsOneLineAndItsStatusAndNoResult) {
   expect_refused("--work-dir /nonexistent/folder", 2, "is not a folder");
   // The theoretical size alone over the limit: refused before building, in the budget's words.
   expect_refused("--n 2000000 --limit-mb 100", 1,
-                 "Total memory exceeded 1GB limit: the index's theoretical size alone is");
+                 "Total memory exceeded the 100 MiB limit: the index's theoretical size alone is");
   const std::vector<std::string> engines = built_engines();
   if (std::find(engines.begin(), engines.end(), "faiss-ivfpq") != engines.end()) {
     expect_refused("--engine faiss-ivfpq --pq-m 3", 2, "--pq-m 3 must divide --dim 128");

@@ -54,8 +54,8 @@ class Sampler {
 struct SeriesProfile {
   std::uint64_t peak_bytes = 0;
   double average_bytes = 0;
-  double growth_mb_per_s = 0;  // least-squares slope over the whole series
-  bool meets_1gb_limit = true;
+  double growth_mb_per_s = 0;       // least-squares slope over the whole series
+  bool meets_process_limit = true;  // the peak below the limit profile() was given
 };
 
 struct MemoryProfile {
@@ -63,7 +63,7 @@ struct MemoryProfile {
   SeriesProfile live;
 };
 
-MemoryProfile profile(const std::vector<Snapshot>& snapshots);
+MemoryProfile profile(const std::vector<Snapshot>& snapshots, std::uint64_t process_limit_bytes);
 // Least-squares slope of y over x; 0 for fewer than two distinct x.
 double least_squares_slope(const std::vector<double>& x, const std::vector<double>& y);
 

@@ -8,13 +8,16 @@
 
 namespace scenarios {
 
+// The seed task's process limit ("under 1 GB"), read as 1 GiB: the default of --limit-mb.
+inline constexpr std::uint64_t kSeedProcessLimitMb = 1024;
+
 struct Budgets {
-  std::uint64_t process_limit_mb = 1024;         // peak live bytes and peak RSS
-  std::uint64_t alloc_budget_us = 5000;          // every single allocation
-  std::optional<double> iteration_budget_ms;     // one iteration of the workload
-  std::optional<double> reserved_ratio_limit;    // reserved bytes / requested bytes
-  std::optional<std::uint64_t> growth_limit_mb;  // RSS and live-bytes growth over a case
-  std::optional<double> min_recall;              // recall@10 of an index's answers, 0..1
+  std::uint64_t process_limit_mb = kSeedProcessLimitMb;  // peak live bytes and peak RSS
+  std::uint64_t alloc_budget_us = 5000;                  // every single allocation
+  std::optional<double> iteration_budget_ms;             // one iteration of the workload
+  std::optional<double> reserved_ratio_limit;            // reserved bytes / requested bytes
+  std::optional<std::uint64_t> growth_limit_mb;          // RSS and live-bytes growth over a case
+  std::optional<double> min_recall;                      // recall@10 of an index's answers, 0..1
 };
 
 // The accepted range of each budget, the same for the flags and the budgets file: wide enough for
@@ -26,6 +29,10 @@ inline constexpr double kMaxIterationBudgetMs = 1e9;               // 11.6 days
 inline constexpr double kMaxReservedRatioLimit = 1e6;
 
 nlohmann::json to_json(const Budgets& budgets);
+
+// The opening words of a process-limit breach: the seed task's "Total memory exceeded 1GB limit"
+// at the seed's limit, else the limit in force ("Total memory exceeded the 512 MiB limit").
+std::string process_limit_exceeded(std::uint64_t limit_mb);
 
 // Every budget or check a violation can name: its key (the budgets file's and the results'),
 // what it holds in words, and where its limit comes from. The results schema's enum of

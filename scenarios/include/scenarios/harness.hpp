@@ -19,8 +19,6 @@
 
 namespace scenarios {
 
-inline constexpr int kSchemaVersion = 1;
-
 struct RunOptions {
   std::uint64_t iterations = 0;            // 0: the scenario's default
   std::optional<std::uint64_t> warmup;     // default: a tenth of the iterations, at least 1

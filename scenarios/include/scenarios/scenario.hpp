@@ -17,6 +17,10 @@ class App;
 
 namespace scenarios {
 
+// The scenario result's schema version (docs/result_schema.md), written by the scenarios and
+// required by the runner's reader.
+inline constexpr int kSchemaVersion = 2;
+
 struct RunResult;  // harness.hpp
 
 // The measured part of one iteration: a case calls begin() and end() around its workload, so

@@ -155,9 +155,10 @@ std::optional<Refusal> configure(Scenario& scenario, const Budgets& budgets, Ind
   const double limit_bytes = static_cast<double>(budgets.process_limit_mb) * kMiB;
   if (theory.bytes(parameters.n) > limit_bytes) {
     return Refusal{
-        1, fmt::format("Total memory exceeded 1GB limit: the index's theoretical size alone is "
-                       "{:.1f} MiB for N = {} ({:.1f} bytes per vector + {:.0f} fixed bytes), over "
-                       "the {} MiB limit, in scenario {}; not built",
+        1, fmt::format("{}: the index's theoretical size alone is {:.1f} MiB for N = {} ({:.1f} "
+                       "bytes per vector + {:.0f} fixed bytes), over the {} MiB limit, in scenario "
+                       "{}; not built",
+                       process_limit_exceeded(budgets.process_limit_mb),
                        theory.bytes(parameters.n) / kMiB, parameters.n, theory.bytes_per_vector,
                        theory.fixed_bytes, budgets.process_limit_mb, scenario.name)};
   }

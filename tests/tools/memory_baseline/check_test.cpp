@@ -136,12 +136,12 @@ TEST(Check, ABreachedBudgetFailsTheGate) {
        {"case", ""},
        {"limit", 0},
        {"observed", 5.1},
-       {"message", "Total memory exceeded 1GB limit: peak RSS 5.1 MiB > 0 MiB"}});
+       {"message", "Total memory exceeded the 0 MiB limit: peak RSS 5.1 MiB > 0 MiB"}});
   const std::vector<Finding> findings = check(fixture(), current);
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].describe(),
-            "BREACHED concepts/system budget process_limit_mb: Total memory exceeded 1GB limit: "
-            "peak RSS 5.1 MiB > 0 MiB");
+            "BREACHED concepts/system budget process_limit_mb: Total memory exceeded the 0 MiB "
+            "limit: peak RSS 5.1 MiB > 0 MiB");
 }
 
 }  // namespace

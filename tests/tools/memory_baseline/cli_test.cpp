@@ -139,6 +139,8 @@ void expect_usage_error(const std::string& arguments, const std::string& message
   std::ofstream(folder / "old.json")
       << R"({"kind": "memory_baseline_results", "schema_version": 99, "runs": []})";
   std::ofstream(folder / "not_results.json") << R"({"scenario": "vector"})";
+  std::ofstream(folder / "old_run.json") << R"({"kind": "memory_baseline_results",
+      "schema_version": 1, "runs": [{"schema_version": 1}], "passed": true, "provenance": {}})";
   std::string expanded = arguments;
   for (std::size_t at; (at = expanded.find("DIR")) != std::string::npos;)
     expanded.replace(at, 3, folder.string());
@@ -161,15 +163,18 @@ TEST(Runner, BadInputToEverySubcommandExitsTwoWithOneLine) {
                      "scenario executable not found");
   expect_usage_error("report DIR/missing.json --out DIR/out", "cannot read");
   expect_usage_error("report DIR/malformed.json --out DIR/out", "not valid JSON");
-  expect_usage_error("report DIR/old.json --out DIR/out", "schema_version must be 1");
+  expect_usage_error("report DIR/old.json --out DIR/out", "this runner reads 1");
   expect_usage_error("compare DIR/missing.json DIR/malformed.json", "cannot read");
   expect_usage_error("compare " RUNNER_FIXTURES "/results.json DIR/not_results.json",
                      "not a memory_baseline results file");
   expect_usage_error("check --baseline DIR/malformed.json " RUNNER_FIXTURES "/results.json",
                      "not valid JSON");
   expect_usage_error("check --baseline " RUNNER_FIXTURES "/results.json DIR/old.json",
-                     "schema_version must be 1");
+                     "this runner reads 1");
   expect_usage_error("check " RUNNER_FIXTURES "/results.json", "--baseline");
+  // A results file whose scenario results an older build wrote.
+  expect_usage_error("report DIR/old_run.json --out DIR/out",
+                     "the scenario result at /runs/0 has schema_version 1; this runner reads 2");
 }
 
 // A folder where a results file belongs is bad input (it used to end in an uncaught exception).

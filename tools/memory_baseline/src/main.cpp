@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
   RunSettings sweep_run;
   sweep_run.scenarios.clear();
   CLI::App* sweep_app = app.add_subcommand(
-      "sweep", "index scenarios at several N per engine and allocator: the largest N within 1 GB");
+      "sweep",
+      "index scenarios at several N per engine and allocator: the largest N within the limit");
   sweep_app
       ->add_option("--allocators", sweep_run.allocators,
                    "allocators (default every one this build has)")
@@ -128,7 +129,8 @@ int main(int argc, char** argv) {
   // --limit-mb.
   sweep_app
       ->add_option("--limit-mb", sweep_settings.limit_mb,
-                   "the process budget the largest N is for, MiB (default 1024)")
+                   "the process budget the largest N is for, MiB (default " +
+                       std::to_string(scenarios::kSeedProcessLimitMb) + ")")
       ->check(scenarios::whole_number(1, scenarios::kMaxLimitMb));
 
   std::string report_results, report_out = "results";

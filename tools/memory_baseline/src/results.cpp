@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <scenarios/files.hpp>
+#include <scenarios/scenario.hpp>
 
 #include "embedded_files.hpp"
 #include "schema_check.hpp"
@@ -32,13 +33,23 @@ void require(bool condition, const std::string& path, const std::string& what) {
   if (!condition) throw InputError(path + ": " + what);
 }
 
+// A document's schema_version must be the one this runner reads; the message names both.
+void require_version(const nlohmann::json& document, int expected, const std::string& path,
+                     const std::string& what) {
+  const nlohmann::json version = document.value("schema_version", nlohmann::json());
+  require(version == expected, path,
+          what + " has schema_version " + (version.is_null() ? "none" : version.dump()) +
+              "; this runner reads " + std::to_string(expected) +
+              " (the scenarios of this build write it: run them again)");
+}
+
 // Every field the runner reads is in the schema, so that a document that passes can be read
 // without a missing or mistyped field.
 void check_scenario_result(const nlohmann::json& run, const std::string& path,
                            const std::string& at) {
   require(run.is_object(), path, (at.empty() ? "a scenario result" : at) + " must be an object");
-  require(run.value("schema_version", 0) == kScenarioSchemaVersion, path,
-          "scenario result schema_version must be " + std::to_string(kScenarioSchemaVersion));
+  require_version(run, scenarios::kSchemaVersion, path,
+                  at.empty() ? "the scenario result" : "the scenario result at " + at);
   const std::string problem = schema_problem(result_schema(), run, at);
   require(problem.empty(), path, problem + " (docs/result.schema.json)");
 }
@@ -56,8 +67,7 @@ Results load_results(const std::string& path) {
   const nlohmann::json& document = results.document;
   require(document.is_object() && document.value("kind", "") == "memory_baseline_results", path,
           "not a memory_baseline results file");
-  require(document.value("schema_version", 0) == kResultsSchemaVersion, path,
-          "schema_version must be " + std::to_string(kResultsSchemaVersion));
+  require_version(document, kResultsSchemaVersion, path, "the results file");
   require(document.contains("runs") && document["runs"].is_array(), path, "runs must be an array");
   require(document.contains("passed") && document["passed"].is_boolean(), path,
           "passed must be true or false");

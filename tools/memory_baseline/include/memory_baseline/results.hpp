@@ -14,7 +14,6 @@ inline constexpr int kResultsSchemaVersion = 1;
 // Sizes are binary throughout: MiB in budgets, lines, tables and charts ("--limit-mb" and the
 // budgets' "_mb" keys count MiB too).
 inline constexpr double kBytesPerMB = 1024.0 * 1024.0;
-inline constexpr int kScenarioSchemaVersion = 1;
 
 // Bad input: exit status 2 and this one-line message.
 class InputError : public std::runtime_error {

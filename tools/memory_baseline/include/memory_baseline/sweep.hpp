@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <scenarios/budgets.hpp>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,7 @@ struct SweepSettings {
   std::vector<std::uint64_t> sizes = {10000, 20000, 40000};
   bool sizes_given = false;  // --sizes: the user's points only
   std::uint64_t dim = 128;
-  std::uint64_t limit_mb = 1024;  // the process budget the answer is for
+  std::uint64_t limit_mb = scenarios::kSeedProcessLimitMb;  // the process budget the answer is for
   // The largest N an adaptive point may have (0: no cap). An answer that would need more is given
   // as the lower bound its points support (credible_at_least). 8x the largest first size: each
   // engine and allocator gets at most one full step beyond the first points, which keeps the
