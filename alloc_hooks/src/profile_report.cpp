@@ -1,4 +1,4 @@
-// The profile report's lines (profile_report.hpp); parsed by the runner's parse_preload_report.
+// The profile report's lines, as alloc_hooks/profile_format.hpp defines them.
 #include "profile_report.hpp"
 
 #include <algorithm>
@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "alloc_hooks/alloc_hooks.hpp"
+#include "alloc_hooks/profile_format.hpp"
 #include "alloc_hooks/sites.hpp"
 #include "backend.hpp"
 #include "clock.hpp"
@@ -14,6 +15,8 @@
 namespace alloc_hooks::detail {
 
 namespace {
+
+namespace format = profile_format;
 
 // "key value" lines through a fixed buffer, written out whenever it fills: the figures are a few
 // kilobytes, the stacks of the sites up to some megabytes.
@@ -38,20 +41,20 @@ class Report {
     ALLOC_HOOKS_SOURCE_COUNTER_FIELDS(ALLOC_HOOKS_REPORT_FIELD)
 #undef ALLOC_HOOKS_REPORT_FIELD
   }
+  // The summary's fields in the list's order (ALLOC_HOOKS_LATENCY_SUMMARY_FIELDS).
   void latency(const char* prefix, const LatencySummary& latency) {
-    line("%s %llu %llu %llu %llu %llu %llu %llu\n", prefix,
-         static_cast<unsigned long long>(latency.count),
-         static_cast<unsigned long long>(latency.p50_ns),
-         static_cast<unsigned long long>(latency.p90_ns),
-         static_cast<unsigned long long>(latency.p99_ns),
-         static_cast<unsigned long long>(latency.p999_ns),
-         static_cast<unsigned long long>(latency.max_ns),
-         static_cast<unsigned long long>(latency.mean_ns));
+    line("%s", prefix);
+#define ALLOC_HOOKS_REPORT_LATENCY(member, name) \
+  line(" %llu", static_cast<unsigned long long>(latency.member));
+    ALLOC_HOOKS_LATENCY_SUMMARY_FIELDS(ALLOC_HOOKS_REPORT_LATENCY)
+#undef ALLOC_HOOKS_REPORT_LATENCY
+    line("\n");
   }
   // A stack's figures and return addresses on one line.
   void stack(std::uint32_t id, const SiteFigures& figures) {
     const Stack frames = alloc_hooks::stack(id);
-    line("stack %u %lld %lld %llu %llu %llu", id, static_cast<long long>(figures.live_bytes),
+    line("%s %u %lld %lld %llu %llu %llu", format::kStack, id,
+         static_cast<long long>(figures.live_bytes),
          static_cast<long long>(figures.peak_snapshot_bytes),
          static_cast<unsigned long long>(figures.allocated_bytes),
          static_cast<unsigned long long>(figures.allocations),
@@ -83,13 +86,13 @@ Report report;
 void report_sites(const SlowestAllocations& slowest, const BudgetReport& budgets,
                   void (*list_modules)(ModuleLine line)) {
   const SamplingReport sampling = sampling_report();
-  report.line("sampling %llu %llu %llu %llu %s\n",
+  report.line("%s %llu %llu %llu %llu %s\n", format::kSampling,
               static_cast<unsigned long long>(sampling.sample_bytes),
               static_cast<unsigned long long>(sampling.samples),
               static_cast<unsigned long long>(sampling.snapshot_live_bytes),
               static_cast<unsigned long long>(sampling.unrecorded_samples), sampling.stack_walker);
   list_modules([](std::uintptr_t base, const char* path) {
-    report.line("module %llx %s\n", static_cast<unsigned long long>(base), path);
+    report.line("%s %llx %s\n", format::kModule, static_cast<unsigned long long>(base), path);
   });
   const std::uint32_t stacks = stack_count();
   for (std::uint32_t id = 1; id < stacks; ++id) {
@@ -109,36 +112,39 @@ bool write_profile_report(const char* path, void (*list_modules)(ModuleLine line
   const Counters counters = read_counters();
   const BackendInfo active = backend();
   const ClockInfo clock = clock_info();
-  report.line("alloc_hooks_profile 1\n");
-  report.line("backend %s\n", active.name);
-  report.line("backend_version %s\n", active.version);
-  report.line("clock %s %.6f\n", clock.name, clock.ns_per_tick);
-  report.counters("total", counters);
+  report.line("%s %d\n", format::kFirst, format::kVersion);
+  report.line("%s %s\n", format::kBackend, active.name);
+  report.line("%s %s\n", format::kBackendVersion, active.version);
+  report.line("%s %s %.6f\n", format::kClock, clock.name, clock.ns_per_tick);
+  report.counters(format::kTotal, counters);
   for (std::size_t source = 0; source < kSourceCount; ++source)
     report.counters(source_name(static_cast<Source>(source)), counters.by_source[source]);
-  report.line("live_bytes %lld\n", static_cast<long long>(counters.live_bytes));
-  report.line("peak_live_bytes %llu\n", static_cast<unsigned long long>(counters.peak_live_bytes));
-  report.line("live_reserved_bytes %lld\n", static_cast<long long>(counters.live_reserved_bytes));
-  report.latency("alloc_latency", summarize(counters.alloc_latency));
-  report.latency("free_latency", summarize(counters.free_latency));
+  report.line("%s %lld\n", format::kLiveBytes, static_cast<long long>(counters.live_bytes));
+  report.line("%s %llu\n", format::kPeakLiveBytes,
+              static_cast<unsigned long long>(counters.peak_live_bytes));
+  report.line("%s %lld\n", format::kLiveReservedBytes,
+              static_cast<long long>(counters.live_reserved_bytes));
+  report.latency(format::kAllocLatency, summarize(counters.alloc_latency));
+  report.latency(format::kFreeLatency, summarize(counters.free_latency));
   const LatencyHistogram& histogram = counters.alloc_latency;
   for (std::size_t bucket = 0; bucket < LatencyHistogram::kBucketCount; ++bucket) {
     if (histogram.counts[bucket] == 0) continue;
     report.line(
-        "alloc_histogram %llu %llu %llu\n",
+        "%s %llu %llu %llu\n", format::kAllocHistogram,
         static_cast<unsigned long long>(ticks_to_ns(LatencyHistogram::bucket_lowest(bucket))),
         static_cast<unsigned long long>(ticks_to_ns(LatencyHistogram::bucket_highest(bucket))),
         static_cast<unsigned long long>(histogram.counts[bucket]));
   }
   const SlowestAllocations slowest = slowest_allocations(SlowestAllocations::kCapacity);
   for (std::size_t i = 0; i < slowest.size; ++i) {
-    report.line(
-        "slowest %llu %llu %llu %u\n", static_cast<unsigned long long>(slowest.items[i].latency_ns),
-        static_cast<unsigned long long>(slowest.items[i].size),
-        static_cast<unsigned long long>(slowest.items[i].thread_id), slowest.items[i].stack_id);
+    report.line("%s %llu %llu %llu %u\n", format::kSlowest,
+                static_cast<unsigned long long>(slowest.items[i].latency_ns),
+                static_cast<unsigned long long>(slowest.items[i].size),
+                static_cast<unsigned long long>(slowest.items[i].thread_id),
+                slowest.items[i].stack_id);
   }
   const BudgetReport budgets = budget_report();
-  report.line("budget %llu %llu %llu %llu %llu %u\n",
+  report.line("%s %llu %llu %llu %llu %llu %u\n", format::kBudget,
               static_cast<unsigned long long>(budgets.live_bytes_limit),
               static_cast<unsigned long long>(budgets.alloc_latency_budget_ns),
               static_cast<unsigned long long>(budgets.worst_violation.latency_ns),
@@ -147,13 +153,13 @@ bool write_profile_report(const char* path, void (*list_modules)(ModuleLine line
               budgets.worst_violation.stack_id);
   const SizedDeleteMismatches mismatches = sized_delete_mismatches();
   for (std::size_t i = 0; i < mismatches.size; ++i) {
-    report.line("sized_delete_mismatch %llu %llu %llu\n",
+    report.line("%s %llu %llu %llu\n", format::kSizedDeleteMismatch,
                 static_cast<unsigned long long>(mismatches.first[i].requested_size),
                 static_cast<unsigned long long>(mismatches.first[i].delete_size),
                 static_cast<unsigned long long>(mismatches.first[i].thread_id));
   }
   report_sites(slowest, budgets, list_modules);
-  report.line("end\n");
+  report.line("%s\n", format::kEnd);
   return report.close_file();
 }
 

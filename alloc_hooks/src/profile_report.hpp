@@ -1,7 +1,7 @@
 // The report a profiled process leaves for `memory_baseline profile` (docs/profile.md): the
-// figures, the sampled sites and the modules, as "key value" lines ending with "end", written by
-// the library that was put into a program never linked with the hooks (the preload library on
-// Linux, the injected DLL on Windows) when the program exits.
+// figures, the sampled sites and the modules, in the lines alloc_hooks/profile_format.hpp
+// defines, written by the library that was put into a program never linked with the hooks (the
+// preload library on Linux, the injected DLL on Windows) when the program exits.
 #pragma once
 
 #include <cstdint>

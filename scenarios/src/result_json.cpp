@@ -7,9 +7,11 @@ namespace scenarios {
 namespace {
 
 nlohmann::json latency_json(const alloc_hooks::LatencySummary& latency) {
-  return {{"count", latency.count}, {"p50", latency.p50_ns},   {"p90", latency.p90_ns},
-          {"p99", latency.p99_ns},  {"p999", latency.p999_ns}, {"max", latency.max_ns},
-          {"mean", latency.mean_ns}};
+  nlohmann::json json = nlohmann::json::object();
+#define SCENARIOS_LATENCY_JSON(member, name) json[name] = latency.member;
+  ALLOC_HOOKS_LATENCY_SUMMARY_FIELDS(SCENARIOS_LATENCY_JSON)
+#undef SCENARIOS_LATENCY_JSON
+  return json;
 }
 
 // Per source, the figures of the last iteration: what a phase allocated, freed and left live.

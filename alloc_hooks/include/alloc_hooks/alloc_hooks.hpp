@@ -18,15 +18,27 @@ void set_timing(TimingMode mode);
 TimingMode timing();
 
 // Latency percentiles in nanoseconds. Percentiles are bucket upper bounds (at most 1.6 % above
-// the true value); max_ns is exact where the source keeps an exact maximum.
+// the true value); max_ns is exact where the source keeps an exact maximum. The fields are listed
+// once, X(member, name): the struct, the profile report's lines, the result and profile
+// documents (whose keys are the names) and their readers expand the list.
+#define ALLOC_HOOKS_LATENCY_SUMMARY_FIELDS(X) \
+  X(count, "count")                           \
+  X(p50_ns, "p50")                            \
+  X(p90_ns, "p90")                            \
+  X(p99_ns, "p99")                            \
+  X(p999_ns, "p999")                          \
+  X(max_ns, "max")                            \
+  X(mean_ns, "mean")
 struct LatencySummary {
-  std::uint64_t count = 0;
-  std::uint64_t p50_ns = 0;
-  std::uint64_t p90_ns = 0;
-  std::uint64_t p99_ns = 0;
-  std::uint64_t p999_ns = 0;
-  std::uint64_t max_ns = 0;
-  std::uint64_t mean_ns = 0;
+#define ALLOC_HOOKS_LATENCY_MEMBER(member, name) std::uint64_t member = 0;
+  ALLOC_HOOKS_LATENCY_SUMMARY_FIELDS(ALLOC_HOOKS_LATENCY_MEMBER)
+#undef ALLOC_HOOKS_LATENCY_MEMBER
+};
+// The fields' names in the documents, in the list's order.
+inline constexpr const char* kLatencySummaryNames[] = {
+#define ALLOC_HOOKS_LATENCY_NAME(member, name) name,
+    ALLOC_HOOKS_LATENCY_SUMMARY_FIELDS(ALLOC_HOOKS_LATENCY_NAME)
+#undef ALLOC_HOOKS_LATENCY_NAME
 };
 LatencySummary summarize(const LatencyHistogram& histogram);
 

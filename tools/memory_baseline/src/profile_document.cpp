@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include <alloc_hooks/profile_format.hpp>
+
 #include "embedded_files.hpp"
 #include "memory_baseline/profile.hpp"
 #include "memory_baseline/results.hpp"
@@ -14,11 +16,11 @@ namespace memory_baseline {
 
 namespace {
 
-const char* const kLatencyFields[] = {"count", "p50", "p90", "p99", "p999", "max", "mean"};
+namespace format = alloc_hooks::profile_format;
 
 nlohmann::json latency_json(std::istringstream& values) {
   nlohmann::json latency = nlohmann::json::object();
-  for (const char* field : kLatencyFields) {
+  for (const char* field : alloc_hooks::kLatencySummaryNames) {
     std::uint64_t value = 0;
     values >> value;
     latency[field] = value;
@@ -30,7 +32,7 @@ nlohmann::json latency_json(std::istringstream& values) {
 void store_counter(nlohmann::json& figures, const std::string& key, std::uint64_t value) {
   const std::size_t dot = key.find('.');
   const std::string group = key.substr(0, dot), field = key.substr(dot + 1);
-  if (group == "total") {
+  if (group == format::kTotal) {
     figures["totals"][field] = value;
   } else {
     figures["by_source"][group][field] = value;
@@ -53,19 +55,26 @@ std::optional<nlohmann::json> parse_preload_report(const std::string& text,
     std::istringstream words(line);
     std::string key;
     words >> key;
-    if (key == "alloc_hooks_profile") {
+    if (key == format::kFirst) {
+      int version = 0;
+      words >> version;
+      if (version != format::kVersion)
+        throw std::runtime_error(fmt::format(
+            "the hooks' library wrote a profile report of version {}; this runner reads {} (the "
+            "library beside the runner comes from another build)",
+            version, format::kVersion));
       started = true;
-    } else if (key == "end") {
+    } else if (key == format::kEnd) {
       ended = true;
-    } else if (key == "backend") {
+    } else if (key == format::kBackend) {
       std::string name;
       words >> name;
       figures["allocator"]["name"] = name;
-    } else if (key == "backend_version") {
+    } else if (key == format::kBackendVersion) {
       std::string version;
       std::getline(words >> std::ws, version);
       figures["allocator"]["version"] = version;
-    } else if (key == "clock") {
+    } else if (key == format::kClock) {
       std::string name;
       double ns_per_tick = 0;
       words >> name >> ns_per_tick;
@@ -74,45 +83,45 @@ std::optional<nlohmann::json> parse_preload_report(const std::string& text,
       std::uint64_t value = 0;
       words >> value;
       store_counter(figures, key, value);
-    } else if (key == "live_bytes" || key == "live_reserved_bytes") {
+    } else if (key == format::kLiveBytes || key == format::kLiveReservedBytes) {
       std::int64_t value = 0;
       words >> value;
       figures[key] = value;
-    } else if (key == "peak_live_bytes") {
+    } else if (key == format::kPeakLiveBytes) {
       std::uint64_t value = 0;
       words >> value;
       figures[key] = value;
-    } else if (key == "alloc_latency" || key == "free_latency") {
+    } else if (key == format::kAllocLatency || key == format::kFreeLatency) {
       figures[key + "_ns"] = latency_json(words);
-    } else if (key == "alloc_histogram") {
+    } else if (key == format::kAllocHistogram) {
       std::uint64_t lowest = 0, highest = 0, count = 0;
       words >> lowest >> highest >> count;
       figures["alloc_latency_histogram"].push_back(
           {{"lowest_ns", lowest}, {"highest_ns", highest}, {"count", count}});
-    } else if (key == "slowest") {
+    } else if (key == format::kSlowest) {
       std::uint64_t latency = 0, size = 0, thread = 0;
       std::uint32_t stack = 0;
       words >> latency >> size >> thread >> stack;
       figures["slowest_allocations"].push_back(
           {{"latency_ns", latency}, {"size", size}, {"thread_id", thread}, {"stack_id", stack}});
-    } else if (key == "budget") {
+    } else if (key == format::kBudget) {
       std::uint64_t limit = 0, budget = 0, latency = 0, size = 0, thread = 0;
       std::uint32_t stack = 0;
       words >> limit >> budget >> latency >> size >> thread >> stack;
       figures["worst_budget_violation"] = {
           {"latency_ns", latency}, {"size", size}, {"thread_id", thread}, {"stack_id", stack}};
-    } else if (key == "sampling") {
+    } else if (key == format::kSampling) {
       alloc_hooks::SamplingReport& sampling = sites.sampling;
       std::string walker;
       words >> sampling.sample_bytes >> sampling.samples >> sampling.snapshot_live_bytes >>
           sampling.unrecorded_samples >> walker;
       std::snprintf(sampling.stack_walker, sizeof sampling.stack_walker, "%s", walker.c_str());
-    } else if (key == "module") {
+    } else if (key == format::kModule) {
       std::string bias, path;
       words >> bias;
       std::getline(words >> std::ws, path);
       sites.modules.push_back({path, static_cast<std::uintptr_t>(std::stoull(bias, nullptr, 16))});
-    } else if (key == "stack") {
+    } else if (key == format::kStack) {
       std::uint32_t id = 0;
       alloc_hooks::SiteFigures site;
       words >> id >> site.live_bytes >> site.peak_snapshot_bytes >> site.allocated_bytes >>
@@ -121,7 +130,7 @@ std::optional<nlohmann::json> parse_preload_report(const std::string& text,
       std::vector<std::uintptr_t>& frames = sites.stacks[id];
       for (std::string address; words >> address;)
         frames.push_back(static_cast<std::uintptr_t>(std::stoull(address, nullptr, 16)));
-    } else if (key == "sized_delete_mismatch") {
+    } else if (key == format::kSizedDeleteMismatch) {
       std::uint64_t requested = 0, deleted = 0, thread = 0;
       words >> requested >> deleted >> thread;
       figures["sized_delete_mismatches"].push_back(

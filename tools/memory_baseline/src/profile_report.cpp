@@ -79,7 +79,7 @@ std::vector<Table> tables(const json& document) {
   for (const char* which : {"alloc_latency_ns", "free_latency_ns"}) {
     std::vector<std::string> row{which == std::string("alloc_latency_ns") ? "allocations"
                                                                           : "frees"};
-    for (const char* field : {"count", "p50", "p90", "p99", "p999", "max", "mean"})
+    for (const char* field : alloc_hooks::kLatencySummaryNames)
       row.push_back(document.at(which).at(field).dump());
     latency.rows.push_back(row);
   }

@@ -36,9 +36,10 @@ struct ProgramEnd {
   std::string exception;
 };
 
-// The figures part of a profile document from the preload library's report (its "key value"
-// lines, ending with "end"), and its sites (stacks and modules) into `sites`; nullopt when the
-// report is missing its end (the program did not run its exit handlers to the end). Slow
+// The figures part of a profile document from the preload library's report (the lines of
+// alloc_hooks/profile_format.hpp), and its sites (stacks and modules) into `sites`; nullopt when
+// the report is missing its end (the program did not run its exit handlers to the end). Throws
+// std::runtime_error, naming both versions, for a report of another format version. Slow
 // allocations carry a "stack_id" until profile_document names their sites.
 std::optional<nlohmann::json> parse_preload_report(const std::string& text,
                                                    alloc_hooks::RawSites& sites);

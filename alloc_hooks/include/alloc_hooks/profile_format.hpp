@@ -1,0 +1,43 @@
+// The profile report: what the preload library (Linux) or the hooks' DLL (Windows) writes at the
+// end of a profiled program, for `memory_baseline profile` to read. A text file of lines "KEY
+// VALUES...", values separated by one space. The writer (alloc_hooks/src/profile_report.cpp) and
+// the reader (tools/memory_baseline/src/profile_document.cpp) both take the version, the keys
+// and each line's values from here; the reader refuses a report of another version.
+#pragma once
+
+namespace alloc_hooks::profile_format {
+
+// Raised on any change to a line below.
+inline constexpr int kVersion = 1;
+
+// The first line: "alloc_hooks_profile VERSION".
+inline constexpr char kFirst[] = "alloc_hooks_profile";
+// The last line: a report without it was cut short (the program did not finish its exit).
+inline constexpr char kEnd[] = "end";
+
+inline constexpr char kBackend[] = "backend";                 // NAME
+inline constexpr char kBackendVersion[] = "backend_version";  // VERSION, the rest of the line
+inline constexpr char kClock[] = "clock";                     // NAME NS_PER_TICK
+// Counters: "SOURCE.FIELD VALUE", one line per field of ALLOC_HOOKS_SOURCE_COUNTER_FIELDS, for
+// SOURCE kTotal and each source's name (ALLOC_HOOKS_SOURCES).
+inline constexpr char kTotal[] = "total";
+inline constexpr char kLiveBytes[] = "live_bytes";                   // BYTES (signed)
+inline constexpr char kPeakLiveBytes[] = "peak_live_bytes";          // BYTES
+inline constexpr char kLiveReservedBytes[] = "live_reserved_bytes";  // BYTES (signed)
+// The latency summaries: the fields of ALLOC_HOOKS_LATENCY_SUMMARY_FIELDS, in its order.
+inline constexpr char kAllocLatency[] = "alloc_latency";
+inline constexpr char kFreeLatency[] = "free_latency";
+inline constexpr char kAllocHistogram[] = "alloc_histogram";  // LOWEST_NS HIGHEST_NS COUNT
+inline constexpr char kSlowest[] = "slowest";                 // LATENCY_NS SIZE THREAD_ID STACK_ID
+// LIVE_BYTES_LIMIT ALLOC_BUDGET_NS, then the worst violation: LATENCY_NS SIZE THREAD_ID STACK_ID
+inline constexpr char kBudget[] = "budget";
+// REQUESTED_SIZE DELETE_SIZE THREAD_ID
+inline constexpr char kSizedDeleteMismatch[] = "sized_delete_mismatch";
+// SAMPLE_BYTES SAMPLES SNAPSHOT_LIVE_BYTES UNRECORDED_SAMPLES STACK_WALKER
+inline constexpr char kSampling[] = "sampling";
+inline constexpr char kModule[] = "module";  // BASE (hex) PATH (the rest of the line)
+// ID LIVE_BYTES PEAK_SNAPSHOT_BYTES ALLOCATED_BYTES ALLOCATIONS ALLOC_LATENCY_NS, then the
+// stack's return addresses (hex), innermost first
+inline constexpr char kStack[] = "stack";
+
+}  // namespace alloc_hooks::profile_format
