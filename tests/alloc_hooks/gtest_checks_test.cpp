@@ -9,17 +9,20 @@
 
 namespace {
 
-// "name (gtest_checks_child.cpp:LINE)" for the line marked "// site: name" in the child. (On
-// Windows a frame names its module and offset only: symbolize_windows.cpp.)
+// "name (gtest_checks_child.cpp:LINE)" for the line marked "// site: name" in the child; a
+// function of the anonymous namespace as the symbolizer names it (DbgHelp on Windows leaves the
+// namespace out).
 std::string site(const std::string& name) {
 #if defined(_WIN32)
-  return name.empty() ? name : "gtest_checks_child.exe+";
+  const std::string anonymous;
+#else
+  const std::string anonymous = "{anonymous}::";
 #endif
   std::ifstream source(GTEST_CHECKS_CHILD_SOURCE);
   std::string text;
   for (unsigned line = 1; std::getline(source, text); ++line) {
     if (text.find("// site: " + name) != std::string::npos)
-      return "{anonymous}::" + name + " (gtest_checks_child.cpp:" + std::to_string(line) + ")";
+      return anonymous + name + " (gtest_checks_child.cpp:" + std::to_string(line) + ")";
   }
   ADD_FAILURE() << "no line marked " << name;
   return {};

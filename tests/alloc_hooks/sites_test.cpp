@@ -40,6 +40,14 @@ __attribute__((noipa)) char* site_c(std::size_t bytes) {
 }
 constexpr unsigned kSiteCLine = __LINE__ - 4;
 
+// A function of the anonymous namespace as the symbolizer names it: libdw's demangled name on
+// Linux; DbgHelp's (the DWARF name, without the namespace) on Windows.
+#if defined(_WIN32)
+#define ANONYMOUS ""
+#else
+#define ANONYMOUS "{anonymous}::"
+#endif
+
 std::string where(const char* function, unsigned line) {
   return std::string(function) + " (sites_test.cpp:" + std::to_string(line) + ")";
 }
@@ -108,16 +116,8 @@ TEST_F(Sites, ThreadsFreeingEachOthersSampledBlocksKeepTheSitesExact) {
     for (int i = kBlocks / 2; i < kBlocks; ++i) delete[] blocks[i];
 }
 
-// Tests that find a site by its name: Windows frames name a module and an offset only.
-class NamedSites : public Sites {
- protected:
-  void SetUp() override {
-#if defined(_WIN32)
-    GTEST_SKIP() << "on Windows a frame is a module and an offset (symbolize_windows.cpp)";
-#endif
-    Sites::SetUp();
-  }
-};
+// Tests that find a site by its name.
+class NamedSites : public Sites {};
 
 // At interval 1 the sites' figures add up to the window's own, exactly: every block has its site.
 TEST_F(Sites, AtIntervalOneTheSitesAddUpToTheWindowsFigures) {
@@ -158,8 +158,8 @@ TEST_F(NamedSites, EveryAllocationIsRecordedExactlyAtIntervalOne) {
   for (int i = 0; i < 3; ++i) blocks.push_back(site_a(1000));
   for (int i = 0; i < 5; ++i) blocks.push_back(site_b(24));
   blocks.push_back(site_c(1));
-  const std::string a = where("{anonymous}::site_a", kSiteALine);
-  const std::string b = where("{anonymous}::site_b", kSiteBLine);
+  const std::string a = where(ANONYMOUS "site_a", kSiteALine);
+  const std::string b = where(ANONYMOUS "site_b", kSiteBLine);
   const alloc_hooks::SiteFigures at_a =
       figures_at(before, alloc_hooks::read_site_figures(), a, SiteMeasure::allocated_bytes);
   EXPECT_EQ(at_a.allocations, 3u);
@@ -170,7 +170,7 @@ TEST_F(NamedSites, EveryAllocationIsRecordedExactlyAtIntervalOne) {
   EXPECT_EQ(at_b.allocations, 5u);
   EXPECT_EQ(at_b.live_bytes, 120);
   EXPECT_EQ(figures_at(before, alloc_hooks::read_site_figures(),
-                       where("{anonymous}::site_c", kSiteCLine), SiteMeasure::live_bytes)
+                       where(ANONYMOUS "site_c", kSiteCLine), SiteMeasure::live_bytes)
                 .live_bytes,
             1);
   for (char* block : blocks) delete[] block;
@@ -192,7 +192,7 @@ TEST_F(NamedSites, TheSlowestAllocationCarriesItsStackSampledOrNot) {
   ASSERT_NE(slowest.stack_id, 0u);
   EXPECT_EQ(slowest.size, 4096u);
   const SiteReport report(alloc_hooks::read_sites());
-  EXPECT_EQ(report.site_of(slowest.stack_id).where(), where("{anonymous}::site_b", kSiteBLine));
+  EXPECT_EQ(report.site_of(slowest.stack_id).where(), where(ANONYMOUS "site_b", kSiteBLine));
 }
 
 TEST_F(NamedSites, ThePeakSnapshotHoldsWhatEachSiteHeldAtTheWindowsPeak) {
@@ -213,15 +213,15 @@ TEST_F(NamedSites, ThePeakSnapshotHoldsWhatEachSiteHeldAtTheWindowsPeak) {
   EXPECT_EQ(alloc_hooks::sampling_report().snapshot_live_bytes,
             static_cast<std::uint64_t>(live_at_start) + 450000u);
   EXPECT_EQ(
-      figures_at(before, after, where("{anonymous}::site_a", kSiteALine), SiteMeasure::peak_bytes)
+      figures_at(before, after, where(ANONYMOUS "site_a", kSiteALine), SiteMeasure::peak_bytes)
           .peak_snapshot_bytes,
       400000);
   EXPECT_EQ(
-      figures_at(before, after, where("{anonymous}::site_c", kSiteCLine), SiteMeasure::peak_bytes)
+      figures_at(before, after, where(ANONYMOUS "site_c", kSiteCLine), SiteMeasure::peak_bytes)
           .peak_snapshot_bytes,
       50000);
   EXPECT_EQ(
-      figures_at(before, after, where("{anonymous}::site_b", kSiteBLine), SiteMeasure::peak_bytes)
+      figures_at(before, after, where(ANONYMOUS "site_b", kSiteBLine), SiteMeasure::peak_bytes)
           .peak_snapshot_bytes,
       0);
   delete[] blocks[0];
@@ -236,7 +236,7 @@ TEST_F(NamedSites, FoldedStacksSumToTheSitesFigures) {
   const std::string folded = SiteReport(raw).folded(SiteMeasure::live_bytes);
   delete[] block;
   // One line for the one stack that grew: root first, the site last, then the bytes.
-  EXPECT_NE(folded.find("{anonymous}::site_c 777\n"), std::string::npos) << folded;
+  EXPECT_NE(folded.find(ANONYMOUS "site_c 777\n"), std::string::npos) << folded;
   EXPECT_NE(folded.find("main;"), std::string::npos) << folded;
 }
 
@@ -266,8 +266,8 @@ std::vector<double> peak_shares(std::uint64_t interval, std::uint64_t seed) {
   const double total = static_cast<double>(kRounds * 10 * kBlock);
   std::vector<double> shares;
   for (const auto& [function, line] :
-       {std::pair{"{anonymous}::site_a", kSiteALine}, std::pair{"{anonymous}::site_b", kSiteBLine},
-        std::pair{"{anonymous}::site_c", kSiteCLine}}) {
+       {std::pair{ANONYMOUS "site_a", kSiteALine}, std::pair{ANONYMOUS "site_b", kSiteBLine},
+        std::pair{ANONYMOUS "site_c", kSiteCLine}}) {
     shares.push_back(100.0 *
                      static_cast<double>(
                          figures_at(before, after, where(function, line), SiteMeasure::peak_bytes)

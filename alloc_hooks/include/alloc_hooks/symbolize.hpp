@@ -1,7 +1,7 @@
 // Return addresses to function, file:line and module, off the hot path: for tools, tests and
 // reports, never for what runs inside operator new or malloc (target alloc_hooks::symbolize).
 // Linux reads the modules' symbol tables and DWARF line tables with elfutils' libdwfl; Windows
-// names the module and the offset in it.
+// asks DbgHelp (PDBs; under wine, DWARF 4).
 #pragma once
 
 #include <cstdint>

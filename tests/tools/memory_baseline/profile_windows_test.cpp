@@ -133,6 +133,17 @@ TEST(ProfileWindows, AllocationsDuringExitAreCounted) {
             12345);
 }
 
+// The line of the program's 4 MiB malloc, marked "site: big" in its source.
+unsigned big_line() {
+  std::ifstream source(EVERY_FUNCTION_WINDOWS_SOURCE);
+  std::string text;
+  for (unsigned line = 1; std::getline(source, text); ++line) {
+    if (text.find("site: big") != std::string::npos) return line;
+  }
+  ADD_FAILURE() << "no line marked site: big in " << EVERY_FUNCTION_WINDOWS_SOURCE;
+  return 0;
+}
+
 // The breach names the call site that held the memory, in the program's module (every stack
 // recorded: the one block of 4 MiB is there whatever the sampler would have drawn).
 TEST(ProfileWindows, ABreachedBudgetExitsOneAndNamesTheProgramsSite) {
@@ -148,7 +159,11 @@ TEST(ProfileWindows, ABreachedBudgetExitsOneAndNamesTheProgramsSite) {
   ASSERT_FALSE(top[0].at("stack").empty());
   EXPECT_EQ(top[0].at("stack")[0].at("module"), "every_function_windows.exe") << top[0].dump();
   EXPECT_NE(breached.outcome.out.find("BUDGET BREACHED: peak live bytes"), std::string::npos);
-  EXPECT_NE(breached.outcome.out.find("; top: 4.00 MiB every_function_windows.exe+0x"),
+  // Named from the program's DWARF by DbgHelp: main, at the line of the 4 MiB malloc.
+  EXPECT_EQ(top[0].at("stack")[0].at("function"), "main") << top[0].dump();
+  EXPECT_EQ(top[0].at("stack")[0].at("line"), big_line()) << top[0].dump();
+  EXPECT_NE(breached.outcome.out.find("; top: 4.00 MiB main (every_function_windows.c:" +
+                                      std::to_string(big_line()) + ")"),
             std::string::npos)
       << breached.outcome.out;
 }

@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
   WaitForMultipleObjects(8, threads, TRUE, INFINITE);
   for (int t = 0; t < 8; ++t) CloseHandle(threads[t]);
   if (strcmp(mode, "big") == 0) {
-    void* big = malloc(4 << 20);
+    void* big = malloc(4 << 20); /* site: big */
     memset(big, 1, 4 << 20);
     keep(big);
     free(big);
