@@ -4,10 +4,19 @@
 # as the Linux build's libmimalloc-dev), both static; and the header-only spdlog, fmt,
 # nlohmann-json and CLI11 copied from Debian's headers, with the small CMake package files in
 # cmake/header_only/, and hnswlib's headers (libhnswlib-dev; the index scenario's find_path finds
-# them in the prefix). Never points the cross compiler at /usr/include.
-# Usage: scripts/windows/build_dependencies.sh PREFIX    (skips the work if PREFIX is complete)
+# them in the prefix). Never points the cross compiler at /usr/include. With --with-benchmark,
+# Google Benchmark too, from Debian's source package of the Linux build's libbenchmark-dev (for
+# benchmarks/windows_side_by_side.sh; CI builds no benchmark).
+# Usage: scripts/windows/build_dependencies.sh PREFIX [--with-benchmark]
+#        (skips the work if PREFIX is complete)
 set -euo pipefail
-[ $# -eq 1 ] || { echo "usage: $0 PREFIX" >&2; exit 2; }
+usage="usage: $0 PREFIX [--with-benchmark]"
+[ $# -eq 1 ] || [ $# -eq 2 ] || { echo "$usage" >&2; exit 2; }
+with_benchmark=false
+if [ $# -eq 2 ]; then
+  [ "$2" = --with-benchmark ] || { echo "$usage" >&2; exit 2; }
+  with_benchmark=true
+fi
 source_dir=$(cd "$(dirname "$0")/../.." && pwd)
 prefix=$(mkdir -p "$1" && cd "$1" && pwd)
 work="$prefix/work"
@@ -15,6 +24,10 @@ toolchain="$source_dir/cmake/toolchains/mingw-w64-x86_64.cmake"
 mimalloc_version=$(dpkg-query -W -f='${source:Version}' libmimalloc-dev)
 inputs_hash=$(cat "$0" "$toolchain" "$source_dir"/cmake/header_only/* | sha1sum | cut -c1-12)
 stamp="gtest $(dpkg-query -W -f='${Version}' googletest) mimalloc $mimalloc_version hnswlib $(dpkg-query -W -f='${Version}' libhnswlib-dev) inputs $inputs_hash"
+if $with_benchmark; then
+  benchmark_version=$(dpkg-query -W -f='${source:Version}' libbenchmark-dev)
+  stamp="$stamp benchmark $benchmark_version"
+fi
 if [ "$(cat "$prefix/complete" 2>/dev/null)" = "$stamp" ]; then exit 0; fi
 rm -rf "$prefix" && mkdir -p "$work"
 jobs=$(nproc)
@@ -42,21 +55,27 @@ cross_build() {  # cross_build NAME SOURCE_DIR CMAKE_OPTIONS...
 
 cross_build googletest /usr/src/googletest -DBUILD_GMOCK=OFF
 
-# mimalloc's source package needs a deb-src entry for the mirror the machine already uses.
-if ! (cd "$work" && apt-get source -qq "mimalloc=$mimalloc_version" >"$work/apt-source.log" 2>&1); then
-  deb_src=/etc/apt/sources.list.d/memory-baseline-deb-src.sources
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "mimalloc's Debian source package is not reachable: add a deb-src entry for your mirror" \
-         "(as root: sed 's/^Types: deb\$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources" \
-         "> $deb_src && apt-get update), then run this again" >&2
-    exit 2
+# A Debian source package, unpacked in $work: it needs a deb-src entry for the mirror the machine
+# already uses.
+fetch_source() {  # fetch_source PACKAGE VERSION
+  local package=$1 version=$2
+  if ! (cd "$work" && apt-get source -qq "$package=$version" >"$work/apt-source.log" 2>&1); then
+    deb_src=/etc/apt/sources.list.d/memory-baseline-deb-src.sources
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "$package's Debian source package is not reachable: add a deb-src entry for your mirror" \
+           "(as root: sed 's/^Types: deb\$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources" \
+           "> $deb_src && apt-get update), then run this again" >&2
+      exit 2
+    fi
+    echo "windows dependencies: adding $deb_src for $package's source package"
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources >"$deb_src"
+    apt-get update -qq
+    (cd "$work" && apt-get source -qq "$package=$version" >"$work/apt-source.log" 2>&1) ||
+      { cat "$work/apt-source.log" >&2; echo "apt-get source $package=$version failed" >&2; exit 1; }
   fi
-  echo "windows dependencies: adding $deb_src for mimalloc's source package"
-  sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources >"$deb_src"
-  apt-get update -qq
-  (cd "$work" && apt-get source -qq "mimalloc=$mimalloc_version" >"$work/apt-source.log" 2>&1) ||
-    { cat "$work/apt-source.log" >&2; echo "apt-get source mimalloc=$mimalloc_version failed" >&2; exit 1; }
-fi
+}
+
+fetch_source mimalloc "$mimalloc_version"
 mimalloc_source=$(find "$work" -maxdepth 1 -type d -name 'mimalloc-*' | head -1)
 # Thread exit through a pthread key instead of a fiber-storage callback on mingw: mingw's
 # thread_local data (emulated TLS) is freed before fiber-storage callbacks run, and mimalloc's
@@ -76,6 +95,14 @@ fi
 cross_build mimalloc "$mimalloc_source" \
   -DMI_BUILD_SHARED=OFF -DMI_BUILD_OBJECT=OFF -DMI_BUILD_TESTS=OFF -DMI_WIN_REDIRECT=OFF \
   -DMI_INSTALL_TOPLEVEL=ON
+
+# Without git, the version comes from GIT_VERSION, as debian/rules gives it.
+if $with_benchmark; then
+  fetch_source benchmark "$benchmark_version"
+  cross_build benchmark "$(find "$work" -maxdepth 1 -type d -name 'benchmark-*' | head -1)" \
+    -DGIT_VERSION="${benchmark_version%%-*}" -DBENCHMARK_ENABLE_TESTING=OFF \
+    -DBENCHMARK_ENABLE_GTEST_TESTS=OFF -DBENCHMARK_ENABLE_WERROR=OFF
+fi
 
 rm -rf "$work"
 echo "$stamp" >"$prefix/complete"

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include <alloc_hooks/alloc_hooks.hpp>
 #include <alloc_hooks/profile_format.hpp>
 
 #include "embedded_files.hpp"

@@ -3,6 +3,7 @@
 // RSS over time. One table list feeds both formats.
 #include <fmt/format.h>
 
+#include <alloc_hooks/alloc_hooks.hpp>
 #include <alloc_hooks/site_report.hpp>
 #include <utility>
 #include <vector>
