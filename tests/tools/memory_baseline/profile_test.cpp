@@ -67,6 +67,21 @@ TEST(Profile, EveryFunctionIsCountedExactly) {
   }
 }
 
+// The program's standard output is its own, byte for byte, and a relative --out is resolved
+// before it starts: the program moving to another directory does not move the profile.
+TEST(Profile, TheProgramsOutputIsUntouchedAndARelativeOutStaysWhereItWasGiven) {
+  const std::filesystem::path folder = scratch();
+  const std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(folder);
+  const Outcome outcome = test_support::run_program(
+      RUNNER_BINARY, "profile --out relative -- " + kEveryFunction + " 1 print-chdir");
+  std::filesystem::current_path(before);
+  EXPECT_EQ(outcome.status, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, std::string("every_function\0output\n", 22));
+  EXPECT_TRUE(std::filesystem::exists(folder / "relative" / "profile.json")) << outcome.err;
+  EXPECT_NE(outcome.err.find("exited with status 0"), std::string::npos) << outcome.err;
+}
+
 TEST(Profile, TheProgramsOwnExitStatusIsPassedThrough) {
   const Profile exited = profile(scratch(), "", kEveryFunction + " 1 exit-3");
   EXPECT_EQ(exited.outcome.status, 3);
@@ -89,10 +104,11 @@ TEST(Profile, ABreachedBudgetExitsOneAndSaysWhich) {
   ASSERT_FALSE(breached.document.at("violations").empty());
   EXPECT_EQ(breached.document.at("violations")[0].at("budget"), "process_limit_mb");
   EXPECT_GE(breached.document.at("peak_live_bytes").get<std::uint64_t>(), 4u << 20);
-  EXPECT_NE(breached.outcome.out.find("BUDGET BREACHED: peak live bytes"), std::string::npos);
-  EXPECT_NE(breached.outcome.out.find("; top: 4.00 MiB main (every_function.c:71)"),
+  EXPECT_NE(breached.outcome.err.find("BUDGET BREACHED: peak live bytes"), std::string::npos);
+  EXPECT_NE(breached.outcome.err.find("; top: 4.00 MiB main (every_function.c:72)"),
             std::string::npos)
-      << breached.outcome.out;
+      << breached.outcome.err;
+  EXPECT_EQ(breached.outcome.out, "");  // the runner's lines go to standard error
   EXPECT_EQ(breached.document.at("sites").at("top")[0].at("peak_bytes"), 4 << 20);
   const Profile held = profile(scratch() / "held", "--limit-mb 64", kEveryFunction + " 1 big");
   EXPECT_EQ(held.outcome.status, 0) << held.outcome.err;

@@ -103,7 +103,9 @@ int profile_command(const ProfileSettings& settings) {
   if (std::error_code missing; !fs::is_regular_file(library, missing))
     throw InputError(library + ": the hooks' library is missing (it belongs beside the runner)");
 
-  const fs::path out_dir(settings.out_dir);
+  // Absolute before the program starts: the hooks write the report where the runner reads it,
+  // whatever directory the program moves to.
+  const fs::path out_dir = fs::absolute(settings.out_dir);
   const std::vector<scenarios::OutputPath> outputs = {
       {"the profile", (out_dir / "profile.json").string()},
       {"report.md", (out_dir / "report.md").string()},
@@ -180,7 +182,8 @@ int profile_command(const ProfileSettings& settings) {
       allocations_via("win32_heap") != 0
           ? fmt::format(", {} via the Win32 heap", allocations_via("win32_heap"))
           : std::string();
-  std::printf(
+  std::fprintf(
+      stderr,
       "%s %s: %llu allocations (%llu via operator new, %llu via malloc%s), peak live %.2f MiB, "
       "peak RSS %.2f MiB\n",
       program->c_str(), describe(end).c_str(), totals.at("allocations").get<unsigned long long>(),
@@ -188,11 +191,13 @@ int profile_command(const ProfileSettings& settings) {
       static_cast<unsigned long long>(allocations_via("malloc")), heap_part.c_str(),
       document.at("peak_live_bytes").get<double>() / kBytesPerMB,
       document.at("memory").at("peak_rss_bytes").get<double>() / kBytesPerMB);
-  std::printf("At the peak, %s\n",
-              alloc_hooks::top_sites_line(sites, alloc_hooks::SiteMeasure::peak_bytes).c_str());
+  std::fprintf(stderr, "At the peak, %s\n",
+               alloc_hooks::top_sites_line(sites, alloc_hooks::SiteMeasure::peak_bytes).c_str());
   for (const nlohmann::json& violation : document.at("violations"))
-    std::printf("BUDGET BREACHED: %s\n", violation.at("message").get<std::string>().c_str());
-  std::printf(
+    std::fprintf(stderr, "BUDGET BREACHED: %s\n",
+                 violation.at("message").get<std::string>().c_str());
+  std::fprintf(
+      stderr,
       "Profile:     %s\nHTML report: %s\nMarkdown:    %s\nFolded:      %s, %s (flamegraph.pl, "
       "speedscope)\n",
       outputs[0].path.c_str(), outputs[2].path.c_str(), outputs[1].path.c_str(),

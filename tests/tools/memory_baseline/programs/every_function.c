@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -88,6 +89,13 @@ int main(int argc, char** argv) {
     pthread_t thread;
     pthread_create(&thread, NULL, allocate_forever, NULL);
     pthread_detach(thread);
+  }
+  /* Mode print-chdir: bytes on standard output (a NUL and a newline among them), then a move
+     to another directory before the end. */
+  if (strcmp(mode, "print-chdir") == 0) {
+    static const char bytes[] = "every_function\0output\n";
+    if (fwrite(bytes, 1, sizeof bytes - 1, stdout) != sizeof bytes - 1) return 12;
+    if (chdir("/") != 0) return 13;
   }
   return 0;
 }
