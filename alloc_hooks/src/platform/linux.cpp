@@ -72,12 +72,16 @@ bool close_file(std::intptr_t file) {
   return close(static_cast<int>(file)) == 0;
 }
 
-void fail_fast(const char* message, int status) {
+void say(const char* message) {
   const char prefix[] = "alloc_hooks: ";
   ssize_t ignored = write(STDERR_FILENO, prefix, sizeof prefix - 1);
   ignored = write(STDERR_FILENO, message, std::strlen(message));
   ignored = write(STDERR_FILENO, "\n", 1);
   (void)ignored;
+}
+
+void fail_fast(const char* message, int status) {
+  say(message);
   _exit(status);
 }
 

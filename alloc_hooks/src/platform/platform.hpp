@@ -44,7 +44,9 @@ std::intptr_t create_file(const char* path);
 bool write_file(std::intptr_t file, const char* data, std::size_t size);
 bool close_file(std::intptr_t file);
 
-// Writes one line to stderr without allocating and ends the process with `status`.
+// Writes "alloc_hooks: MESSAGE" as one line to stderr without allocating.
+void say(const char* message);
+// say(message), then ends the process with `status`.
 [[noreturn]] void fail_fast(const char* message, int status);
 
 #if !defined(_WIN32)

@@ -193,13 +193,17 @@ bool close_file(std::intptr_t file) {
   return CloseHandle(reinterpret_cast<HANDLE>(file)) != 0;
 }
 
-void fail_fast(const char* message, int status) {
+void say(const char* message) {
   const HANDLE error = GetStdHandle(STD_ERROR_HANDLE);
   DWORD written = 0;
   const char prefix[] = "alloc_hooks: ";
   WriteFile(error, prefix, sizeof prefix - 1, &written, nullptr);
   WriteFile(error, message, static_cast<DWORD>(std::strlen(message)), &written, nullptr);
   WriteFile(error, "\r\n", 2, &written, nullptr);
+}
+
+void fail_fast(const char* message, int status) {
+  say(message);
   // No exit handlers: this may run inside an allocation, before or after main.
   TerminateProcess(GetCurrentProcess(), static_cast<UINT>(status));
   ExitProcess(static_cast<UINT>(status));  // not reached: this tells the compiler so

@@ -82,6 +82,38 @@ TEST(Profile, TheProgramsOutputIsUntouchedAndARelativeOutStaysWhereItWasGiven) {
   EXPECT_NE(outcome.err.find("exited with status 0"), std::string::npos) << outcome.err;
 }
 
+// argv[0] arrives as the user typed it (a name found on PATH stays that name).
+TEST(Profile, TheProgramsArgumentZeroIsAsTyped) {
+  const std::string folder = std::filesystem::path(kEveryFunction).parent_path().string();
+  const Outcome outcome = test_support::run_program(
+      RUNNER_BINARY,
+      "profile --out \"" + (scratch() / "out").string() + "\" -- every_function 1 argv0",
+      {{"PATH", folder + ":" + std::getenv("PATH")}});
+  EXPECT_EQ(outcome.status, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "every_function\n");
+}
+
+// Without figures (here a shell that ends with _exit, as dash does) the status is the program's.
+TEST(Profile, WithoutFiguresTheStatusIsStillTheProgramsOwn) {
+  const Outcome outcome =
+      test_support::run_program(RUNNER_BINARY, "profile --out \"" + (scratch() / "out").string() +
+                                                   "\" -- /bin/sh -c 'true; echo after; exit 4'");
+  EXPECT_EQ(outcome.status, 4) << outcome.err;
+  EXPECT_EQ(outcome.out, "after\n");
+}
+
+// The preload library that cannot write its report says so and leaves the status alone.
+TEST(Profile, AReportThatCannotBeWrittenLeavesTheStatusAlone) {
+  // Through env, so that only the program is preloaded (not the shell that starts it).
+  const Outcome outcome = test_support::run_program(
+      "/usr/bin/env",
+      std::string("LD_PRELOAD=") + ALLOC_HOOKS_PRELOAD + " ALLOC_HOOKS_PROFILE_OUT=" +
+          (scratch() / "missing" / "report").string() + " " + kEveryFunction + " 1 exit-3");
+  EXPECT_EQ(outcome.status, 3);
+  EXPECT_NE(outcome.err.find("alloc_hooks: cannot write the profile report"), std::string::npos)
+      << outcome.err;
+}
+
 TEST(Profile, TheProgramsOwnExitStatusIsPassedThrough) {
   const Profile exited = profile(scratch(), "", kEveryFunction + " 1 exit-3");
   EXPECT_EQ(exited.outcome.status, 3);

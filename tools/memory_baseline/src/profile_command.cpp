@@ -131,7 +131,7 @@ int profile_command(const ProfileSettings& settings) {
                settings.allocator.c_str());
   const auto start = std::chrono::steady_clock::now();
   const int process_id =
-      platform::start_program(*program, settings.arguments, library, environment);
+      platform::start_program(*program, settings.program, settings.arguments, library, environment);
   monitor::Sampler sampler(
       std::chrono::milliseconds(settings.sample_interval_ms), 4096,
       {[process_id] { return monitor::read_rss_bytes_of(process_id).value_or(0); }, {}});
@@ -147,9 +147,9 @@ int profile_command(const ProfileSettings& settings) {
   if (!figures) {
     std::fprintf(stderr,
                  "memory_baseline: %s %s without finishing its exit handlers (killed, _exit, "
-                 "or exec): no figures, nothing written\n",
+                 "or exec), or its report could not be written: no figures, nothing written\n",
                  program->c_str(), describe(end).c_str());
-    return status_of(end) != 0 ? status_of(end) : 1;
+    return status_of(end);  // the program's own: no budget verdict was reached
   }
 
   ProfileRun run{*program,          settings.arguments,          end,

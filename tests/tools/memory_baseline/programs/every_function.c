@@ -97,5 +97,7 @@ int main(int argc, char** argv) {
     if (fwrite(bytes, 1, sizeof bytes - 1, stdout) != sizeof bytes - 1) return 12;
     if (chdir("/") != 0) return 13;
   }
+  /* Mode argv0: its own name as it was called, on standard output. */
+  if (strcmp(mode, "argv0") == 0) printf("%s\n", argv[0]);
   return 0;
 }

@@ -23,11 +23,13 @@ std::string allocator_problem(const std::string& allocator);
 // Where the hooks' library must be: beside the runner (Linux: ../lib/liballoc_hooks_preload.so;
 // Windows: alloc_hooks_inject.dll in the runner's folder).
 std::string hooks_library();
-// Starts the program with the hooks' `library` in it and `extra_environment` ("NAME=value") over
-// the runner's own; it shares the runner's standard streams. Returns its process id; throws
-// InputError when it cannot start.
-int start_program(const std::string& program, const std::vector<std::string>& arguments,
-                  const std::string& library, const std::vector<std::string>& extra_environment);
+// Starts the program file `program` with `argument0` (the name as the user gave it) and
+// `arguments` as its arguments, the hooks' `library` in it and `extra_environment`
+// ("NAME=value") over the runner's own; it shares the runner's standard streams. Returns its
+// process id; throws InputError when it cannot start.
+int start_program(const std::string& program, const std::string& argument0,
+                  const std::vector<std::string>& arguments, const std::string& library,
+                  const std::vector<std::string>& extra_environment);
 // How the program ended, or nullopt while it runs (does not wait).
 std::optional<ProgramEnd> program_end(int process_id);
 

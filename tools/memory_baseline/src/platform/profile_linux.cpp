@@ -76,14 +76,15 @@ std::string allocator_problem(const std::string&) {
   return "";
 }
 
-int start_program(const std::string& program, const std::vector<std::string>& arguments,
-                  const std::string& library, const std::vector<std::string>& hooks_environment) {
+int start_program(const std::string& program, const std::string& argument0,
+                  const std::vector<std::string>& arguments, const std::string& library,
+                  const std::vector<std::string>& hooks_environment) {
   std::vector<std::string> extra_environment = hooks_environment;
   const char* preloaded = std::getenv("LD_PRELOAD");
   extra_environment.push_back(
       "LD_PRELOAD=" + library +
       (preloaded != nullptr && *preloaded != '\0' ? std::string(":") + preloaded : ""));
-  std::vector<std::string> words{program};
+  std::vector<std::string> words{argument0};
   words.insert(words.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
   for (std::string& word : words) argv.push_back(word.data());

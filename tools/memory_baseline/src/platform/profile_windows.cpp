@@ -187,9 +187,10 @@ std::string hooks_library() {
   return (std::filesystem::path(executable_directory()) / "alloc_hooks_inject.dll").string();
 }
 
-int start_program(const std::string& program, const std::vector<std::string>& arguments,
-                  const std::string& library, const std::vector<std::string>& extra_environment) {
-  std::string command_line = command_line_of(program, arguments);
+int start_program(const std::string& program, const std::string& argument0,
+                  const std::vector<std::string>& arguments, const std::string& library,
+                  const std::vector<std::string>& extra_environment) {
+  std::string command_line = command_line_of(argument0, arguments);
   std::string environment = environment_block(extra_environment);
   STARTUPINFOA startup{};
   startup.cb = sizeof startup;
