@@ -82,6 +82,18 @@ TEST(Profile, TheProgramsOutputIsUntouchedAndARelativeOutStaysWhereItWasGiven) {
   EXPECT_NE(outcome.err.find("exited with status 0"), std::string::npos) << outcome.err;
 }
 
+// A program that frees all it allocates leaves nothing live: the C++ runtime's emergency pool,
+// which the preload library brings along, is freed before the report (as heaptrack does).
+TEST(Profile, TheRuntimesEmergencyPoolIsNotTheProgramsLeak) {
+  const Profile freed = profile(scratch(), "", kEveryFunction + " 1");
+  ASSERT_FALSE(freed.document.is_null()) << freed.outcome.err;
+  EXPECT_EQ(freed.document.at("live_bytes"), 0);
+  EXPECT_EQ(figure(freed.document, "totals", "frees"),
+            figure(freed.document, "totals", "allocations"));
+  const Profile kept = profile(scratch() / "kept", "", kEveryFunction + " 1 exit-alloc");
+  EXPECT_EQ(kept.document.at("live_bytes"), 12345);  // the exit handler's block
+}
+
 // argv[0] arrives as the user typed it (a name found on PATH stays that name).
 TEST(Profile, TheProgramsArgumentZeroIsAsTyped) {
   const std::string folder = std::filesystem::path(kEveryFunction).parent_path().string();
