@@ -17,7 +17,7 @@ cd /d "%~dp0"
 
 echo ======================================================
 echo  Memory baseline: heap allocations of the vector index
-echo  Targets: ^< 1 GiB memory, ^< 5 ms per allocation
+echo  Targets: ^< 1 GiB memory, ^< 5 ms per allocation (the defaults of --limit-mb, --alloc-budget-us)
 echo  Gated on: system and mimalloc (--gate-allocators to choose)
 echo ======================================================
 

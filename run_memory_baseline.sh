@@ -10,7 +10,7 @@ scripts/ensure_dependencies.sh
 build_dir=${BUILD_DIR:-build}
 echo "======================================================"
 echo " Memory baseline: heap allocations of the vector index"
-echo " Targets: < 1 GiB memory, < 5 ms per allocation"
+echo " Targets: < 1 GiB memory, < 5 ms per allocation (the defaults of --limit-mb, --alloc-budget-us)"
 echo " Gated on: system and mimalloc (jemalloc, tcmalloc: findings; --gate-allocators to choose)"
 echo "======================================================"
 echo "Configuring and building (Release) in $build_dir ..."
