@@ -94,7 +94,8 @@ void list_modules(ModuleLine line) {
 // The C++ runtime's emergency exception pool (72,704 B, which libsupc++ mallocs at start-up and
 // frees only in __gnu_cxx::__freeres, for leak checkers): freed before the report, as valgrind
 // and heaptrack do, so that it is not the program's leak. The runtime outlives this library
-// (a dependency is finalized after it); an exception thrown after this falls back to malloc.
+// (a dependency is finalized after it); an exception thrown after this is malloc'd as always,
+// only the pool that serves one when malloc fails is gone.
 void free_cxx_runtime_pool() {
   using Freeres = void (*)();
   if (const auto freeres =
