@@ -13,12 +13,13 @@ jobs=$(nproc)
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(release asan tsan windows)
 
+# run_stage NAME BUILD_DIR TARGET CTEST_FILTER CMAKE_ARGS...
 run_stage() {
-  local name=$1 build_dir=$2 ctest_filter=$3
-  shift 3
+  local name=$1 build_dir=$2 target=$3 ctest_filter=$4
+  shift 4
   echo "== test stage: $name"
   cmake -S . -B "$build_dir" -DMEMORY_BASELINE_BUILD_BENCHMARKS=OFF "$@" >/dev/null
-  cmake --build "$build_dir" -j"$jobs" >/dev/null
+  cmake --build "$build_dir" -j"$jobs" --target "$target" >/dev/null
   # shellcheck disable=SC2086
   (cd "$build_dir" && ctest -j"$jobs" --output-on-failure --timeout 600 $ctest_filter)
 }
@@ -53,14 +54,14 @@ windows_stage() {
 for stage in "${stages[@]}"; do
   stage_start=$SECONDS
   case "$stage" in
-    release) run_stage release build-tests "" -DCMAKE_BUILD_TYPE=Release ;;
+    release) run_stage release build-tests all "" -DCMAKE_BUILD_TYPE=Release ;;
     asan)
       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        run_stage "asan+ubsan" build-asan "-LE consumer -R ^system\.|Environment" \
+        run_stage "asan+ubsan" build-asan sanitizer_tests "-LE consumer -R ^system\.|Environment" \
           -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMORY_BASELINE_SANITIZE=address ;;
     tsan)
       TSAN_OPTIONS=halt_on_error=1 \
-        run_stage tsan build-tsan "-LE consumer -R ^system\." \
+        run_stage tsan build-tsan sanitizer_tests "-LE consumer -R ^system\." \
           -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMORY_BASELINE_SANITIZE=thread ;;
     windows) windows_stage ;;
     *) echo "run_tests.sh: unknown stage '$stage' (release, asan, tsan, windows)" >&2; exit 2 ;;
