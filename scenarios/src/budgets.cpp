@@ -1,4 +1,5 @@
-// Budgets to and from JSON; the budgets file is a JSON object with any of the keys of to_json().
+// The budgets file (a JSON object with any of the keys of json_fields(Budgets)) and the budgets'
+// words.
 #include "scenarios/budgets.hpp"
 
 #include <fstream>
@@ -11,16 +12,6 @@ std::string process_limit_exceeded(std::uint64_t limit_mb) {
   return limit_mb == kSeedProcessLimitMb
              ? "Total memory exceeded 1GB limit"
              : "Total memory exceeded the " + std::to_string(limit_mb) + " MiB limit";
-}
-
-nlohmann::json to_json(const Budgets& budgets) {
-  nlohmann::json json = {{"process_limit_mb", budgets.process_limit_mb},
-                         {"alloc_budget_us", budgets.alloc_budget_us}};
-  if (budgets.iteration_budget_ms) json["iteration_budget_ms"] = *budgets.iteration_budget_ms;
-  if (budgets.reserved_ratio_limit) json["reserved_ratio_limit"] = *budgets.reserved_ratio_limit;
-  if (budgets.growth_limit_mb) json["growth_limit_mb"] = *budgets.growth_limit_mb;
-  if (budgets.min_recall) json["min_recall"] = *budgets.min_recall;
-  return json;
 }
 
 const BudgetKind* budget_kind(const std::string& key) {

@@ -10,7 +10,7 @@
 
 namespace scenarios {
 
-nlohmann::json provenance() {
+Provenance provenance() {
 #if defined(__clang__)
   const std::string compiler = "clang " __clang_version__;
 #elif defined(__GNUC__)
@@ -21,13 +21,13 @@ nlohmann::json provenance() {
   const std::string compiler = "unknown";
 #endif
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  return {{"compiler", compiler},
-          {"build_type", MEMORY_BASELINE_BUILD_TYPE},
-          {"os", platform::os_description()},
-          {"cpu_model", platform::cpu_model()},
-          {"cores", std::thread::hardware_concurrency()},
-          {"date", fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(now))},
-          {"git_commit", MEMORY_BASELINE_GIT_COMMIT}};
+  return {compiler,
+          MEMORY_BASELINE_BUILD_TYPE,
+          platform::os_description(),
+          platform::cpu_model(),
+          std::thread::hardware_concurrency(),
+          fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(now)),
+          MEMORY_BASELINE_GIT_COMMIT};
 }
 
 }  // namespace scenarios

@@ -1,10 +1,10 @@
 // Provenance of a result document.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "scenarios/result_model.hpp"
 
 namespace scenarios {
 
-nlohmann::json provenance();
+Provenance provenance();
 
 }  // namespace scenarios

@@ -5,6 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <type_traits>
+
+#include "scenarios/json_record.hpp"
 
 namespace scenarios {
 
@@ -28,7 +32,17 @@ inline constexpr double kMinIterationBudgetMs = 1e-6;              // 1 ns
 inline constexpr double kMaxIterationBudgetMs = 1e9;               // 11.6 days
 inline constexpr double kMaxReservedRatioLimit = 1e6;
 
-nlohmann::json to_json(const Budgets& budgets);
+// The budgets' keys in the result document and the budgets file (json_record.hpp); a budget
+// without a limit is left out.
+constexpr auto json_fields(std::type_identity<Budgets>) {
+  using json_record::field;
+  return std::tuple{field("process_limit_mb", &Budgets::process_limit_mb),
+                    field("alloc_budget_us", &Budgets::alloc_budget_us),
+                    field("iteration_budget_ms", &Budgets::iteration_budget_ms),
+                    field("reserved_ratio_limit", &Budgets::reserved_ratio_limit),
+                    field("growth_limit_mb", &Budgets::growth_limit_mb),
+                    field("min_recall", &Budgets::min_recall)};
+}
 
 // The opening words of a process-limit breach: the seed task's "Total memory exceeded 1GB limit"
 // at the seed's limit, else the limit in force ("Total memory exceeded the 512 MiB limit").

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "scenarios/budgets.hpp"
+#include "scenarios/result_model.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace scenarios {
@@ -112,6 +113,8 @@ struct RunResult {
 };
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+// The finished run as the result document's record, and that document (result_model.hpp).
+ScenarioResult result_record(const RunResult& result);
 nlohmann::json to_json(const RunResult& result);
 
 // The executables' main: flags (docs/scenarios.md), run, terminal summary, optional JSON file.

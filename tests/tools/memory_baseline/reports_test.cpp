@@ -10,6 +10,13 @@ memory_baseline::Results fixture() {
   return memory_baseline::load_results(RUNNER_FIXTURES "/results.json");
 }
 
+scenarios::Violation violation(const std::string& budget, const std::string& message) {
+  scenarios::Violation violation;
+  violation.budget = budget;
+  violation.message = message;
+  return violation;
+}
+
 const memory_baseline::ReportRow& row(const memory_baseline::ReportTable& table,
                                       const std::string& figure) {
   for (const memory_baseline::ReportRow& candidate : table.rows) {
@@ -42,8 +49,7 @@ TEST(ReportTables, OneTablePerScenarioWithAllocatorsSideBySide) {
 
 TEST(ReportTables, BreachedBudgetsShowAsBreached) {
   memory_baseline::Results results = fixture();
-  results.document["runs"][0]["violations"].push_back(
-      {{"budget", "alloc_budget_us"}, {"message", "Allocation exceeded 5ms"}});
+  results.runs[0].violations.push_back(violation("alloc_budget_us", "Allocation exceeded 5ms"));
   EXPECT_EQ(row(memory_baseline::build_report_tables(results)[0], "budget alloc_budget_us").cells,
             (std::vector<std::string>{"BREACHED", "held"}));
 }
@@ -51,9 +57,9 @@ TEST(ReportTables, BreachedBudgetsShowAsBreached) {
 // A run that stopped on a failed allocation has no cases; its breach still gets a row.
 TEST(ReportTables, AFailedAllocationGetsItsRowAndARunWithoutCasesIsShown) {
   memory_baseline::Results results = fixture();
-  results.document["runs"][0]["cases"] = nlohmann::json::array();
-  results.document["runs"][0]["violations"].push_back(
-      {{"budget", "allocation_failed"}, {"message", "Allocation failed: out of memory"}});
+  results.runs[0].cases.clear();
+  results.runs[0].violations.push_back(
+      violation("allocation_failed", "Allocation failed: out of memory"));
   const std::vector<memory_baseline::ReportTable> tables =
       memory_baseline::build_report_tables(results);
   EXPECT_EQ(row(tables[0], "budget allocation_failed").cells,
@@ -63,25 +69,24 @@ TEST(ReportTables, AFailedAllocationGetsItsRowAndARunWithoutCasesIsShown) {
 }
 
 // What the kernel did inside a case's calls, per iteration: the kinds that happened, "none", or
-// "–" where nothing was watched (an older results file, or perf events not allowed).
+// "–" where nothing was watched (perf events not allowed).
 TEST(ReportTables, KernelEventsInsideCallsPerIteration) {
   memory_baseline::Results results = fixture();
-  nlohmann::json& system = results.document["runs"][0];
-  ASSERT_EQ(system.at("scenario"), "concepts");
-  system["cases"][0]["iterations"] = 100;
+  scenarios::ScenarioResult& system = results.runs[0];
+  ASSERT_EQ(system.scenario, "concepts");
+  system.cases[0].iterations = 100;
   const auto counts = [](std::uint64_t faults, std::uint64_t brk) {
-    return nlohmann::json{{"page_faults", faults}, {"brk", brk},  {"mmap", 0},    {"munmap", 0},
-                          {"madvise", 0},          {"mremap", 0}, {"mprotect", 0}};
+    scenarios::KernelEventFigures figures;
+    figures.page_faults = faults;
+    figures.brk = brk;
+    return figures;
   };
-  system["kernel_events"] = {{"page_faults", true}, {"system_calls", true}, {"why_not", nullptr}};
-  system["cases"][0]["kernel_events"] = {{"in_allocations", counts(1717, 101)},
-                                         {"in_frees", counts(0, 200)}};
-  nlohmann::json& mimalloc = results.document["runs"][2];
-  ASSERT_EQ(mimalloc.at("allocator").at("name"), "mimalloc");
-  mimalloc["kernel_events"] = {
-      {"page_faults", true}, {"system_calls", false}, {"why_not", "system calls not counted: ..."}};
-  mimalloc["cases"][0]["kernel_events"] = {{"in_allocations", counts(0, 0)},
-                                           {"in_frees", counts(0, 0)}};
+  system.kernel_events = {true, true, std::nullopt};
+  system.cases[0].kernel_events = {counts(1717, 101), counts(0, 200)};
+  scenarios::ScenarioResult& mimalloc = results.runs[2];
+  ASSERT_EQ(mimalloc.allocator.name, "mimalloc");
+  mimalloc.kernel_events = {true, false, "system calls not counted: ..."};
+  mimalloc.cases[0].kernel_events = {counts(0, 0), counts(0, 0)};
   const memory_baseline::ReportTable table = memory_baseline::build_report_tables(results)[0];
   const memory_baseline::ReportRow& in_allocations =
       row(table, "100 concepts: kernel events in allocations per iteration");
@@ -90,7 +95,7 @@ TEST(ReportTables, KernelEventsInsideCallsPerIteration) {
   EXPECT_EQ(in_allocations.ratio, "0.00");
   EXPECT_EQ(row(table, "100 concepts: kernel events in frees per iteration").cells,
             (std::vector<std::string>{"2.00 brk", "none (system calls not watched)"}));
-  mimalloc.erase("kernel_events");  // written before the watch existed
+  mimalloc.kernel_events = {false, false, "perf_event_open: not allowed"};
   EXPECT_EQ(row(memory_baseline::build_report_tables(results)[0],
                 "100 concepts: kernel events in frees per iteration")
                 .cells,
@@ -127,7 +132,7 @@ TEST(Compliance, LinesFollowTheViolations) {
   EXPECT_EQ(memory_baseline::compliance_lines(results, "report.html"),
             "Gated on: system, mimalloc\nAll tests stayed within the 1 GiB memory limit\nAll "
             "allocations stayed within 5 ms\n");
-  results.document["runs"][2]["violations"].push_back({{"budget", "process_limit_mb"}});
+  results.runs[2].violations.push_back(violation("process_limit_mb", ""));
   EXPECT_EQ(memory_baseline::compliance_lines(results, "report.html"),
             "Gated on: system, mimalloc\nWARNING: Some tests exceeded the 1 GiB memory limit\n"
             "All allocations stayed within 5 ms\n"

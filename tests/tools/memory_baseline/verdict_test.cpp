@@ -25,23 +25,27 @@ Results fixture() {
 // system and tcmalloc without --allocators writes it (gating_set({}, false, {system, tcmalloc})).
 Results with_tcmalloc() {
   Results results = fixture();
-  for (nlohmann::json& run : results.document["runs"]) {
-    if (run["allocator"]["name"] == "mimalloc") run["allocator"]["name"] = "tcmalloc";
+  for (scenarios::ScenarioResult& run : results.runs) {
+    if (run.allocator.name == "mimalloc") run.allocator.name = "tcmalloc";
   }
-  results.document["gating_allocators"] =
-      memory_baseline::gating_set({}, false, {"system", "tcmalloc"});
+  results.gating_allocators = memory_baseline::gating_set({}, false, {"system", "tcmalloc"});
   return results;
 }
 
-nlohmann::json rss_violation() {
-  return {{"budget", "reserved_ratio_limit"},
-          {"case", "100 concepts"},
-          {"limit", 2.0},
-          {"observed", 4.24},
-          {"unit", "x"},
-          {"figure", "RSS growth / expected"},
-          {"message", "Memory delta too high: RSS grew ..."}};
+// budget, case, limit, observed, unit, message, preempted, figure
+scenarios::Violation rss_violation() {
+  return {"reserved_ratio_limit",
+          "100 concepts",
+          2.0,
+          4.24,
+          "x",
+          "Memory delta too high: RSS grew ...",
+          false,
+          "RSS growth / expected"};
 }
+
+const memory_baseline::FailedRun kAbortedRun = {"concurrent", "system", 134, "Aborted",
+                                                "results/runs/concurrent-system.log"};
 
 TEST(GatingSet, DefaultsToSystemAndMimallocElseTheNamedAllocators) {
   const std::vector<std::string> all = {"system", "mimalloc", "jemalloc", "tcmalloc"};
@@ -66,14 +70,9 @@ TEST(GatingSet, AResultsFileWithoutTheFieldGatesOnEveryAllocator) {
 
 TEST(Breaches, ABreachUnderAGatedAllocatorIsNamedInOneLine) {
   Results results = fixture();
-  results.document["runs"][1]["violations"].push_back(
-      {{"budget", "alloc_budget_us"},
-       {"case", "pattern"},
-       {"limit", 5.0},
-       {"observed", 6.1},
-       {"unit", "ms"},
-       {"figure", "slowest allocation"},
-       {"message", "Allocation exceeded 5ms budget"}});
+  results.runs[1].violations.push_back({"alloc_budget_us", "pattern", 5.0, 6.1, "ms",
+                                        "Allocation exceeded 5ms budget", false,
+                                        "slowest allocation"});
   const std::vector<Breach> all = memory_baseline::breaches(results);
   ASSERT_EQ(all.size(), 1u);
   EXPECT_TRUE(all[0].gated);
@@ -88,28 +87,23 @@ TEST(Breaches, ABreachUnderAGatedAllocatorIsNamedInOneLine) {
 
 TEST(Breaches, ALimitSetForTheRunIsNamedAsTheRunsNotTheSeedTasks) {
   Results results = fixture();
-  results.document["runs"][1]["budgets"]["alloc_budget_us"] = 1;
-  results.document["runs"][1]["violations"].push_back({{"budget", "alloc_budget_us"},
-                                                       {"case", "pattern"},
-                                                       {"limit", 0.001},
-                                                       {"observed", 0.004},
-                                                       {"unit", "ms"},
-                                                       {"figure", "slowest allocation"},
-                                                       {"message", "Allocation exceeded"}});
+  results.runs[1].budgets.alloc_budget_us = 1;
+  results.runs[1].violations.push_back({"alloc_budget_us", "pattern", 0.001, 0.004, "ms",
+                                        "Allocation exceeded", false, "slowest allocation"});
   std::vector<Breach> all = memory_baseline::breaches(results);
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].origin, "this run's limit, in place of the seed task's 5 ms per allocation");
   // The default's value given explicitly is still the seed task's limit.
-  results.document["runs"][1]["budgets"]["alloc_budget_us"] = 5000;
+  results.runs[1].budgets.alloc_budget_us = 5000;
   EXPECT_EQ(memory_baseline::breaches(results)[0].origin, "the seed task's 5 ms per allocation");
 }
 
 TEST(Breaches, UnderAnAllocatorNotGatedItIsAFindingWithTheAllocatorsDesign) {
   Results results = with_tcmalloc();
-  results.document["runs"][2]["violations"].push_back(rss_violation());
+  results.runs[2].violations.push_back(rss_violation());
   // The thread-cache note belongs to a multi-threaded workload's RSS only.
   EXPECT_EQ(memory_baseline::breaches(results)[0].note, "");
-  results.document["runs"][2]["parameters"]["threads"] = 4;
+  results.runs[2].parameters["threads"] = 4;
   const std::vector<Breach> all = memory_baseline::breaches(results);
   ASSERT_EQ(all.size(), 1u);
   EXPECT_FALSE(all[0].gated);
@@ -129,14 +123,9 @@ TEST(Breaches, UnderAnAllocatorNotGatedItIsAFindingWithTheAllocatorsDesign) {
 
 TEST(Breaches, GatedOnesComeFirst) {
   Results results = with_tcmalloc();
-  results.document["runs"][2]["violations"].push_back(rss_violation());
-  results.document["runs"][1]["violations"].push_back({{"budget", "leak"},
-                                                       {"case", "pattern"},
-                                                       {"limit", 0},
-                                                       {"observed", 4096},
-                                                       {"unit", "bytes"},
-                                                       {"figure", "bytes left live"},
-                                                       {"message", "Leak"}});
+  results.runs[2].violations.push_back(rss_violation());
+  results.runs[1].violations.push_back(
+      {"leak", "pattern", 0, 4096, "bytes", "Leak", false, "bytes left live"});
   const std::vector<Breach> all = memory_baseline::breaches(results);
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].budget, "leak");
@@ -146,32 +135,27 @@ TEST(Breaches, GatedOnesComeFirst) {
 
 TEST(Breaches, RunsThatWroteNoResultAndSweepAnswersThatDidNotHoldAreBreaches) {
   Results results = with_tcmalloc();
-  results.document["failed_runs"] = {{{"scenario", "concurrent"},
-                                      {"allocator", "system"},
-                                      {"status", 134},
-                                      {"reason", "Aborted"},
-                                      {"log", "results/runs/concurrent-system.log"}}};
-  results.document["sweep"]["fits"][0]["verified"] = false;
-  results.document["sweep"]["failures"] = {{{"engine", "hnswlib"},
-                                            {"allocator", "tcmalloc"},
-                                            {"n", 20000},
-                                            {"status", 1},
-                                            {"message", "killed"}}};
+  results.failed_runs = {kAbortedRun};
+  nlohmann::json& sweep = *results.sweep;
+  sweep["fits"][0]["verified"] = false;
+  sweep["failures"] = {{{"engine", "hnswlib"},
+                        {"allocator", "tcmalloc"},
+                        {"n", 20000},
+                        {"status", 1},
+                        {"message", "killed"}}};
   const std::vector<Breach> all = memory_baseline::breaches(results);
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(memory_baseline::breach_line(all[0], "r.html"),
             "BREACHED: concurrent under system: the scenario runs to its end: exit status 134: "
             "Aborted (log: results/runs/concurrent-system.log) (this tool's own); see "
             "r.html#verdict");
-  EXPECT_EQ(all[1].scenario,
-            "sweep index-" + results.document["sweep"]["fits"][0]["engine"].get<std::string>());
-  EXPECT_TRUE(all[1].gated == memory_baseline::gates_on(
-                                  results, results.document["sweep"]["fits"][0]["allocator"]));
+  EXPECT_EQ(all[1].scenario, "sweep index-" + sweep["fits"][0]["engine"].get<std::string>());
+  EXPECT_TRUE(all[1].gated == memory_baseline::gates_on(results, sweep["fits"][0]["allocator"]));
   EXPECT_EQ(all[2].measured, "the point N=20000 wrote no result (exit status 1): killed");
   EXPECT_FALSE(all[2].gated);
   EXPECT_FALSE(memory_baseline::passes(results));
   EXPECT_EQ(all[1].origin, "the seed task's 1 GB process limit, 1 GiB here");
-  results.document["sweep"]["limit_mb"] = 512;
+  sweep["limit_mb"] = 512;
   EXPECT_EQ(memory_baseline::breaches(results)[1].origin,
             "this run's limit, in place of the seed task's 1 GB process limit, 1 GiB here");
 }
@@ -182,14 +166,9 @@ TEST(ClosingLines, NameTheGatingSetTheLimitsAndEveryBreach) {
             "Gated on: system (tcmalloc ran for comparison: their breaches are findings)\n"
             "All tests stayed within the 1 GiB memory limit\n"
             "All allocations stayed within 5 ms\n");
-  results.document["runs"][2]["violations"].push_back(rss_violation());
-  results.document["runs"][0]["violations"].push_back({{"budget", "process_limit_mb"},
-                                                       {"case", ""},
-                                                       {"limit", 1024},
-                                                       {"observed", 1100.5},
-                                                       {"unit", "MiB"},
-                                                       {"figure", "peak RSS"},
-                                                       {"message", "Total memory exceeded"}});
+  results.runs[2].violations.push_back(rss_violation());
+  results.runs[0].violations.push_back(
+      {"process_limit_mb", "", 1024, 1100.5, "MiB", "Total memory exceeded", false, "peak RSS"});
   const std::string lines = memory_baseline::compliance_lines(results, "out/report.html");
   EXPECT_EQ(lines.substr(0, lines.find("finding (not gated)")),
             "Gated on: system (tcmalloc ran for comparison: their breaches are findings)\n"
@@ -209,9 +188,9 @@ TEST(ClosingLines, NameTheGatingSetTheLimitsAndEveryBreach) {
 
 TEST(ClosingLines, SayTheLimitsTheRunsHad) {
   Results results = fixture();
-  for (nlohmann::json& run : results.document["runs"]) {
-    run["budgets"]["process_limit_mb"] = 512;
-    run["budgets"]["alloc_budget_us"] = 250;
+  for (scenarios::ScenarioResult& run : results.runs) {
+    run.budgets.process_limit_mb = 512;
+    run.budgets.alloc_budget_us = 250;
   }
   const std::string lines = memory_baseline::compliance_lines(results, "");
   EXPECT_NE(lines.find("All tests stayed within the 512 MiB memory limit\n"
@@ -222,7 +201,7 @@ TEST(ClosingLines, SayTheLimitsTheRunsHad) {
 
 TEST(Reports, ShowEachBreachAndFindingWithItsSection) {
   Results results = with_tcmalloc();
-  results.document["runs"][2]["violations"].push_back(rss_violation());
+  results.runs[2].violations.push_back(rss_violation());
   const std::string markdown = memory_baseline::markdown_report(results);
   EXPECT_NE(markdown.find("Verdict: every budget held under the gated allocators (system); 1 "
                           "finding under the allocators that ran for comparison.\n- finding (not "
@@ -235,12 +214,8 @@ TEST(Reports, ShowEachBreachAndFindingWithItsSection) {
             std::string::npos);
   EXPECT_NE(html.find("<h2 id=\"scenario-concepts\">concepts</h2>"), std::string::npos);
   // Every breach's link leads somewhere on the page: a run that wrote no result, a sweep answer.
-  results.document["failed_runs"] = {{{"scenario", "concurrent"},
-                                      {"allocator", "system"},
-                                      {"status", 134},
-                                      {"reason", "Aborted"},
-                                      {"log", "runs/concurrent-system.log"}}};
-  results.document["sweep"]["fits"][0]["verified"] = false;
+  results.failed_runs = {kAbortedRun};
+  (*results.sweep)["fits"][0]["verified"] = false;
   const std::string page = memory_baseline::html_report(results);
   const std::vector<Breach> all = memory_baseline::breaches(results);
   ASSERT_EQ(all.size(), 3u);
@@ -254,7 +229,7 @@ TEST(Reports, ShowEachBreachAndFindingWithItsSection) {
 TEST(Check, ABreachUnderAnAllocatorNotGatedIsListedButDoesNotFail) {
   const Results baseline = with_tcmalloc();
   Results current = with_tcmalloc();
-  current.document["runs"][2]["violations"].push_back(rss_violation());
+  current.runs[2].violations.push_back(rss_violation());
   const std::vector<memory_baseline::Finding> findings =
       memory_baseline::check_against_baseline(baseline, current, {});
   ASSERT_EQ(findings.size(), 1u);

@@ -11,68 +11,85 @@ namespace memory_baseline {
 
 namespace {
 
-double number(const nlohmann::json& object, const nlohmann::json::json_pointer& pointer) {
-  return object.contains(pointer) && object[pointer].is_number() ? object[pointer].get<double>()
-                                                                 : 0.0;
-}
+// A figure the gate compares: its name in the findings, and how to read it.
+template <class Record>
+struct Figure {
+  const char* name;
+  double (*read)(const Record&);
+};
+using CaseFigure = Figure<scenarios::CaseFigures>;
+
+// Exact where the scenario states an exact expectation.
+constexpr CaseFigure kExactFigures[] = {
+    {"requested_bytes", [](const auto& c) { return static_cast<double>(c.requested_bytes); }},
+    {"allocations", [](const auto& c) { return static_cast<double>(c.allocations); }},
+};
+// Not max: one preempted allocation moves it 100-fold between identical runs (docs/runner.md);
+// the absolute per-allocation budget holds it instead.
+constexpr CaseFigure kLatencyFigures[] = {
+    {"alloc_latency_ns.p50",
+     [](const auto& c) { return static_cast<double>(c.alloc_latency_ns.p50_ns); }},
+    {"alloc_latency_ns.p99",
+     [](const auto& c) { return static_cast<double>(c.alloc_latency_ns.p99_ns); }},
+    {"alloc_latency_ns.p999",
+     [](const auto& c) { return static_cast<double>(c.alloc_latency_ns.p999_ns); }},
+};
+constexpr CaseFigure kIterationFigures[] = {
+    {"iteration_ns.median",
+     [](const auto& c) { return static_cast<double>(c.iteration_ns.median); }},
+    {"iteration_ns.p99", [](const auto& c) { return static_cast<double>(c.iteration_ns.p99); }},
+};
+constexpr Figure<scenarios::ScenarioResult> kPeakRss = {
+    "process.peak_rss_bytes",
+    [](const auto& run) { return static_cast<double>(run.process.peak_rss_bytes); }};
 
 class Gate {
  public:
   Gate(const Tolerances& tolerances, std::vector<Finding>& findings)
       : tolerances_(tolerances), findings_(findings) {}
 
-  void compare_run(const std::string& key, const nlohmann::json& baseline,
-                   const nlohmann::json& current) {
-    grown(key, "", "process.peak_rss_bytes", baseline, current, tolerances_.rss_ratio, 0);
-    for (const nlohmann::json& old_case : baseline.at("cases")) {
-      const std::string name = old_case.value("name", "");
-      const nlohmann::json* new_case = find_case(current, name);
+  void compare_run(const std::string& key, const scenarios::ScenarioResult& baseline,
+                   const scenarios::ScenarioResult& current) {
+    grown(key, "", kPeakRss, baseline, current, tolerances_.rss_ratio, 0);
+    for (const scenarios::CaseFigures& old_case : baseline.cases) {
+      const std::string& name = old_case.name;
+      const scenarios::CaseFigures* new_case = current.find_case(name);
       if (new_case == nullptr) {
         findings_.push_back({key, name, "case", 1, 0, 0, {}});
         continue;
       }
-      // Exact where the scenario states an exact expectation; a real library's phases (the index)
-      // are held by their budgets, the leak check and the tolerances below instead.
-      if (!old_case.value("expected_requested_bytes", nlohmann::json()).is_null()) {
-        exact(key, name, "requested_bytes", old_case, *new_case);
-        exact(key, name, "allocations", old_case, *new_case);
+      // A real library's phases (the index) have no exact expectation: they are held by their
+      // budgets, the leak check and the tolerances below instead.
+      if (old_case.expected_requested_bytes) {
+        for (const CaseFigure& figure : kExactFigures)
+          exact(key, name, figure, old_case, *new_case);
       }
-      // Not max: one preempted allocation moves it 100-fold between identical runs
-      // (docs/runner.md); the absolute per-allocation budget holds it instead.
-      for (const char* percentile : {"p50", "p99", "p999"}) {
-        grown(key, name, std::string("alloc_latency_ns.") + percentile, old_case, *new_case,
-              tolerances_.latency_ratio, tolerances_.time_slack_ns);
+      for (const CaseFigure& figure : kLatencyFigures) {
+        grown(key, name, figure, old_case, *new_case, tolerances_.latency_ratio,
+              tolerances_.time_slack_ns);
       }
-      for (const char* statistic : {"median", "p99"}) {
-        grown(key, name, std::string("iteration_ns.") + statistic, old_case, *new_case,
-              tolerances_.iteration_ratio, tolerances_.time_slack_ns);
+      for (const CaseFigure& figure : kIterationFigures) {
+        grown(key, name, figure, old_case, *new_case, tolerances_.iteration_ratio,
+              tolerances_.time_slack_ns);
       }
     }
   }
 
  private:
-  static nlohmann::json::json_pointer pointer(const std::string& dotted) {
-    std::string path = "/" + dotted;
-    for (char& character : path) character = character == '.' ? '/' : character;
-    return nlohmann::json::json_pointer(path);
-  }
-
-  void exact(const std::string& key, const std::string& where, const std::string& figure,
-             const nlohmann::json& old_object, const nlohmann::json& new_object) {
-    const double old_value = number(old_object, pointer(figure)),
-                 new_value = number(new_object, pointer(figure));
+  template <class Record>
+  void exact(const std::string& key, const std::string& where, const Figure<Record>& figure,
+             const Record& old_object, const Record& new_object) {
+    const double old_value = figure.read(old_object), new_value = figure.read(new_object);
     if (old_value != new_value)
-      findings_.push_back({key, where, figure, old_value, new_value, 0, {}});
+      findings_.push_back({key, where, figure.name, old_value, new_value, 0, {}});
   }
 
-  void grown(const std::string& key, const std::string& where, const std::string& figure,
-             const nlohmann::json& old_object, const nlohmann::json& new_object, double ratio,
-             double slack) {
-    const double old_value = number(old_object, pointer(figure)),
-                 new_value = number(new_object, pointer(figure));
-    if (new_value > old_value * ratio && new_value - old_value > slack) {
-      findings_.push_back({key, where, figure, old_value, new_value, ratio, {}});
-    }
+  template <class Record>
+  void grown(const std::string& key, const std::string& where, const Figure<Record>& figure,
+             const Record& old_object, const Record& new_object, double ratio, double slack) {
+    const double old_value = figure.read(old_object), new_value = figure.read(new_object);
+    if (new_value > old_value * ratio && new_value - old_value > slack)
+      findings_.push_back({key, where, figure.name, old_value, new_value, ratio, {}});
   }
 
   const Tolerances& tolerances_;
@@ -101,9 +118,9 @@ std::vector<Finding> check_against_baseline(const Results& baseline, const Resul
                                             const Tolerances& tolerances) {
   std::vector<Finding> findings;
   Gate gate(tolerances, findings);
-  for (const nlohmann::json& old_run : baseline.runs()) {
+  for (const scenarios::ScenarioResult& old_run : baseline.runs) {
     const std::string key = run_key(old_run);
-    const nlohmann::json* new_run = find_run(current, key);
+    const scenarios::ScenarioResult* new_run = current.find_run(key);
     if (new_run == nullptr) {
       findings.push_back({key, "", "run", 1, 0, 0, {}});
       continue;
@@ -111,16 +128,10 @@ std::vector<Finding> check_against_baseline(const Results& baseline, const Resul
     gate.compare_run(key, old_run, *new_run);
   }
   // A run that breached its own budgets fails the gate too, whatever the baseline says.
-  for (const nlohmann::json& run : current.runs()) {
-    for (const nlohmann::json& violation : run.at("violations")) {
-      Finding finding{run_key(run),
-                      violation.value("case", ""),
-                      "budget " + violation.value("budget", "?"),
-                      violation.value("limit", 0.0),
-                      violation.value("observed", 0.0),
-                      0,
-                      violation.value("message", "")};
-      findings.push_back(std::move(finding));
+  for (const scenarios::ScenarioResult& run : current.runs) {
+    for (const scenarios::Violation& violation : run.violations) {
+      findings.push_back({run_key(run), violation.case_name, "budget " + violation.budget,
+                          violation.limit, violation.observed, 0, violation.message});
     }
   }
   for (Finding& finding : findings) {
@@ -136,21 +147,25 @@ std::vector<std::string> provenance_differences(const Results& first, const Resu
     if (std::find(lines.begin(), lines.end(), line) == lines.end())
       lines.push_back(std::move(line));
   };
-  const nlohmann::json& a = first.document.at("provenance");
-  const nlohmann::json& b = second.document.at("provenance");
-  for (const char* field : {"compiler", "cpu_model", "os", "build_type"}) {
-    const std::string old_value = a.value(field, "?"), new_value = b.value(field, "?");
-    if (old_value != new_value)
-      lines.push_back(fmt::format("{}: {} -> {}", field, old_value, new_value));
+  // Where a file has no provenance (no run wrote a result), its fields read "?".
+  const scenarios::Provenance unknown{"?", "?", "?", "?", 0, "?", "?"};
+  const scenarios::Provenance& a = first.provenance.value_or(unknown);
+  const scenarios::Provenance& b = second.provenance.value_or(unknown);
+  const std::pair<const char*, std::string scenarios::Provenance::*> fields[] = {
+      {"compiler", &scenarios::Provenance::compiler},
+      {"cpu_model", &scenarios::Provenance::cpu_model},
+      {"os", &scenarios::Provenance::os},
+      {"build_type", &scenarios::Provenance::build_type}};
+  for (const auto& [name, member] : fields) {
+    if (a.*member != b.*member)
+      lines.push_back(fmt::format("{}: {} -> {}", name, a.*member, b.*member));
   }
-  for (const nlohmann::json& run : first.runs()) {
-    const nlohmann::json* other = find_run(second, run_key(run));
+  for (const scenarios::ScenarioResult& run : first.runs) {
+    const scenarios::ScenarioResult* other = second.find_run(run_key(run));
     if (other == nullptr) continue;
-    const std::string old_version = run.at("allocator").value("version", "?");
-    const std::string new_version = (*other).at("allocator").value("version", "?");
-    if (old_version != new_version) {
-      add_once(fmt::format("{} allocator: {} -> {}", run.at("allocator").value("name", "?"),
-                           old_version, new_version));
+    if (run.allocator.version != other->allocator.version) {
+      add_once(fmt::format("{} allocator: {} -> {}", run.allocator.name, run.allocator.version,
+                           other->allocator.version));
     }
   }
   return lines;

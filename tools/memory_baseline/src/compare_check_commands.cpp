@@ -14,19 +14,26 @@ void print_provenance(const Results& first, const Results& second) {
   for (const std::string& line : differences) fmt::print("  {}\n", line);
 }
 
-std::string value_at(const nlohmann::json& object, const char* pointer) {
-  const nlohmann::json::json_pointer path(pointer);
-  return object.contains(path) ? object[path].dump() : "–";
-}
+// The figures compared side by side, by the names the table prints.
+struct CaseFigure {
+  const char* name;
+  std::uint64_t (*read)(const scenarios::CaseFigures&);
+};
+constexpr CaseFigure kComparedFigures[] = {
+    {"requested_bytes", [](const auto& c) { return c.requested_bytes; }},
+    {"allocations", [](const auto& c) { return c.allocations; }},
+    {"reserved_bytes", [](const auto& c) { return c.reserved_bytes; }},
+    {"alloc_latency_ns/p50", [](const auto& c) { return c.alloc_latency_ns.p50_ns; }},
+    {"alloc_latency_ns/p99", [](const auto& c) { return c.alloc_latency_ns.p99_ns; }},
+    {"alloc_latency_ns/max", [](const auto& c) { return c.alloc_latency_ns.max_ns; }},
+    {"iteration_ns/median", [](const auto& c) { return c.iteration_ns.median; }},
+};
 
-std::string ratio_at(const nlohmann::json& first, const nlohmann::json& second,
-                     const char* pointer) {
-  const nlohmann::json::json_pointer path(pointer);
-  if (!first.contains(path) || !second.contains(path) || !first[path].is_number() ||
-      !second[path].is_number())
-    return "";
-  const double base = first[path].get<double>();
-  return base == 0 ? "" : fmt::format("{:.2f}", second[path].get<double>() / base);
+void print_row(const std::string& label, std::uint64_t first, std::uint64_t second) {
+  const std::string ratio =
+      first == 0 ? ""
+                 : fmt::format("{:.2f}", static_cast<double>(second) / static_cast<double>(first));
+  fmt::print("{:<42} {:>14} {:>14} {:>8}\n", label, first, second, ratio);
 }
 
 }  // namespace
@@ -36,32 +43,25 @@ int compare_command(const std::string& first_path, const std::string& second_pat
   const Results second = load_results(second_path);
   print_provenance(first, second);
   fmt::print("{:<42} {:>14} {:>14} {:>8}\n", "figure", "A", "B", "B / A");
-  for (const nlohmann::json& run : first.runs()) {
+  for (const scenarios::ScenarioResult& run : first.runs) {
     const std::string key = run_key(run);
-    const nlohmann::json* other = find_run(second, key);
+    const scenarios::ScenarioResult* other = second.find_run(key);
     if (other == nullptr) {
       fmt::print("{}: only in A\n", key);
       continue;
     }
-    fmt::print("{:<42} {:>14} {:>14} {:>8}\n", key + " peak RSS",
-               value_at(run, "/process/peak_rss_bytes"),
-               value_at(*other, "/process/peak_rss_bytes"),
-               ratio_at(run, *other, "/process/peak_rss_bytes"));
-    for (const nlohmann::json& measured : run.at("cases")) {
-      const nlohmann::json* other_case = find_case(*other, measured.at("name"));
+    print_row(key + " peak RSS", run.process.peak_rss_bytes, other->process.peak_rss_bytes);
+    for (const scenarios::CaseFigures& measured : run.cases) {
+      const scenarios::CaseFigures* other_case = other->find_case(measured.name);
       if (other_case == nullptr) continue;
-      for (const char* figure :
-           {"/requested_bytes", "/allocations", "/reserved_bytes", "/alloc_latency_ns/p50",
-            "/alloc_latency_ns/p99", "/alloc_latency_ns/max", "/iteration_ns/median"}) {
-        fmt::print("{:<42} {:>14} {:>14} {:>8}\n",
-                   key + " " + measured.at("name").get<std::string>() + " " + (figure + 1),
-                   value_at(measured, figure), value_at(*other_case, figure),
-                   ratio_at(measured, *other_case, figure));
+      for (const CaseFigure& figure : kComparedFigures) {
+        print_row(key + " " + measured.name + " " + figure.name, figure.read(measured),
+                  figure.read(*other_case));
       }
     }
   }
-  for (const nlohmann::json& run : second.runs()) {
-    if (find_run(first, run_key(run)) == nullptr) fmt::print("{}: only in B\n", run_key(run));
+  for (const scenarios::ScenarioResult& run : second.runs) {
+    if (first.find_run(run_key(run)) == nullptr) fmt::print("{}: only in B\n", run_key(run));
   }
   return 0;
 }
@@ -81,8 +81,7 @@ int check_command(const std::string& baseline_path, const std::string& current_p
     fmt::print("{} figure(s) regressed against {}\n", gated, baseline_path);
     return 1;
   }
-  fmt::print("no regression against {} ({} runs compared{})\n", baseline_path,
-             baseline.runs().size(),
+  fmt::print("no regression against {} ({} runs compared{})\n", baseline_path, baseline.runs.size(),
              findings.empty() ? "" : fmt::format("; {} finding(s) not gated", findings.size()));
   return 0;
 }

@@ -19,13 +19,12 @@ std::string join(const std::vector<std::string>& names) {
 
 // "1 GiB", "512 MiB, 1 GiB": the distinct values of a budget over the gated runs, in the budget's
 // unit.
-std::string limits(const Results& results, const char* budget,
+std::string limits(const Results& results, std::uint64_t scenarios::Budgets::*budget,
                    std::string (*words)(std::uint64_t)) {
   std::vector<std::string> seen;
-  for (const nlohmann::json& run : results.runs()) {
-    if (!gates_on(results, run.at("allocator").at("name")) || !run.at("budgets").contains(budget))
-      continue;
-    const std::string text = words(run.at("budgets").at(budget).get<std::uint64_t>());
+  for (const scenarios::ScenarioResult& run : results.runs) {
+    if (!gates_on(results, run.allocator.name)) continue;
+    const std::string text = words(run.budgets.*budget);
     if (std::find(seen.begin(), seen.end(), text) == seen.end()) seen.push_back(text);
   }
   return join(seen);
@@ -47,8 +46,8 @@ std::string microseconds_words(std::uint64_t us) {
 std::string compliance_lines(const Results& results, const std::string& report) {
   const std::vector<std::string> gated = gating_allocators(results);
   std::vector<std::string> compared;
-  for (const nlohmann::json& run : results.runs()) {
-    const std::string name = run.at("allocator").at("name");
+  for (const scenarios::ScenarioResult& run : results.runs) {
+    const std::string& name = run.allocator.name;
     if (!gates_on(results, name) &&
         std::find(compared.begin(), compared.end(), name) == compared.end())
       compared.push_back(name);
@@ -67,10 +66,12 @@ std::string compliance_lines(const Results& results, const std::string& report) 
     memory_held = memory_held && breach.budget != "process_limit_mb";
     latency_held = latency_held && breach.budget != "alloc_budget_us";
   }
-  const std::string memory_limits = limits(results, "process_limit_mb", mebibytes_words);
+  const std::string memory_limits =
+      limits(results, &scenarios::Budgets::process_limit_mb, mebibytes_words);
   const std::string memory_limit =
       memory_limits.empty() ? "the memory limit" : "the " + memory_limits + " memory limit";
-  std::string latency_limit = limits(results, "alloc_budget_us", microseconds_words);
+  std::string latency_limit =
+      limits(results, &scenarios::Budgets::alloc_budget_us, microseconds_words);
   if (latency_limit.empty()) latency_limit = "their budget";
   text += memory_held ? fmt::format("All tests stayed within {}\n", memory_limit)
                       : fmt::format("WARNING: Some tests exceeded {}\n", memory_limit);

@@ -217,21 +217,20 @@ nlohmann::json chart_data(const Results& results) {
   nlohmann::json scenarios = nlohmann::json::array();
   for (const std::string& scenario : scenarios_in(results)) {
     nlohmann::json latency = nlohmann::json::array(), memory = nlohmann::json::array();
-    for (const nlohmann::json& run : results.runs()) {
-      if (run.at("scenario") != scenario) continue;
-      const std::string allocator = run.at("allocator").at("name");
-      for (const nlohmann::json& measured : run.at("cases")) {
-        const nlohmann::json& ns = measured.at("alloc_latency_ns");
-        latency.push_back(
-            {{"label", allocator + " " + measured.at("name").get<std::string>()},
-             {"values", {ns.at("p50"), ns.at("p90"), ns.at("p99"), ns.at("p999"), ns.at("max")}}});
+    for (const scenarios::ScenarioResult& run : results.runs) {
+      if (run.scenario != scenario) continue;
+      const std::string& allocator = run.allocator.name;
+      for (const scenarios::CaseFigures& measured : run.cases) {
+        const scenarios::LatencyFigures& ns = measured.alloc_latency_ns;
+        latency.push_back({{"label", allocator + " " + measured.name},
+                           {"values", {ns.p50_ns, ns.p90_ns, ns.p99_ns, ns.p999_ns, ns.max_ns}}});
       }
       nlohmann::json rss = nlohmann::json::array(), live = nlohmann::json::array();
-      for (const nlohmann::json& snapshot : run.at("memory").at("snapshots")) {
-        rss.push_back({{"x", snapshot.at("time_ms")},
-                       {"y", snapshot.at("rss_bytes").get<double>() / kBytesPerMB}});
-        live.push_back({{"x", snapshot.at("time_ms")},
-                        {"y", snapshot.at("live_bytes").get<double>() / kBytesPerMB}});
+      for (const scenarios::SnapshotFigures& snapshot : run.memory.snapshots) {
+        rss.push_back({{"x", snapshot.time_ms},
+                       {"y", static_cast<double>(snapshot.rss_bytes) / kBytesPerMB}});
+        live.push_back({{"x", snapshot.time_ms},
+                        {"y", static_cast<double>(snapshot.live_bytes) / kBytesPerMB}});
       }
       memory.push_back({{"label", allocator + " RSS"}, {"points", rss}});
       memory.push_back({{"label", allocator + " live bytes"}, {"points", live}});
@@ -244,17 +243,16 @@ nlohmann::json chart_data(const Results& results) {
   for (const std::string& allocator : allocators_in(results)) {
     nlohmann::json rss_values = nlohmann::json::array(), ratio_values = nlohmann::json::array();
     for (const std::string& scenario : scenarios_in(results)) {
-      const nlohmann::json* run = find_run(results, scenario + "/" + allocator);
+      const scenarios::ScenarioResult* run = results.find_run(scenario + "/" + allocator);
       double requested = 0, reserved = 0;
       if (run != nullptr) {
-        for (const nlohmann::json& measured : (*run).at("cases")) {
-          requested += measured.at("requested_bytes").get<double>();
-          reserved += measured.at("reserved_bytes").get<double>();
+        for (const scenarios::CaseFigures& measured : run->cases) {
+          requested += static_cast<double>(measured.requested_bytes);
+          reserved += static_cast<double>(measured.reserved_bytes);
         }
       }
       rss_values.push_back(
-          run == nullptr ? 0.0
-                         : (*run).at("process").at("peak_rss_bytes").get<double>() / kBytesPerMB);
+          run == nullptr ? 0.0 : static_cast<double>(run->process.peak_rss_bytes) / kBytesPerMB);
       ratio_values.push_back(requested > 0 ? reserved / requested : 0.0);
     }
     peak_rss.push_back({{"label", allocator}, {"values", rss_values}});
@@ -265,8 +263,7 @@ nlohmann::json chart_data(const Results& results) {
   return {{"scenarios", scenarios},
           {"bars", bars},
           {"relative", relative_chart_data(build_summary(results), results)},
-          {"sweep", results.document.contains("sweep") ? sweep_chart_data(results.document["sweep"])
-                                                       : nlohmann::json::array()}};
+          {"sweep", results.sweep ? sweep_chart_data(*results.sweep) : nlohmann::json::array()}};
 }
 
 // Draws every chart from `data` (charts_script records what was drawn).
@@ -341,19 +338,20 @@ std::string html_report(const Results& results) {
     }
     html += "</div>\n";
   }
-  if (results.document.contains("sweep")) {
+  if (results.sweep) {
+    const nlohmann::json& sweep = *results.sweep;
     html += "<h2 id=\"sweep\">Largest N within the budget</h2>\n<div class=\"charts\">";
-    for (const nlohmann::json& chart : sweep_chart_data(results.document["sweep"])) {
+    for (const nlohmann::json& chart : sweep_chart_data(sweep)) {
       html += fmt::format("<div class=\"chart\"><canvas id=\"{}\"></canvas></div>",
                           escape_html(chart.at("id").get<std::string>()));
     }
-    html += "</div>\n" + sweep_table_html(results.document["sweep"]) + "<ul id=\"sweep-answer\">";
-    for (const std::string& line : sweep_answer_lines(results.document["sweep"]))
+    html += "</div>\n" + sweep_table_html(sweep) + "<ul id=\"sweep-answer\">";
+    for (const std::string& line : sweep_answer_lines(sweep))
       html += "<li>" + escape_html(line) + "</li>";
     html += "</ul>\n";
   }
   html += build_cost_html(build_cost_rows(results));
-  if (!results.runs().empty()) html += "<h1>Details</h1>\n";
+  if (!results.runs.empty()) html += "<h1>Details</h1>\n";
   const std::vector<SitesView> views = sites_views(results);
   nlohmann::json flame_graphs = nlohmann::json::array();
   for (const ReportTable& table : build_report_tables(results)) {

@@ -39,8 +39,8 @@ std::string summary_markdown(const Results& results) {
 // The answers as a table (each marked measured, extrapolated or verified, with its band and the
 // engine's recall answer beside it), then in words.
 std::string sweep_markdown(const Results& results) {
-  if (!results.document.contains("sweep")) return {};
-  const nlohmann::json& sweep = results.document["sweep"];
+  if (!results.sweep) return {};
+  const nlohmann::json& sweep = *results.sweep;
   std::string text = "\n## Largest N within the budget\n\n";
   const std::vector<std::vector<std::string>> table = sweep_answer_table(sweep);
   for (std::size_t row = 0; row < table.size(); ++row) {
@@ -80,7 +80,7 @@ std::string markdown_report(const Results& results) {
   for (const Breach& breach : breaches(results))
     text += fmt::format("- {}\n", breach_line(breach, "report.html"));
   text += summary_markdown(results) + sweep_markdown(results) + build_cost_markdown(results);
-  if (!results.runs().empty()) text += "\n# Details\n";
+  if (!results.runs.empty()) text += "\n# Details\n";
   const std::vector<SitesView> views = sites_views(results);
   for (const ReportTable& table : build_report_tables(results)) {
     text += fmt::format("\n## {}\n\n| figure |", table.scenario);
@@ -104,11 +104,9 @@ std::string markdown_report(const Results& results) {
     }
   }
   std::string messages;
-  for (const nlohmann::json& run : results.runs()) {
-    for (const nlohmann::json& violation : run.at("violations")) {
-      messages += fmt::format("\n- {} ({}): {}", run_key(run), violation.value("budget", ""),
-                              violation.value("message", ""));
-    }
+  for (const scenarios::ScenarioResult& run : results.runs) {
+    for (const scenarios::Violation& violation : run.violations)
+      messages += fmt::format("\n- {} ({}): {}", run_key(run), violation.budget, violation.message);
   }
   if (!messages.empty())
     text += "\n## Every breach and finding, as the scenarios said it\n" + messages;

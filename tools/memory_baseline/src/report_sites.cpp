@@ -41,23 +41,20 @@ std::string sampling_note(const nlohmann::json& sites) {
 std::vector<SitesView> sites_views(const Results& results) {
   std::vector<SitesView> views;
   for (const std::string& scenario : scenarios_in(results)) {
-    for (const nlohmann::json& run : results.runs()) {
-      if (run.at("scenario") != scenario) continue;
-      const nlohmann::json* highest = nullptr;
+    for (const scenarios::ScenarioResult& run : results.runs) {
+      if (run.scenario != scenario) continue;
+      const scenarios::CaseFigures* highest = nullptr;
       nlohmann::json latency = nlohmann::json::array();
-      for (const nlohmann::json& measured : run.at("cases")) {
-        if (!measured.contains("sites")) continue;
-        for (const nlohmann::json& stack : measured.at("sites").at("latency_folded"))
+      for (const scenarios::CaseFigures& measured : run.cases) {
+        if (!measured.sites) continue;
+        for (const nlohmann::json& stack : measured.sites->at("latency_folded"))
           latency.push_back(stack);
-        if (highest == nullptr || measured.at("peak_live_bytes").get<double>() >
-                                      (*highest).at("peak_live_bytes").get<double>())
+        if (highest == nullptr || measured.peak_live_bytes > highest->peak_live_bytes)
           highest = &measured;
       }
       if (highest == nullptr) continue;
-      views.push_back({scenario, run.at("allocator").at("name").get<std::string>(),
-                       (*highest).at("name").get<std::string>(),
-                       (*highest).at("peak_live_bytes").get<double>(), (*highest).at("sites"),
-                       latency});
+      views.push_back({scenario, run.allocator.name, highest->name,
+                       static_cast<double>(highest->peak_live_bytes), *highest->sites, latency});
       break;
     }
   }
@@ -68,13 +65,12 @@ namespace {
 
 std::string folded_report(const Results& results, const char* field) {
   std::string text;
-  for (const nlohmann::json& run : results.runs()) {
-    for (const nlohmann::json& measured : run.at("cases")) {
-      if (!measured.contains("sites")) continue;
-      const std::string root = fmt::format("{}/{};{}", run.at("scenario").get<std::string>(),
-                                           run.at("allocator").at("name").get<std::string>(),
-                                           measured.at("name").get<std::string>());
-      for (const nlohmann::json& stack : measured.at("sites").at(field)) {
+  for (const scenarios::ScenarioResult& run : results.runs) {
+    for (const scenarios::CaseFigures& measured : run.cases) {
+      if (!measured.sites) continue;
+      const std::string root =
+          fmt::format("{}/{};{}", run.scenario, run.allocator.name, measured.name);
+      for (const nlohmann::json& stack : measured.sites->at(field)) {
         text += fmt::format("{};{} {}\n", root, stack.at(0).get<std::string>(),
                             stack.at(1).get<std::int64_t>());
       }

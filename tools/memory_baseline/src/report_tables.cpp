@@ -17,28 +17,26 @@ struct Cell {
   std::optional<double> value;
 };
 
-using Extract = std::function<Cell(const nlohmann::json& run)>;
+using Extract = std::function<Cell(const scenarios::ScenarioResult& run)>;
 
-Cell integer_at(const nlohmann::json& object, const std::string& pointer) {
-  const nlohmann::json::json_pointer path(pointer);
-  if (!object.contains(path) || !object[path].is_number()) return {"–", std::nullopt};
-  const double value = object[path].get<double>();
+template <class Number>
+Cell integer(Number number) {
+  const double value = static_cast<double>(number);
   return {fmt::format("{:.0f}", value), value};
 }
 
-Cell budget_status(const nlohmann::json& run, const std::string& budget, bool gated) {
-  for (const nlohmann::json& violation : run.at("violations")) {
-    if (violation.value("budget", "") == budget)
-      return {gated ? "BREACHED" : "finding", std::nullopt};
+Cell budget_status(const scenarios::ScenarioResult& run, const std::string& budget, bool gated) {
+  for (const scenarios::Violation& violation : run.violations) {
+    if (violation.budget == budget) return {gated ? "BREACHED" : "finding", std::nullopt};
   }
   return {"held", std::nullopt};
 }
 
-void add_row(ReportTable& table, const std::vector<const nlohmann::json*>& runs,
+void add_row(ReportTable& table, const std::vector<const scenarios::ScenarioResult*>& runs,
              const std::string& figure, const Extract& extract) {
   ReportRow row{figure, {}, ""};
   std::vector<std::optional<double>> values;
-  for (const nlohmann::json* run : runs) {
+  for (const scenarios::ScenarioResult* run : runs) {
     const Cell cell = run == nullptr ? Cell{"–", std::nullopt} : extract(*run);
     row.cells.push_back(cell.text);
     values.push_back(cell.value);
@@ -50,54 +48,72 @@ void add_row(ReportTable& table, const std::vector<const nlohmann::json*>& runs,
 }
 
 // The kernel's work inside a case's allocation (or free) calls, per iteration: e.g. "20.07 page
-// faults, 2.01 brk", "none", or "–" where the run did not watch (an older file, or perf events not
-// allowed); the value, for the ratio, is all events per iteration.
-Cell kernel_events_per_iteration(const nlohmann::json& run, const nlohmann::json& measured,
-                                 const char* calls) {
-  const nlohmann::json watched = run.value("kernel_events", nlohmann::json::object());
-  if (!watched.value("page_faults", false) || !measured.contains("kernel_events"))
-    return {"–", std::nullopt};
-  const nlohmann::json& counts = measured.at("kernel_events").at(calls);
-  const double iterations = std::max(1.0, measured.value("iterations", 1.0));
+// faults, 2.01 brk", "none", or "–" where the run did not watch (perf events not allowed); the
+// kinds in the order of their names; the value, for the ratio, is all events per iteration.
+Cell kernel_events_per_iteration(
+    const scenarios::ScenarioResult& run, const scenarios::CaseFigures& measured,
+    scenarios::KernelEventFigures scenarios::CaseKernelEvents::*calls) {
+  if (!run.kernel_events.page_faults) return {"–", std::nullopt};
+  const scenarios::KernelEventFigures& counts = measured.kernel_events.*calls;
+  std::vector<std::pair<std::string, std::uint64_t>> by_name = {
+#define MEMORY_BASELINE_KERNEL_EVENT(name) {#name, counts.name},
+      ALLOC_HOOKS_KERNEL_EVENT_KINDS(MEMORY_BASELINE_KERNEL_EVENT)
+#undef MEMORY_BASELINE_KERNEL_EVENT
+  };
+  std::sort(by_name.begin(), by_name.end());
+  const double iterations = std::max(1.0, static_cast<double>(measured.iterations));
   std::string text;
   double total = 0;
-  for (const auto& [kind, count] : counts.items()) {
-    const double per_iteration = count.get<double>() / iterations;
+  for (const auto& [kind, count] : by_name) {
+    const double per_iteration = static_cast<double>(count) / iterations;
     total += per_iteration;
-    if (count.get<std::uint64_t>() == 0) continue;
+    if (count == 0) continue;
     text += fmt::format("{}{:.2f} {}", text.empty() ? "" : ", ", per_iteration,
                         kind == "page_faults" ? "page faults" : kind);
   }
   if (text.empty()) text = "none";
-  if (!watched.value("system_calls", false)) text += " (system calls not watched)";
+  if (!run.kernel_events.system_calls) text += " (system calls not watched)";
   return {text, total};
 }
 
-void add_case_rows(ReportTable& table, const std::vector<const nlohmann::json*>& runs,
+void add_case_rows(ReportTable& table, const std::vector<const scenarios::ScenarioResult*>& runs,
                    const std::string& name) {
-  const auto of_case = [name](const std::string& pointer) -> Extract {
-    return [name, pointer](const nlohmann::json& run) {
-      const nlohmann::json* measured = find_case(run, name);
-      return measured == nullptr ? Cell{"–", std::nullopt} : integer_at(*measured, pointer);
+  using Read = std::function<Cell(const scenarios::CaseFigures&)>;
+  const auto of_case = [name](Read read) -> Extract {
+    return [name, read](const scenarios::ScenarioResult& run) {
+      const scenarios::CaseFigures* measured = run.find_case(name);
+      return measured == nullptr ? Cell{"–", std::nullopt} : read(*measured);
     };
   };
   const std::string prefix = name + ": ";
-  add_row(table, runs, prefix + "requested bytes", of_case("/requested_bytes"));
-  add_row(table, runs, prefix + "allocations", of_case("/allocations"));
-  add_row(table, runs, prefix + "reserved bytes", of_case("/reserved_bytes"));
-  add_row(table, runs, prefix + "slack bytes", of_case("/slack_bytes"));
-  for (const auto& [label, key] : {std::pair{"p50", "p50"}, std::pair{"p99", "p99"},
-                                   std::pair{"p99.9", "p999"}, std::pair{"max", "max"}}) {
+  add_row(table, runs, prefix + "requested bytes",
+          of_case([](const auto& c) { return integer(c.requested_bytes); }));
+  add_row(table, runs, prefix + "allocations",
+          of_case([](const auto& c) { return integer(c.allocations); }));
+  add_row(table, runs, prefix + "reserved bytes",
+          of_case([](const auto& c) { return integer(c.reserved_bytes); }));
+  add_row(table, runs, prefix + "slack bytes",
+          of_case([](const auto& c) { return integer(c.slack_bytes); }));
+  using Latency = std::uint64_t scenarios::LatencyFigures::*;
+  for (const auto& [label, member] :
+       {std::pair<const char*, Latency>{"p50", &scenarios::LatencyFigures::p50_ns},
+        {"p99", &scenarios::LatencyFigures::p99_ns},
+        {"p99.9", &scenarios::LatencyFigures::p999_ns},
+        {"max", &scenarios::LatencyFigures::max_ns}}) {
     add_row(table, runs, prefix + "alloc latency " + label + " ns",
-            of_case(std::string("/alloc_latency_ns/") + key));
+            of_case([member](const auto& c) { return integer(c.alloc_latency_ns.*member); }));
   }
-  add_row(table, runs, prefix + "iteration median ns", of_case("/iteration_ns/median"));
-  add_row(table, runs, prefix + "iteration p99 ns", of_case("/iteration_ns/p99"));
+  add_row(table, runs, prefix + "iteration median ns",
+          of_case([](const auto& c) { return integer(c.iteration_ns.median); }));
+  add_row(table, runs, prefix + "iteration p99 ns",
+          of_case([](const auto& c) { return integer(c.iteration_ns.p99); }));
+  using Calls = scenarios::KernelEventFigures scenarios::CaseKernelEvents::*;
   for (const auto& [label, calls] :
-       {std::pair{"kernel events in allocations per iteration", "in_allocations"},
-        std::pair{"kernel events in frees per iteration", "in_frees"}}) {
-    add_row(table, runs, prefix + label, [name, calls](const nlohmann::json& run) {
-      const nlohmann::json* measured = find_case(run, name);
+       {std::pair<const char*, Calls>{"kernel events in allocations per iteration",
+                                      &scenarios::CaseKernelEvents::in_allocations},
+        {"kernel events in frees per iteration", &scenarios::CaseKernelEvents::in_frees}}) {
+    add_row(table, runs, prefix + label, [name, calls](const scenarios::ScenarioResult& run) {
+      const scenarios::CaseFigures* measured = run.find_case(name);
       return measured == nullptr ? Cell{"–", std::nullopt}
                                  : kernel_events_per_iteration(run, *measured, calls);
     });
@@ -108,11 +124,12 @@ void add_case_rows(ReportTable& table, const std::vector<const nlohmann::json*>&
 
 namespace {
 
-// The distinct values of `pointer` over the runs, in first-seen order.
-std::vector<std::string> distinct(const Results& results, const char* pointer) {
+// The distinct values of a name over the runs, in first-seen order.
+std::vector<std::string> distinct(const Results& results,
+                                  const std::string& (*name_of)(const scenarios::ScenarioResult&)) {
   std::vector<std::string> names;
-  for (const nlohmann::json& run : results.runs()) {
-    const std::string name = run.at(nlohmann::json::json_pointer(pointer)).get<std::string>();
+  for (const scenarios::ScenarioResult& run : results.runs) {
+    const std::string& name = name_of(run);
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
   return names;
@@ -121,11 +138,15 @@ std::vector<std::string> distinct(const Results& results, const char* pointer) {
 }  // namespace
 
 std::vector<std::string> scenarios_in(const Results& results) {
-  return distinct(results, "/scenario");
+  return distinct(results, [](const scenarios::ScenarioResult& run) -> const std::string& {
+    return run.scenario;
+  });
 }
 
 std::vector<std::string> allocators_in(const Results& results) {
-  return distinct(results, "/allocator/name");
+  return distinct(results, [](const scenarios::ScenarioResult& run) -> const std::string& {
+    return run.allocator.name;
+  });
 }
 
 std::vector<ReportTable> build_report_tables(const Results& results) {
@@ -133,39 +154,40 @@ std::vector<ReportTable> build_report_tables(const Results& results) {
   const std::vector<std::string> allocators = allocators_in(results);
   for (const std::string& scenario : scenarios_in(results)) {
     ReportTable table{scenario, allocators, {}};
-    std::vector<const nlohmann::json*> runs;
+    std::vector<const scenarios::ScenarioResult*> runs;
     for (const std::string& allocator : allocators)
-      runs.push_back(find_run(results, scenario + "/" + allocator));
+      runs.push_back(results.find_run(scenario + "/" + allocator));
     std::vector<std::string> case_names;
-    for (const nlohmann::json* run : runs) {
+    for (const scenarios::ScenarioResult* run : runs) {
       if (run == nullptr) continue;
-      for (const nlohmann::json& measured : (*run).at("cases")) {
-        const std::string name = measured.at("name");
+      for (const scenarios::CaseFigures& measured : run->cases) {
+        const std::string& name = measured.name;
         if (std::find(case_names.begin(), case_names.end(), name) == case_names.end())
           case_names.push_back(name);
       }
     }
     for (const std::string& name : case_names) add_case_rows(table, runs, name);
     add_row(table, runs, "peak RSS bytes",
-            [](const nlohmann::json& run) { return integer_at(run, "/process/peak_rss_bytes"); });
+            [](const auto& run) { return integer(run.process.peak_rss_bytes); });
     add_row(table, runs, "peak live bytes",
-            [](const nlohmann::json& run) { return integer_at(run, "/process/peak_live_bytes"); });
-    add_row(table, runs, "RSS / live bytes", [](const nlohmann::json& run) {
-      const double rss = run.at("process").value("peak_rss_bytes", 0.0),
-                   live = run.at("process").value("peak_live_bytes", 0.0);
+            [](const auto& run) { return integer(run.process.peak_live_bytes); });
+    add_row(table, runs, "RSS / live bytes", [](const scenarios::ScenarioResult& run) {
+      const double rss = static_cast<double>(run.process.peak_rss_bytes),
+                   live = static_cast<double>(run.process.peak_live_bytes);
       return live > 0 ? Cell{fmt::format("{:.1f}", rss / live), rss / live}
                       : Cell{"–", std::nullopt};
     });
     add_row(table, runs, "minor page faults",
-            [](const nlohmann::json& run) { return integer_at(run, "/memory/page_faults/minor"); });
-    add_row(table, runs, "RSS growth MiB/s", [](const nlohmann::json& run) {
-      const double growth = run.at("memory").at("rss").value("growth_mb_per_s", 0.0);
-      return Cell{fmt::format("{:.3f}", growth), std::nullopt};
+            [](const auto& run) { return integer(run.memory.page_faults.minor); });
+    add_row(table, runs, "RSS growth MiB/s", [](const scenarios::ScenarioResult& run) {
+      return Cell{fmt::format("{:.3f}", run.memory.rss.growth_mb_per_s), std::nullopt};
     });
+    // The budgets that had a limit in some run, by name.
     std::vector<std::string> budgets;
-    for (const nlohmann::json* run : runs) {
+    for (const scenarios::ScenarioResult* run : runs) {
       if (run == nullptr) continue;
-      for (const auto& [budget, limit] : (*run).at("budgets").items()) {
+      const nlohmann::json limits = scenarios::json_record::write(run->budgets);
+      for (const auto& [budget, limit] : limits.items()) {
         if (std::find(budgets.begin(), budgets.end(), budget) == budgets.end())
           budgets.push_back(budget);
       }
@@ -173,18 +195,19 @@ std::vector<ReportTable> build_report_tables(const Results& results) {
     budgets.push_back("expectation");
     budgets.push_back("leak");
     // And any other breach (a failed allocation), so that no breach is missing from the table.
-    for (const nlohmann::json* run : runs) {
+    for (const scenarios::ScenarioResult* run : runs) {
       if (run == nullptr) continue;
-      for (const nlohmann::json& violation : run->at("violations")) {
-        const std::string budget = violation.at("budget");
+      for (const scenarios::Violation& violation : run->violations) {
+        const std::string& budget = violation.budget;
         if (std::find(budgets.begin(), budgets.end(), budget) == budgets.end())
           budgets.push_back(budget);
       }
     }
     for (const std::string& budget : budgets) {
-      add_row(table, runs, "budget " + budget, [&results, budget](const nlohmann::json& run) {
-        return budget_status(run, budget, gates_on(results, run.at("allocator").at("name")));
-      });
+      add_row(table, runs, "budget " + budget,
+              [&results, budget](const scenarios::ScenarioResult& run) {
+                return budget_status(run, budget, gates_on(results, run.allocator.name));
+              });
     }
     tables.push_back(std::move(table));
   }
@@ -196,40 +219,44 @@ namespace {
 // The summary figures, each read from a run (nullopt: the run lacks it).
 struct SummaryFigure {
   const char* name;
-  std::optional<double> (*read)(const nlohmann::json& run);
+  std::optional<double> (*read)(const scenarios::ScenarioResult& run);
 };
 
-std::optional<double> largest_case_figure(const nlohmann::json& run, const char* pointer) {
+// The largest of a latency figure over the run's cases; nullopt for a run without cases.
+std::optional<double> largest_latency(const scenarios::ScenarioResult& run,
+                                      std::uint64_t scenarios::LatencyFigures::*figure) {
   std::optional<double> largest;
-  for (const nlohmann::json& measured : run.at("cases")) {
-    const nlohmann::json::json_pointer path(pointer);
-    if (measured.contains(path) && measured[path].is_number())
-      largest = std::max(largest.value_or(0.0), measured[path].get<double>());
-  }
+  for (const scenarios::CaseFigures& measured : run.cases)
+    largest =
+        std::max(largest.value_or(0.0), static_cast<double>(measured.alloc_latency_ns.*figure));
   return largest;
 }
 
 const SummaryFigure kSummaryFigures[] = {
     {"peak RSS MiB",
-     [](const nlohmann::json& run) -> std::optional<double> {
-       return run.at("process").at("peak_rss_bytes").get<double>() / kBytesPerMB;
+     [](const scenarios::ScenarioResult& run) -> std::optional<double> {
+       return static_cast<double>(run.process.peak_rss_bytes) / kBytesPerMB;
      }},
     {"RSS / live",
-     [](const nlohmann::json& run) -> std::optional<double> {
-       const double live = run.at("process").at("peak_live_bytes").get<double>();
+     [](const scenarios::ScenarioResult& run) -> std::optional<double> {
+       const double live = static_cast<double>(run.process.peak_live_bytes);
        if (live <= 0) return std::nullopt;
-       return run.at("process").at("peak_rss_bytes").get<double>() / live;
+       return static_cast<double>(run.process.peak_rss_bytes) / live;
      }},
     {"alloc p99 ns",
-     [](const nlohmann::json& run) { return largest_case_figure(run, "/alloc_latency_ns/p99"); }},
+     [](const scenarios::ScenarioResult& run) {
+       return largest_latency(run, &scenarios::LatencyFigures::p99_ns);
+     }},
     {"alloc max ns",
-     [](const nlohmann::json& run) { return largest_case_figure(run, "/alloc_latency_ns/max"); }},
+     [](const scenarios::ScenarioResult& run) {
+       return largest_latency(run, &scenarios::LatencyFigures::max_ns);
+     }},
     {"wall time s",
-     [](const nlohmann::json& run) -> std::optional<double> {
+     [](const scenarios::ScenarioResult& run) -> std::optional<double> {
        double nanoseconds = 0;
-       for (const nlohmann::json& measured : run.at("cases")) {
-         nanoseconds += measured.at("iteration_ns").at("median").get<double>() *
-                        measured.at("iterations").get<double>();
+       for (const scenarios::CaseFigures& measured : run.cases) {
+         nanoseconds += static_cast<double>(measured.iteration_ns.median) *
+                        static_cast<double>(measured.iterations);
        }
        return nanoseconds / 1e9;
      }},
@@ -241,13 +268,13 @@ SummaryTable build_summary(const Results& results) {
   SummaryTable table;
   for (const SummaryFigure& figure : kSummaryFigures) table.figures.emplace_back(figure.name);
   for (const std::string& scenario : scenarios_in(results)) {
-    const nlohmann::json* system = find_run(results, scenario + "/system");
+    const scenarios::ScenarioResult* system = results.find_run(scenario + "/system");
     for (const std::string& allocator : allocators_in(results)) {
-      const nlohmann::json* run = find_run(results, scenario + "/" + allocator);
+      const scenarios::ScenarioResult* run = results.find_run(scenario + "/" + allocator);
       if (run == nullptr) continue;
       SummaryRow row{scenario, allocator, {}, gates_on(results, allocator), {}, {}};
-      for (const nlohmann::json& violation : run->at("violations")) {
-        const std::string budget = violation.at("budget");
+      for (const scenarios::Violation& violation : run->violations) {
+        const std::string& budget = violation.budget;
         if (std::find(row.breached.begin(), row.breached.end(), budget) == row.breached.end())
           row.breached.push_back(budget);
       }
@@ -281,10 +308,10 @@ std::string summary_cell(const std::optional<double>& value) {
 
 std::vector<BuildCostRow> build_cost_rows(const Results& results) {
   std::vector<BuildCostRow> rows;
-  for (const nlohmann::json& run : results.runs()) {
-    if (!run.contains("index") || !run["index"].contains("build_cost")) continue;
-    for (const nlohmann::json& point : run["index"]["build_cost"]) {
-      rows.push_back({run.at("scenario"), run.at("allocator").at("name"), point.at("threads"),
+  for (const scenarios::ScenarioResult& run : results.runs) {
+    if (!run.index || !run.index->contains("build_cost")) continue;
+    for (const nlohmann::json& point : (*run.index)["build_cost"]) {
+      rows.push_back({run.scenario, run.allocator.name, point.at("threads"),
                       point.at("hooked_seconds"), point.at("unhooked_seconds"), point.at("ratio")});
     }
   }

@@ -33,6 +33,17 @@ void require(bool condition, const std::string& path, const std::string& what) {
   if (!condition) throw InputError(path + ": " + what);
 }
 
+// A document read into its record; a field it lacks or has of another type is named with the file.
+template <class Record>
+Record read_record(const nlohmann::json& document, const std::string& path,
+                   const std::string& pointer) {
+  try {
+    return scenarios::json_record::read<Record>(document, pointer);
+  } catch (const scenarios::json_record::RecordError& error) {
+    throw InputError(path + ": " + error.what());
+  }
+}
+
 // A document's schema_version must be the one this runner reads; the message names both.
 void require_version(const nlohmann::json& document, int expected, const std::string& path,
                      const std::string& what) {
@@ -43,90 +54,81 @@ void require_version(const nlohmann::json& document, int expected, const std::st
               " (the scenarios of this build write it: run them again)");
 }
 
-// Every field the runner reads is in the schema, so that a document that passes can be read
-// without a missing or mistyped field.
-void check_scenario_result(const nlohmann::json& run, const std::string& path,
-                           const std::string& at) {
+// The schema first, so that a document that breaks it is named by the schema's words; then the
+// model, which names whatever else it cannot read.
+scenarios::ScenarioResult read_scenario_result(const nlohmann::json& run, const std::string& path,
+                                               const std::string& at) {
   require(run.is_object(), path, (at.empty() ? "a scenario result" : at) + " must be an object");
   require_version(run, scenarios::kSchemaVersion, path,
                   at.empty() ? "the scenario result" : "the scenario result at " + at);
   const std::string problem = schema_problem(result_schema(), run, at);
   require(problem.empty(), path, problem + " (docs/result.schema.json)");
+  return read_record<scenarios::ScenarioResult>(run, path, at);
 }
 
 }  // namespace
 
-nlohmann::json load_scenario_result(const std::string& path) {
-  nlohmann::json run = parse_file(path);
-  check_scenario_result(run, path, "");
-  return run;
+constexpr auto json_fields(std::type_identity<FailedRun>) {
+  using scenarios::json_record::field;
+  return std::tuple{field("scenario", &FailedRun::scenario),
+                    field("allocator", &FailedRun::allocator), field("status", &FailedRun::status),
+                    field("reason", &FailedRun::reason), field("log", &FailedRun::log)};
+}
+constexpr auto json_fields(std::type_identity<Results>) {
+  using scenarios::json_record::Empty;
+  using scenarios::json_record::field;
+  return std::tuple{field("schema_version", &Results::schema_version),
+                    field("kind", &Results::kind),
+                    field("passed", &Results::passed),
+                    field("gating_allocators", &Results::gating_allocators),
+                    field("provenance", &Results::provenance),
+                    field("runs", &Results::runs),
+                    field("failed_runs", &Results::failed_runs, Empty::omitted),
+                    field("sweep", &Results::sweep)};
 }
 
-Results load_results(const std::string& path) {
-  Results results{parse_file(path)};
-  const nlohmann::json& document = results.document;
-  require(document.is_object() && document.value("kind", "") == "memory_baseline_results", path,
-          "not a memory_baseline results file");
-  require_version(document, kResultsSchemaVersion, path, "the results file");
-  require(document.contains("runs") && document["runs"].is_array(), path, "runs must be an array");
-  require(document.contains("passed") && document["passed"].is_boolean(), path,
-          "passed must be true or false");
-  require(document.contains("provenance") && document["provenance"].is_object(), path,
-          "provenance must be an object");
-  if (document.contains("gating_allocators")) {
-    const nlohmann::json& gating = document["gating_allocators"];
-    require(gating.is_array() && std::all_of(gating.begin(), gating.end(),
-                                             [](const auto& name) { return name.is_string(); }),
-            path, "gating_allocators must be an array of allocator names");
-  }
-  if (document.contains("failed_runs")) {
-    const nlohmann::json& failed = document["failed_runs"];
-    require(failed.is_array() &&
-                std::all_of(failed.begin(), failed.end(),
-                            [](const nlohmann::json& entry) {
-                              return entry.is_object() &&
-                                     entry.value("scenario", nlohmann::json()).is_string() &&
-                                     entry.value("allocator", nlohmann::json()).is_string() &&
-                                     entry.value("status", nlohmann::json()).is_number_integer() &&
-                                     entry.value("reason", nlohmann::json()).is_string() &&
-                                     entry.value("log", nlohmann::json()).is_string();
-                            }),
-            path, "failed_runs must be an array of {scenario, allocator, status, reason, log}");
-  }
-  const nlohmann::json& runs = document["runs"];
-  for (std::size_t i = 0; i < runs.size(); ++i)
-    check_scenario_result(runs[i], path, "/runs/" + std::to_string(i));
-  return results;
-}
-
-Results make_results(std::vector<nlohmann::json> runs,
-                     const std::vector<std::string>& gating_allocators) {
-  nlohmann::json provenance = runs.empty() ? nlohmann::json::object() : runs.front()["provenance"];
-  return {{{"schema_version", kResultsSchemaVersion},
-           {"kind", "memory_baseline_results"},
-           {"passed", false},
-           {"gating_allocators", gating_allocators},
-           {"provenance", provenance},
-           {"runs", std::move(runs)}}};
-}
-
-std::string run_key(const nlohmann::json& run) {
-  return run.at("scenario").get<std::string>() + "/" +
-         run.at("allocator").at("name").get<std::string>();
-}
-
-const nlohmann::json* find_run(const Results& results, const std::string& key) {
-  for (const nlohmann::json& run : results.runs()) {
+const scenarios::ScenarioResult* Results::find_run(const std::string& key) const {
+  for (const scenarios::ScenarioResult& run : runs) {
     if (run_key(run) == key) return &run;
   }
   return nullptr;
 }
 
-const nlohmann::json* find_case(const nlohmann::json& run, const std::string& case_name) {
-  for (const nlohmann::json& measured : run.at("cases")) {
-    if (measured.value("name", "") == case_name) return &measured;
-  }
-  return nullptr;
+scenarios::ScenarioResult load_scenario_result(const std::string& path) {
+  return read_scenario_result(parse_file(path), path, "");
+}
+
+Results load_results(const std::string& path) {
+  nlohmann::json document = parse_file(path);
+  require(document.is_object() && document.value("kind", "") == "memory_baseline_results", path,
+          "not a memory_baseline results file");
+  require_version(document, kResultsSchemaVersion, path, "the results file");
+  require(document.contains("runs") && document["runs"].is_array(), path, "runs must be an array");
+  // Each run through its schema check first; the rest of the file through the model.
+  std::vector<scenarios::ScenarioResult> runs;
+  for (std::size_t i = 0; i < document["runs"].size(); ++i)
+    runs.push_back(read_scenario_result(document["runs"][i], path, "/runs/" + std::to_string(i)));
+  document["runs"] = nlohmann::json::array();
+  Results results = read_record<Results>(document, path, "");
+  results.runs = std::move(runs);
+  return results;
+}
+
+Results make_results(std::vector<scenarios::ScenarioResult> runs,
+                     const std::vector<std::string>& gating_allocators) {
+  Results results;
+  results.gating_allocators = gating_allocators;
+  if (!runs.empty()) results.provenance = runs.front().provenance;
+  results.runs = std::move(runs);
+  return results;
+}
+
+nlohmann::json write(const Results& results) {
+  return scenarios::json_record::write(results);
+}
+
+std::string run_key(const scenarios::ScenarioResult& run) {
+  return run.scenario + "/" + run.allocator.name;
 }
 
 void check_outputs(const std::vector<scenarios::OutputPath>& outputs) {

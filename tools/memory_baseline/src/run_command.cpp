@@ -97,7 +97,7 @@ namespace {
 struct ScenarioRun {
   std::string program;
   int status = 0;
-  std::optional<nlohmann::json> result;
+  std::optional<scenarios::ScenarioResult> result;
   std::string log_path;
   double seconds = 0;
 };
@@ -161,13 +161,13 @@ void print_outcome(const ScenarioRun& run, bool gated) {
     fmt::print("{}\n", failure_words(run));
     return;
   }
-  const nlohmann::json& violations = run.result->at("violations");
+  const std::vector<scenarios::Violation>& violations = run.result->violations;
   if (violations.empty()) {
     fmt::print("every budget held ({:.2f} s)\n", run.seconds);
     return;
   }
   std::string broken;
-  for (const nlohmann::json& violation : violations)
+  for (const scenarios::Violation& violation : violations)
     broken += (broken.empty() ? "" : "; ") + violation_words(violation);
   fmt::print("{} ({:.2f} s): {}\n",
              gated ? "BUDGET BREACHED" : "would breach (a finding, not gated)", run.seconds,
@@ -178,20 +178,20 @@ void print_outcome(const ScenarioRun& run, bool gated) {
 // that broke.
 std::string memory_outcome(const ScenarioRun& run) {
   if (!run.result) return failure_words(run);
-  const nlohmann::json& process = run.result->at("process");
+  const scenarios::ProcessFigures& process = run.result->process;
   std::string recall;
-  if (run.result->contains("index")) {
-    const nlohmann::json& index = (*run.result)["index"];
+  if (run.result->index) {
+    const nlohmann::json& index = *run.result->index;
     const std::string measure = index.value("recall_budget_measure", "recall_at_10");
     if (index.contains(measure))
       recall = fmt::format(", {} {:.3f}", measure, index[measure].get<double>());
   }
   std::string broken;
-  for (const nlohmann::json& violation : run.result->at("violations"))
-    broken += (broken.empty() ? "; broke " : ", ") + violation.at("budget").get<std::string>();
+  for (const scenarios::Violation& violation : run.result->violations)
+    broken += (broken.empty() ? "; broke " : ", ") + violation.budget;
   return fmt::format("peak live {:.1f} MiB, peak RSS {:.1f} MiB{} ({:.2f} s{})",
-                     process.at("peak_live_bytes").get<double>() / kBytesPerMB,
-                     process.at("peak_rss_bytes").get<double>() / kBytesPerMB, recall, run.seconds,
+                     static_cast<double>(process.peak_live_bytes) / kBytesPerMB,
+                     static_cast<double>(process.peak_rss_bytes) / kBytesPerMB, recall, run.seconds,
                      broken);
 }
 
@@ -272,10 +272,10 @@ int run_command(const RunSettings& settings) {
   check_outputs(outputs);
 
   const ScenarioRunner runner(scenario_dir, runs_dir);
-  std::vector<nlohmann::json> runs;
+  std::vector<scenarios::ScenarioResult> runs;
   const std::size_t total = scenario_list.size() * allocators.size();
   std::size_t index = 0;
-  nlohmann::json failed_runs = nlohmann::json::array();
+  std::vector<FailedRun> failed_runs;
   for (const std::string& allocator : allocators) {
     for (const std::string& scenario : scenario_list) {
       const ScenarioProgram& program = scenario_program(scenario);
@@ -297,11 +297,8 @@ int run_command(const RunSettings& settings) {
       print_outcome(run, gated);
       throw_if_rejected(run);
       if (!run.result) {
-        failed_runs.push_back({{"scenario", scenario},
-                               {"allocator", allocator},
-                               {"status", run.status},
-                               {"reason", last_line(run.log_path)},
-                               {"log", run.log_path}});
+        failed_runs.push_back(
+            {scenario, allocator, run.status, last_line(run.log_path), run.log_path});
         continue;
       }
       runs.push_back(*run.result);
@@ -341,10 +338,10 @@ int run_command(const RunSettings& settings) {
   // The verdict covers the runs, the runs that wrote no result, and the sweep's answers (one
   // whose last run at full scale did not hold, a point that did not run): verdict.cpp.
   Results results = make_results(std::move(runs), gating);
-  if (!failed_runs.empty()) results.document["failed_runs"] = failed_runs;
-  if (!sweep.is_null()) results.document["sweep"] = sweep;
-  results.document["passed"] = passes(results);
-  const std::string text = results.document.dump(2) + "\n";
+  results.failed_runs = std::move(failed_runs);
+  if (!sweep.is_null()) results.sweep = std::move(sweep);
+  results.passed = passes(results);
+  const std::string text = write(results).dump(2) + "\n";
   std::vector<scenarios::OutputFile> files = report_files(results, out_dir.string());
   files.push_back({results_path, text});
   if (!settings.save_baseline.empty()) files.push_back({settings.save_baseline, text});
@@ -357,7 +354,7 @@ int run_command(const RunSettings& settings) {
   fmt::print("Markdown:    {}\n", (out_dir / "report.md").string());
   fmt::print("Folded:      {}, {} (flamegraph.pl, speedscope)\n",
              (out_dir / "peak.folded").string(), (out_dir / "latency.folded").string());
-  return results.document["passed"].get<bool>() ? 0 : 1;
+  return results.passed ? 0 : 1;
 }
 
 }  // namespace memory_baseline

@@ -114,18 +114,18 @@ nlohmann::json search_parameters(const nlohmann::json& parameters) {
 }  // namespace
 
 nlohmann::json point_json(const std::string& engine, const std::string& allocator, std::uint64_t n,
-                          int round, double seconds, const nlohmann::json& result) {
+                          int round, double seconds, const scenarios::ScenarioResult& result) {
   nlohmann::json point = {{"engine", engine},
                           {"allocator", allocator},
-                          {"allocator_version", result.at("allocator").at("version")},
+                          {"allocator_version", result.allocator.version},
                           {"n", n},
                           {"round", round},
                           {"seconds", seconds},
-                          {"peak_live_bytes", result.at("process").at("peak_live_bytes")},
-                          {"peak_rss_bytes", result.at("process").at("peak_rss_bytes")},
-                          {"passed", result.at("passed")}};
-  if (result.contains("index")) {
-    const nlohmann::json& index = result["index"];
+                          {"peak_live_bytes", result.process.peak_live_bytes},
+                          {"peak_rss_bytes", result.process.peak_rss_bytes},
+                          {"passed", result.passed}};
+  if (result.index) {
+    const nlohmann::json& index = *result.index;
     if (index.contains("index_live_bytes")) point["index_live_bytes"] = index["index_live_bytes"];
     // The scenario's own recall measure: k-recall@10 for the graph indexes, the true nearest in
     // the top 10 for IVF-PQ (docs/scenarios.md, "Quality").
@@ -135,8 +135,7 @@ nlohmann::json point_json(const std::string& engine, const std::string& allocato
       point["recall_measure"] = measure;
     }
   }
-  if (result.contains("parameters"))
-    point["search_parameters"] = search_parameters(result["parameters"]);
+  point["search_parameters"] = search_parameters(result.parameters);
   return point;
 }
 
@@ -264,14 +263,14 @@ nlohmann::json verify(const SweepSettings& settings, const std::string& engine,
   bool held = false;
   nlohmann::json messages = nlohmann::json::array();
   if (run.result) {
-    verification["peak_live_bytes"] = run.result->at("process").at("peak_live_bytes");
-    verification["peak_rss_bytes"] = run.result->at("process").at("peak_rss_bytes");
+    verification["peak_live_bytes"] = run.result->process.peak_live_bytes;
+    verification["peak_rss_bytes"] = run.result->process.peak_rss_bytes;
     // Other findings (recall at this scale, a preempted allocation) are listed, not judged.
     held = true;
-    for (const nlohmann::json& violation : run.result->at("violations")) {
-      messages.push_back(violation.at("message"));
-      const std::string budget = violation.at("budget");
-      if (budget == "process_limit_mb" || budget == "allocation_failed") held = false;
+    for (const scenarios::Violation& violation : run.result->violations) {
+      messages.push_back(violation.message);
+      if (violation.budget == "process_limit_mb" || violation.budget == "allocation_failed")
+        held = false;
     }
   } else {
     messages.push_back(run.last_line);

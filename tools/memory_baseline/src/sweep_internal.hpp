@@ -21,7 +21,7 @@ std::uint64_t largest_point(const std::vector<nlohmann::json>& points);
 
 // A point's entry in the document from its scenario result.
 nlohmann::json point_json(const std::string& engine, const std::string& allocator, std::uint64_t n,
-                          int round, double seconds, const nlohmann::json& result);
+                          int round, double seconds, const scenarios::ScenarioResult& result);
 
 // The fit of one engine under one allocator, its answer and the answer's band.
 nlohmann::json fit_json(const std::string& engine, const std::string& allocator,

@@ -25,18 +25,16 @@ std::string with_unit(double value, const std::string& unit) {
   return fmt::format("{:.0f} {}", value, unit);
 }
 
-std::string measured_words(const nlohmann::json& violation) {
-  const std::string budget = violation.value("budget", "");
-  const std::string unit = violation.value("unit", "");
-  const std::string figure = violation.value("figure", "");
-  const double observed = violation.value("observed", 0.0), limit = violation.value("limit", 0.0);
-  const std::string prefix = figure.empty() ? "" : figure + " ";
+std::string measured_words(const scenarios::Violation& violation) {
+  const std::string& budget = violation.budget;
+  const std::string& unit = violation.unit;
+  const double observed = violation.observed, limit = violation.limit;
+  const std::string prefix = violation.figure.empty() ? "" : violation.figure + " ";
   if (budget == "expectation") {
     return fmt::format("{}{} where the code requests {}", prefix, with_unit(observed, unit),
                        with_unit(limit, unit));
   }
-  if (budget == "allocation_failed" || budget == "build_cost")
-    return violation.value("message", "");
+  if (budget == "allocation_failed" || budget == "build_cost") return violation.message;
   const char* relation = budget == "min_recall" ? "<" : ">";
   return fmt::format("{}{} {} {}", prefix, with_unit(observed, unit), relation,
                      with_unit(limit, unit));
@@ -45,10 +43,10 @@ std::string measured_words(const nlohmann::json& violation) {
 // What an allocator's documented design adds to a memory figure, where a breach under it comes
 // from that design rather than from the workload (docs/scenarios.md, "The concurrent scenario
 // under tcmalloc", has the measurements).
-std::string design_note(const std::string& allocator, const nlohmann::json& run,
-                        const nlohmann::json& violation) {
-  const bool rss = violation.value("figure", "").find("RSS") != std::string::npos;
-  const nlohmann::json& parameters = run.value("parameters", nlohmann::json::object());
+std::string design_note(const std::string& allocator, const scenarios::ScenarioResult& run,
+                        const scenarios::Violation& violation) {
+  const bool rss = violation.figure.find("RSS") != std::string::npos;
+  const nlohmann::json& parameters = run.parameters;
   const bool threads = parameters.is_object() && parameters.value("threads", 1) > 1;
   if (allocator == "tcmalloc" && rss && threads) {
     return "tcmalloc keeps what a thread frees in that thread's own cache, for that thread to "
@@ -62,29 +60,25 @@ std::string design_note(const std::string& allocator, const nlohmann::json& run,
 // Where a limit comes from: the seed task's words for its default; a limit set for the run (a flag
 // or a budgets file) in place of the default is named as the run's own, so a tightened budget's
 // breach does not quote a limit the run did not use.
-std::string limit_origin(const scenarios::BudgetKind& kind, const nlohmann::json& run_budgets) {
+std::string limit_origin(const scenarios::BudgetKind& kind, const scenarios::Budgets& run_budgets) {
   const scenarios::Budgets defaults;
-  const auto differs = [&](const char* key, std::uint64_t default_value) {
-    return run_budgets.is_object() && run_budgets.contains(key) && run_budgets[key].is_number() &&
-           run_budgets[key].get<double>() != static_cast<double>(default_value);
-  };
   const std::string key = kind.key;
   const bool set_by_run =
-      (key == "alloc_budget_us" && differs("alloc_budget_us", defaults.alloc_budget_us)) ||
-      (key == "process_limit_mb" && differs("process_limit_mb", defaults.process_limit_mb));
+      (key == "alloc_budget_us" && run_budgets.alloc_budget_us != defaults.alloc_budget_us) ||
+      (key == "process_limit_mb" && run_budgets.process_limit_mb != defaults.process_limit_mb);
   return set_by_run ? fmt::format("this run's limit, in place of {}", kind.origin) : kind.origin;
 }
 
-Breach violation_breach(const Results& results, const nlohmann::json& run,
-                        const nlohmann::json& violation) {
+Breach violation_breach(const Results& results, const scenarios::ScenarioResult& run,
+                        const scenarios::Violation& violation) {
   Breach breach;
-  breach.scenario = run.at("scenario").get<std::string>();
-  breach.allocator = run.at("allocator").at("name").get<std::string>();
-  breach.case_name = violation.value("case", "");
-  breach.budget = violation.value("budget", "");
+  breach.scenario = run.scenario;
+  breach.allocator = run.allocator.name;
+  breach.case_name = violation.case_name;
+  breach.budget = violation.budget;
   if (const scenarios::BudgetKind* kind = scenarios::budget_kind(breach.budget)) {
     breach.words = kind->words;
-    breach.origin = limit_origin(*kind, run.value("budgets", nlohmann::json::object()));
+    breach.origin = limit_origin(*kind, run.budgets);
   } else {
     breach.words = breach.budget;
   }
@@ -92,7 +86,7 @@ Breach violation_breach(const Results& results, const nlohmann::json& run,
   breach.note = design_note(breach.allocator, run, violation);
   breach.anchor = scenario_anchor(breach.scenario);
   breach.gated = gates_on(results, breach.allocator);
-  breach.preempted = violation.value("preempted", false);
+  breach.preempted = violation.preempted;
   return breach;
 }
 
@@ -116,13 +110,10 @@ std::vector<std::string> gating_set(const std::vector<std::string>& gate, bool a
 }
 
 std::vector<std::string> gating_allocators(const Results& results) {
-  const nlohmann::json& document = results.document;
-  if (document.contains("gating_allocators"))
-    return document["gating_allocators"].get<std::vector<std::string>>();
+  if (results.gating_allocators) return *results.gating_allocators;
   std::vector<std::string> every;
-  for (const nlohmann::json& run : results.runs()) {
-    const std::string name = run.at("allocator").at("name").get<std::string>();
-    if (!contains(every, name)) every.push_back(name);
+  for (const scenarios::ScenarioResult& run : results.runs) {
+    if (!contains(every, run.allocator.name)) every.push_back(run.allocator.name);
   }
   return every;
 }
@@ -137,29 +128,25 @@ std::string scenario_anchor(const std::string& scenario) {
 
 std::vector<Breach> breaches(const Results& results) {
   std::vector<Breach> all;
-  for (const nlohmann::json& run : results.runs()) {
-    for (const nlohmann::json& violation : run.at("violations"))
+  for (const scenarios::ScenarioResult& run : results.runs) {
+    for (const scenarios::Violation& violation : run.violations)
       all.push_back(violation_breach(results, run, violation));
   }
-  const nlohmann::json& document = results.document;
-  if (document.contains("failed_runs")) {
-    for (const nlohmann::json& failed : document["failed_runs"]) {
-      Breach breach;
-      breach.scenario = failed.at("scenario").get<std::string>();
-      breach.allocator = failed.at("allocator").get<std::string>();
-      breach.budget = "run";
-      breach.words = "the scenario runs to its end";
-      breach.measured =
-          fmt::format("exit status {}: {} (log: {})", failed.at("status").get<int>(),
-                      failed.at("reason").get<std::string>(), failed.at("log").get<std::string>());
-      breach.origin = "this tool's own";
-      breach.anchor = "verdict";
-      breach.gated = gates_on(results, breach.allocator);
-      all.push_back(std::move(breach));
-    }
+  for (const FailedRun& failed : results.failed_runs) {
+    Breach breach;
+    breach.scenario = failed.scenario;
+    breach.allocator = failed.allocator;
+    breach.budget = "run";
+    breach.words = "the scenario runs to its end";
+    breach.measured =
+        fmt::format("exit status {}: {} (log: {})", failed.status, failed.reason, failed.log);
+    breach.origin = "this tool's own";
+    breach.anchor = "verdict";
+    breach.gated = gates_on(results, breach.allocator);
+    all.push_back(std::move(breach));
   }
-  if (document.contains("sweep")) {
-    const nlohmann::json& sweep = document["sweep"];
+  if (results.sweep) {
+    const nlohmann::json& sweep = *results.sweep;
     const auto sweep_breach = [&](const nlohmann::json& entry, std::string measured) {
       Breach breach;
       breach.scenario = "sweep index-" + entry.at("engine").get<std::string>();
@@ -167,8 +154,9 @@ std::vector<Breach> breaches(const Results& results) {
       breach.budget = "process_limit_mb";
       breach.words = "the largest N found holds at full scale";
       breach.measured = std::move(measured);
-      breach.origin = limit_origin(*scenarios::budget_kind("process_limit_mb"),
-                                   {{"process_limit_mb", sweep.value("limit_mb", 0)}});
+      scenarios::Budgets sweep_budgets;
+      sweep_budgets.process_limit_mb = sweep.value("limit_mb", std::uint64_t{0});
+      breach.origin = limit_origin(*scenarios::budget_kind("process_limit_mb"), sweep_budgets);
       breach.anchor = "sweep";
       breach.gated = gates_on(results, breach.allocator);
       return breach;
@@ -195,10 +183,9 @@ std::vector<Breach> breaches(const Results& results) {
   return all;
 }
 
-std::string violation_words(const nlohmann::json& violation) {
-  const std::string budget = violation.value("budget", "");
-  const scenarios::BudgetKind* kind = scenarios::budget_kind(budget);
-  return fmt::format("{}: {}", kind != nullptr ? kind->words : budget.c_str(),
+std::string violation_words(const scenarios::Violation& violation) {
+  const scenarios::BudgetKind* kind = scenarios::budget_kind(violation.budget);
+  return fmt::format("{}: {}", kind != nullptr ? kind->words : violation.budget.c_str(),
                      measured_words(violation));
 }
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <scenarios/budgets.hpp>
+#include <scenarios/result_model.hpp>
 #include <string>
 #include <vector>
 
@@ -70,7 +71,7 @@ nlohmann::json recall_answer(const std::string& engine, const std::vector<nlohma
 // With settings.jobs > 1 it is called from several threads at once.
 struct SweepRun {
   int status = 0;
-  std::optional<nlohmann::json> result;
+  std::optional<scenarios::ScenarioResult> result;
   std::string last_line;
 };
 using RunIndex =

@@ -43,7 +43,7 @@ struct Breach {
 std::vector<Breach> breaches(const Results& results);
 // A scenario result's violation in short, for a progress line: "time of every single
 // allocation: slowest allocation 6.100 ms > 5.000 ms".
-std::string violation_words(const nlohmann::json& violation);
+std::string violation_words(const scenarios::Violation& violation);
 // Whether no breach is gated: the run's "passed" and exit status.
 bool passes(const Results& results);
 // The verdict in a sentence: "Verdict: every budget held under the gated allocators (system,
