@@ -7,10 +7,10 @@ namespace scenarios {
 
 Scenario (*find_scenario(const std::string& name))() {
   static const std::map<std::string, Scenario (*)()> by_name = {
-      {"vector", vector_scenario},
-      {"concepts", concepts_scenario},
-      {"fragmentation", fragmentation_scenario},
-      {"concurrent", concurrent_scenario}};
+#define SCENARIOS_SEED_ENTRY(name) {#name, name##_scenario},
+      SCENARIOS_SEED_WORKLOADS(SCENARIOS_SEED_ENTRY)
+#undef SCENARIOS_SEED_ENTRY
+  };
   const auto found = by_name.find(name);
   return found == by_name.end() ? nullptr : found->second;
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <scenarios/allocators.hpp>
+#include <scenarios/catalogue.hpp>
 #include <string>
 
 #include "support/counts_only_budgets.hpp"
@@ -39,7 +40,6 @@ Outcome run(const std::string& scenario, const std::string& arguments) {
       std::filesystem::path(SCENARIO_BINARY_DIR) / ("scenario_" + scenario), arguments);
 }
 
-const char* const kScenarios[] = {"vector", "concepts", "fragmentation", "concurrent"};
 
 // The time and RSS budgets out of reach (support/counts_only_budgets.hpp); the breach tests below
 // use impossible budgets instead.
@@ -60,7 +60,7 @@ void expect_memory_budgets_in_bytes(const std::string& scenario, const nlohmann:
 }
 
 TEST(Executables, ReleaseBuildsPerformEveryExpectedAllocation) {
-  for (const char* scenario : kScenarios) {
+  for (const char* scenario : scenarios::kSeedScenarioNames) {
     for (const std::string& allocator : scenarios::built_allocators()) {
       SCOPED_TRACE(std::string(scenario) + " under " + allocator);
       const std::string json_path = scratch(std::string(scenario) + "_" + allocator + ".json");
@@ -89,7 +89,7 @@ TEST(Executables, ReleaseBuildsPerformEveryExpectedAllocation) {
 }
 
 TEST(Executables, ImpossibleBudgetsExitOneWithTheTasksWords) {
-  for (const char* scenario : kScenarios) {
+  for (const char* scenario : scenarios::kSeedScenarioNames) {
     const std::string json_path = scratch(std::string(scenario) + ".json");
     const Outcome outcome =
         run(scenario, "--iterations 2 --limit-mb 0 --alloc-budget-us 0 --json " + json_path);

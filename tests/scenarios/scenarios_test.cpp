@@ -66,8 +66,17 @@ TEST_P(EachScenario, MatchesItsExpectationAndHoldsItsBudgets) {
   EXPECT_EQ(std::string(run.allocator.name), alloc_hooks::backend().name);
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, EachScenario,
-                         ::testing::Values("vector", "concepts", "fragmentation", "concurrent"));
+INSTANTIATE_TEST_SUITE_P(Scenarios, EachScenario, ::testing::ValuesIn(scenarios::kSeedScenarioNames));
+
+// The catalogue is the one list: each name finds the scenario of that name, and no other name does.
+TEST(Catalogue, EachSeedWorkloadIsFoundByItsName) {
+  for (const char* name : scenarios::kSeedScenarioNames) {
+    ASSERT_NE(scenarios::find_scenario(name), nullptr) << name;
+    EXPECT_EQ(scenarios::find_scenario(name)().name, name);
+  }
+  EXPECT_EQ(scenarios::find_scenario("index-hnswlib"), nullptr);
+  EXPECT_EQ(scenarios::find_scenario(""), nullptr);
+}
 
 TEST(Expectations, ConceptsCountTheirContainerGrowth) {
   // 100 x 2048-byte float buffers + an outer vector grown 1, 2, 4, ..., 128 elements of 56 bytes.
@@ -93,7 +102,7 @@ TEST(Budgets, TheProcessLimitIsSaidInTheSeedsWordsAtItsLimitAndNamedOtherwise) {
 }
 
 TEST(Budgets, ImpossibleBudgetsAreReportedInTheTasksWords) {
-  for (const char* name : {"vector", "concepts", "fragmentation", "concurrent"}) {
+  for (const char* name : scenarios::kSeedScenarioNames) {
     const scenarios::Scenario scenario = scenarios::find_scenario(name)();
     scenarios::RunOptions options;
     options.iterations = 2;

@@ -14,6 +14,7 @@ class App;
 }
 
 #include "scenarios/budgets.hpp"
+#include "scenarios/catalogue.hpp"
 
 namespace scenarios {
 
@@ -111,11 +112,10 @@ struct Scenario {
   std::function<ScheduleReading()> read_schedule;
 };
 
-// The four seed workloads.
-Scenario vector_scenario();
-Scenario concepts_scenario();
-Scenario fragmentation_scenario();
-Scenario concurrent_scenario();
+// The seed workloads (catalogue.hpp): NAME_scenario() for each.
+#define SCENARIOS_DECLARE_SEED_WORKLOAD(name) Scenario name##_scenario();
+SCENARIOS_SEED_WORKLOADS(SCENARIOS_DECLARE_SEED_WORKLOAD)
+#undef SCENARIOS_DECLARE_SEED_WORKLOAD
 // By executable name without the "scenario_" prefix; nullptr for an unknown name.
 Scenario (*find_scenario(const std::string& name))();
 

@@ -19,7 +19,11 @@ constexpr std::uint64_t kVectorsPerList = 39;
 }  // namespace
 
 const std::vector<std::string>& engine_names() {
-  static const std::vector<std::string> names = {"hnswlib", "faiss-hnsw", "faiss-ivfpq"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> list;
+    for (const IndexEngineChoice& engine : kIndexEngines) list.emplace_back(engine.name);
+    return list;
+  }();
   return names;
 }
 

@@ -35,8 +35,10 @@ void for_each_number_flag(Flags& flags, Visit&& visit) {
 }  // namespace
 
 void add_index_flags(CLI::App& app, IndexFlags& flags) {
-  app.add_option("--engine", flags.engine, "hnswlib (default), faiss-hnsw or faiss-ivfpq")
-      ->check(CLI::IsMember(engine_names()));
+  std::string engines;
+  for (const std::string& name : engine_names())
+    engines += (engines.empty() ? "" : ", ") + name + (engines.empty() ? " (default)" : "");
+  app.add_option("--engine", flags.engine, engines)->check(CLI::IsMember(engine_names()));
   for_each_number_flag(
       flags, [&app](const char* name, std::optional<std::uint64_t>& field, std::uint64_t lowest,
                     std::uint64_t highest, const char* help) {

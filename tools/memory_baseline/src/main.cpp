@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   const auto add_sweep_options = [&sweep_settings](CLI::App& command) {
     command.add_option("--engines", sweep_settings.engines, "engines to sweep (default all built)")
         ->delimiter(',')
-        ->check(CLI::IsMember(std::vector<std::string>{"hnswlib", "faiss-hnsw", "faiss-ivfpq"}));
+        ->check(CLI::IsMember(index_engines()));
     command
         .add_option("--sizes", sweep_settings.sizes,
                     "N of each sweep point, and no others (default 10000,20000,40000, then more "

@@ -1,27 +1,22 @@
-// The runner's scenarios (scenario_programs.hpp). MEMORY_BASELINE_INDEX_ENGINES is set by CMake to
-// the engines the index scenario was built with ("hnswlib,faiss-hnsw,faiss-ivfpq", or fewer).
+// The runner's scenarios (scenario_programs.hpp), from the scenarios' catalogue.
 #include "memory_baseline/scenario_programs.hpp"
 
 #include <algorithm>
-#include <sstream>
+#include <scenarios/catalogue.hpp>
 
 namespace memory_baseline {
-
-namespace {
-
-const char* const kSeedScenarios[] = {"vector", "concepts", "fragmentation", "concurrent"};
-const char* const kIndexEngines[] = {"hnswlib", "faiss-hnsw", "faiss-ivfpq"};
-
-}  // namespace
 
 const std::vector<ScenarioProgram>& scenario_programs() {
   static const std::vector<ScenarioProgram> programs = [] {
     std::vector<ScenarioProgram> list;
-    for (const char* name : kSeedScenarios)
+    for (const char* name : scenarios::kSeedScenarioNames)
       list.push_back({name, std::string("scenario_") + name, {}, false});
-    for (const char* engine : kIndexEngines)
-      list.push_back(
-          {std::string("index-") + engine, "scenario_vector_index", {"--engine", engine}, true});
+    for (const scenarios::IndexEngineChoice& engine : scenarios::kIndexEngines) {
+      list.push_back({std::string("index-") + engine.name,
+                      "scenario_vector_index",
+                      {"--engine", engine.name},
+                      true});
+    }
     return list;
   }();
   return programs;
@@ -40,11 +35,17 @@ const ScenarioProgram& scenario_program(const std::string& name) {
   return scenario_programs().front();
 }
 
+std::vector<std::string> index_engines() {
+  std::vector<std::string> engines;
+  for (const scenarios::IndexEngineChoice& engine : scenarios::kIndexEngines)
+    engines.emplace_back(engine.name);
+  return engines;
+}
+
 std::vector<std::string> built_index_engines() {
   std::vector<std::string> engines;
-  std::stringstream list(MEMORY_BASELINE_INDEX_ENGINES);
-  for (std::string engine; std::getline(list, engine, ',');) {
-    if (!engine.empty()) engines.push_back(engine);
+  for (const scenarios::IndexEngineChoice& engine : scenarios::kIndexEngines) {
+    if (engine.built) engines.emplace_back(engine.name);
   }
   return engines;
 }

@@ -20,7 +20,8 @@ std::vector<std::string> scenario_names();
 const ScenarioProgram& scenario_program(const std::string& name);  // a name of the list
 // "" when this build has the scenario, else why not ("FAISS was not found when ...").
 std::string scenario_missing(const std::string& name);
-// The index engines this build has (empty: no index scenario).
+// Every index engine, and those this build has (empty: no index scenario).
+std::vector<std::string> index_engines();
 std::vector<std::string> built_index_engines();
 
 }  // namespace memory_baseline
