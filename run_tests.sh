@@ -18,7 +18,7 @@ run_stage() {
   local name=$1 build_dir=$2 target=$3 ctest_filter=$4
   shift 4
   echo "== test stage: $name"
-  cmake -S . -B "$build_dir" -DMEMORY_BASELINE_BUILD_BENCHMARKS=OFF "$@" >/dev/null
+  cmake -S . -B "$build_dir" -DMEMORY_BASELINE_BUILD_BENCHMARKS=OFF -DMEMORY_BASELINE_WERROR=ON "$@" >/dev/null
   cmake --build "$build_dir" -j"$jobs" --target "$target" >/dev/null
   # shellcheck disable=SC2086
   (cd "$build_dir" && ctest -j"$jobs" --output-on-failure --timeout 600 $ctest_filter)
@@ -38,7 +38,7 @@ windows_stage() {
   # Creates the prefix and starts wine's background services now, on /dev/null: started by the
   # first test program instead, they kept its output pipe open and test discovery timed out.
   wineboot -i >/dev/null 2>&1 </dev/null
-  cmake --preset mingw-w64-cross >/dev/null
+  cmake --preset mingw-w64-cross -DMEMORY_BASELINE_WERROR=ON >/dev/null
   cmake --build --preset mingw-w64-cross -j"$jobs" >/dev/null
   # A test program that wine failed to start (seen once in CI: no output at all, 0.02 s, passing
   # 30 of 30 times when rerun) gets one more start; its first failure stays in the log above, and a

@@ -20,3 +20,4 @@ esac
 cmake --build "$work_dir/build" -j2 >/dev/null
 "$work_dir/build/consumer"
 ALLOC_HOOKS_BACKEND=mimalloc "$work_dir/build/consumer"
+"$work_dir/build/components"
