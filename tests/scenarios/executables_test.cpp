@@ -40,7 +40,6 @@ Outcome run(const std::string& scenario, const std::string& arguments) {
       std::filesystem::path(SCENARIO_BINARY_DIR) / ("scenario_" + scenario), arguments);
 }
 
-
 // The time and RSS budgets out of reach (support/counts_only_budgets.hpp); the breach tests below
 // use impossible budgets instead.
 std::string counts_only_budgets() {

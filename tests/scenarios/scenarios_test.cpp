@@ -66,7 +66,8 @@ TEST_P(EachScenario, MatchesItsExpectationAndHoldsItsBudgets) {
   EXPECT_EQ(std::string(run.allocator.name), alloc_hooks::backend().name);
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, EachScenario, ::testing::ValuesIn(scenarios::kSeedScenarioNames));
+INSTANTIATE_TEST_SUITE_P(Scenarios, EachScenario,
+                         ::testing::ValuesIn(scenarios::kSeedScenarioNames));
 
 // The catalogue is the one list: each name finds the scenario of that name, and no other name does.
 TEST(Catalogue, EachSeedWorkloadIsFoundByItsName) {
