@@ -2,6 +2,8 @@
 // words.
 #include "scenarios/budgets.hpp"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <limits>
 #include <stdexcept>
@@ -12,6 +14,13 @@ std::string process_limit_exceeded(std::uint64_t limit_mb) {
   return limit_mb == kSeedProcessLimitMb
              ? "Total memory exceeded 1GB limit"
              : "Total memory exceeded the " + std::to_string(limit_mb) + " MiB limit";
+}
+
+std::string allocation_budget_exceeded(std::uint64_t budget_us) {
+  return budget_us == kSeedAllocBudgetUs
+             ? "Allocation exceeded 5ms budget"
+             : "Allocation exceeded the " +
+                   fmt::format("{:g}", static_cast<double>(budget_us) / 1e3) + " ms budget";
 }
 
 const BudgetKind* budget_kind(const std::string& key) {

@@ -97,7 +97,9 @@ TEST(Executables, ImpossibleBudgetsExitOneWithTheTasksWords) {
     EXPECT_NE(outcome.out.find("Total memory exceeded the 0 MiB limit: "), std::string::npos)
         << outcome.out;
     EXPECT_EQ(outcome.out.find("1GB"), std::string::npos) << outcome.out;
-    EXPECT_NE(outcome.out.find("exceeded 5ms"), std::string::npos) << outcome.out;
+    EXPECT_NE(outcome.out.find("Allocation exceeded the 0 ms budget: "), std::string::npos)
+        << outcome.out;
+    EXPECT_EQ(outcome.out.find("5ms"), std::string::npos) << outcome.out;
     const nlohmann::json result = nlohmann::json::parse(read_file(json_path));
     EXPECT_FALSE(result["passed"].get<bool>());
     EXPECT_FALSE(result["violations"].empty());

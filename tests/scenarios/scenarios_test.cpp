@@ -102,6 +102,12 @@ TEST(Budgets, TheProcessLimitIsSaidInTheSeedsWordsAtItsLimitAndNamedOtherwise) {
   EXPECT_EQ(scenarios::process_limit_exceeded(0), "Total memory exceeded the 0 MiB limit");
 }
 
+TEST(Budgets, TheAllocationBudgetIsSaidInTheSeedsWordsAtItsBudgetAndNamedOtherwise) {
+  EXPECT_EQ(scenarios::allocation_budget_exceeded(5000), "Allocation exceeded 5ms budget");
+  EXPECT_EQ(scenarios::allocation_budget_exceeded(250), "Allocation exceeded the 0.25 ms budget");
+  EXPECT_EQ(scenarios::allocation_budget_exceeded(0), "Allocation exceeded the 0 ms budget");
+}
+
 TEST(Budgets, ImpossibleBudgetsAreReportedInTheTasksWords) {
   for (const char* name : scenarios::kSeedScenarioNames) {
     const scenarios::Scenario scenario = scenarios::find_scenario(name)();
@@ -113,14 +119,14 @@ TEST(Budgets, ImpossibleBudgetsAreReportedInTheTasksWords) {
     options.budgets.alloc_budget_us = 0;
     const scenarios::RunResult run = scenarios::run_scenario(scenario, options);
     EXPECT_FALSE(run.passed) << name;
-    bool limit = false, five_ms = false;
+    bool limit = false, budget = false;
     for (const scenarios::Violation& violation : run.violations) {
       limit |= violation.message.find("exceeded the 0 MiB limit") != std::string::npos;
-      five_ms |= violation.message.find("exceeded 5ms") != std::string::npos;
+      budget |= violation.message.find("Allocation exceeded the 0 ms budget") != std::string::npos;
       EXPECT_NE(violation.message.find(name), std::string::npos) << violation.message;
     }
     EXPECT_TRUE(limit) << name;
-    EXPECT_TRUE(five_ms) << name;
+    EXPECT_TRUE(budget) << name;
   }
 }
 

@@ -15,9 +15,12 @@ namespace scenarios {
 // The seed task's process limit ("under 1 GB"), read as 1 GiB: the default of --limit-mb.
 inline constexpr std::uint64_t kSeedProcessLimitMb = 1024;
 
+// The seed task's budget of every single allocation ("never wait more than 5 ms").
+inline constexpr std::uint64_t kSeedAllocBudgetUs = 5000;
+
 struct Budgets {
   std::uint64_t process_limit_mb = kSeedProcessLimitMb;  // peak live bytes and peak RSS
-  std::uint64_t alloc_budget_us = 5000;                  // every single allocation
+  std::uint64_t alloc_budget_us = kSeedAllocBudgetUs;    // every single allocation
   std::optional<double> iteration_budget_ms;             // one iteration of the workload
   std::optional<double> reserved_ratio_limit;            // reserved bytes / requested bytes
   std::optional<std::uint64_t> growth_limit_mb;          // RSS and live-bytes growth over a case
@@ -47,6 +50,9 @@ constexpr auto json_fields(std::type_identity<Budgets>) {
 // The opening words of a process-limit breach: the seed task's "Total memory exceeded 1GB limit"
 // at the seed's limit, else the limit in force ("Total memory exceeded the 512 MiB limit").
 std::string process_limit_exceeded(std::uint64_t limit_mb);
+// The same for the allocation budget: the seed task's "Allocation exceeded 5ms budget" at its
+// 5 ms, else the budget in force ("Allocation exceeded the 0.25 ms budget").
+std::string allocation_budget_exceeded(std::uint64_t budget_us);
 
 // Every budget or check a violation can name: its key (the budgets file's and the results'),
 // what it holds in words, and where its limit comes from. The results schema's enum of
