@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <scenarios/catalogue.hpp>
 
 #include "vector_index/engines.hpp"
 
