@@ -91,6 +91,18 @@ TEST(ResultModel, AMistypedFieldIsNamedByItsPointer) {
   EXPECT_EQ(record_error(document), "/runs/0/passed must be true or false");
 }
 
+// A document made in code holds its whole numbers as signed integers: those of at least 0 read.
+TEST(ResultModel, WholeNumbersHeldSignedRead) {
+  nlohmann::json document = fixture_runs()[0];
+  document["iterations"] = static_cast<int>(5);
+  document["cases"][0]["live_bytes_delta"] = static_cast<std::int64_t>(-8);
+  const scenarios::ScenarioResult result = scenarios::read_result(document);
+  EXPECT_EQ(result.iterations, 5u);
+  EXPECT_EQ(result.cases[0].live_bytes_delta, -8);
+  document["iterations"] = static_cast<int>(-5);
+  EXPECT_EQ(record_error(document), "/runs/0/iterations must be a whole number of at least 0");
+}
+
 TEST(ResultModel, AnotherSchemaVersionIsNamedWithOurs) {
   nlohmann::json document = fixture_runs()[0];
   document["schema_version"] = 1;

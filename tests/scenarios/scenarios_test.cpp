@@ -106,6 +106,10 @@ TEST(Budgets, TheAllocationBudgetIsSaidInTheSeedsWordsAtItsBudgetAndNamedOtherwi
   EXPECT_EQ(scenarios::allocation_budget_exceeded(5000), "Allocation exceeded 5ms budget");
   EXPECT_EQ(scenarios::allocation_budget_exceeded(250), "Allocation exceeded the 0.25 ms budget");
   EXPECT_EQ(scenarios::allocation_budget_exceeded(0), "Allocation exceeded the 0 ms budget");
+  EXPECT_EQ(scenarios::allocation_budget_exceeded(1'234'567),
+            "Allocation exceeded the 1234.567 ms budget");
+  EXPECT_EQ(scenarios::allocation_budget_exceeded(scenarios::kMaxAllocBudgetUs),
+            "Allocation exceeded the 3600000 ms budget");
 }
 
 TEST(Budgets, ImpossibleBudgetsAreReportedInTheTasksWords) {

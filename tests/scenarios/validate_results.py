@@ -20,8 +20,8 @@ def main(schema_path, work_dir, allocators, *program):
     validator = jsonschema.Draft202012Validator(schema)
     work = pathlib.Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    runs = [(name, allocator, []) for name in ("vector", "concepts", "fragmentation", "concurrent")
-            for allocator in allocators.split(",")]
+    seed_scenarios = [name for name in os.environ["SEED_SCENARIOS"].split(",") if name]
+    runs = [(name, allocator, []) for name in seed_scenarios for allocator in allocators.split(",")]
     runs.append(("concepts", "system", ["--limit-mb", "0", "--alloc-budget-us", "0"]))
     index_program = os.environ.get("INDEX_PROGRAM", "")
     index_engines = [engine for engine in os.environ.get("INDEX_ENGINES", "").split(",") if engine]

@@ -160,9 +160,10 @@ void read(const nlohmann::json& json, T& value, const std::string& pointer) {
     if (!json.is_number()) detail::fail(pointer, "must be a number");
     value = json.get<T>();
   } else if constexpr (std::unsigned_integral<T>) {
-    if (!json.is_number_unsigned() || json.get<std::uint64_t>() > std::numeric_limits<T>::max()) {
+    const bool whole =
+        json.is_number_unsigned() || (json.is_number_integer() && json.get<std::int64_t>() >= 0);
+    if (!whole || json.get<std::uint64_t>() > std::numeric_limits<T>::max())
       detail::fail(pointer, "must be a whole number of at least 0");
-    }
     value = json.get<T>();
   } else if constexpr (std::signed_integral<T>) {
     const bool fits =

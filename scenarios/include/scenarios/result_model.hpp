@@ -169,21 +169,24 @@ struct ScenarioResult {
 };
 
 // The field lists (found by json_record through argument-dependent lookup).
-using json_record::field;
 constexpr auto json_fields(std::type_identity<AllocatorId>) {
+  using json_record::field;
   return std::tuple{field("name", &AllocatorId::name), field("version", &AllocatorId::version)};
 }
 constexpr auto json_fields(std::type_identity<LatencyFigures>) {
+  using json_record::field;
 #define SCENARIOS_LATENCY_FIELD(member, name) field(name, &LatencyFigures::member),
   return std::tuple{ALLOC_HOOKS_LATENCY_SUMMARY_FIELDS(SCENARIOS_LATENCY_FIELD)};
 #undef SCENARIOS_LATENCY_FIELD
 }
 constexpr auto json_fields(std::type_identity<IterationFigures>) {
+  using json_record::field;
   return std::tuple{field("min", &IterationFigures::min),
                     field("median", &IterationFigures::median),
                     field("p99", &IterationFigures::p99), field("max", &IterationFigures::max)};
 }
 constexpr auto json_fields(std::type_identity<SourceFigures>) {
+  using json_record::field;
   return std::tuple{field("allocations", &SourceFigures::allocations),
                     field("frees", &SourceFigures::frees),
                     field("bytes_allocated", &SourceFigures::bytes_allocated),
@@ -191,20 +194,24 @@ constexpr auto json_fields(std::type_identity<SourceFigures>) {
                     field("live_bytes_delta", &SourceFigures::live_bytes_delta)};
 }
 constexpr auto json_fields(std::type_identity<SourcesFigures>) {
+  using json_record::field;
 #define SCENARIOS_SOURCE_FIELD(name) field(#name, &SourcesFigures::name),
   return std::tuple{ALLOC_HOOKS_SOURCES(SCENARIOS_SOURCE_FIELD)};
 #undef SCENARIOS_SOURCE_FIELD
 }
 constexpr auto json_fields(std::type_identity<KernelEventFigures>) {
+  using json_record::field;
 #define SCENARIOS_KERNEL_EVENT_FIELD(name) field(#name, &KernelEventFigures::name),
   return std::tuple{ALLOC_HOOKS_KERNEL_EVENT_KINDS(SCENARIOS_KERNEL_EVENT_FIELD)};
 #undef SCENARIOS_KERNEL_EVENT_FIELD
 }
 constexpr auto json_fields(std::type_identity<CaseKernelEvents>) {
+  using json_record::field;
   return std::tuple{field("in_allocations", &CaseKernelEvents::in_allocations),
                     field("in_frees", &CaseKernelEvents::in_frees)};
 }
 constexpr auto json_fields(std::type_identity<CaseFigures>) {
+  using json_record::field;
   using C = CaseFigures;
   using json_record::Empty;
   return std::tuple{field("name", &C::name),
@@ -233,30 +240,36 @@ constexpr auto json_fields(std::type_identity<CaseFigures>) {
                     field("sites", &C::sites)};
 }
 constexpr auto json_fields(std::type_identity<ProcessFigures>) {
+  using json_record::field;
   return std::tuple{field("peak_live_bytes", &ProcessFigures::peak_live_bytes),
                     field("peak_rss_bytes", &ProcessFigures::peak_rss_bytes)};
 }
 constexpr auto json_fields(std::type_identity<SnapshotFigures>) {
+  using json_record::field;
   return std::tuple{field("time_ms", &SnapshotFigures::time_ms),
                     field("rss_bytes", &SnapshotFigures::rss_bytes),
                     field("live_bytes", &SnapshotFigures::live_bytes)};
 }
 constexpr auto json_fields(std::type_identity<SeriesFigures>) {
+  using json_record::field;
   return std::tuple{field("peak_bytes", &SeriesFigures::peak_bytes),
                     field("average_bytes", &SeriesFigures::average_bytes),
                     field("growth_mb_per_s", &SeriesFigures::growth_mb_per_s),
                     field("meets_process_limit", &SeriesFigures::meets_process_limit)};
 }
 constexpr auto json_fields(std::type_identity<PageFaultFigures>) {
+  using json_record::field;
   return std::tuple{field("minor", &PageFaultFigures::minor),
                     field("major", &PageFaultFigures::major)};
 }
 constexpr auto json_fields(std::type_identity<SystemMemoryFigures>) {
+  using json_record::field;
   return std::tuple{field("total_bytes", &SystemMemoryFigures::total_bytes),
                     field("available_bytes", &SystemMemoryFigures::available_bytes),
                     field("utilisation_percent", &SystemMemoryFigures::utilisation_percent)};
 }
 constexpr auto json_fields(std::type_identity<MemoryFigures>) {
+  using json_record::field;
   return std::tuple{field("sample_interval_ms", &MemoryFigures::sample_interval_ms),
                     field("snapshots", &MemoryFigures::snapshots),
                     field("rss", &MemoryFigures::rss),
@@ -265,17 +278,20 @@ constexpr auto json_fields(std::type_identity<MemoryFigures>) {
                     field("system", &MemoryFigures::system)};
 }
 constexpr auto json_fields(std::type_identity<SlowAllocationFigures>) {
+  using json_record::field;
   return std::tuple{field("latency_ns", &SlowAllocationFigures::latency_ns),
                     field("size", &SlowAllocationFigures::size),
                     field("thread_id", &SlowAllocationFigures::thread_id),
                     field("site", &SlowAllocationFigures::site)};
 }
 constexpr auto json_fields(std::type_identity<KernelEventsWatched>) {
+  using json_record::field;
   return std::tuple{field("page_faults", &KernelEventsWatched::page_faults),
                     field("system_calls", &KernelEventsWatched::system_calls),
                     field("why_not", &KernelEventsWatched::why_not, json_record::Empty::null)};
 }
 constexpr auto json_fields(std::type_identity<Provenance>) {
+  using json_record::field;
   return std::tuple{field("compiler", &Provenance::compiler),
                     field("build_type", &Provenance::build_type),
                     field("os", &Provenance::os),
@@ -285,6 +301,7 @@ constexpr auto json_fields(std::type_identity<Provenance>) {
                     field("git_commit", &Provenance::git_commit)};
 }
 constexpr auto json_fields(std::type_identity<Violation>) {
+  using json_record::field;
   return std::tuple{
       field("budget", &Violation::budget),       field("case", &Violation::case_name),
       field("limit", &Violation::limit),         field("observed", &Violation::observed),
@@ -292,6 +309,7 @@ constexpr auto json_fields(std::type_identity<Violation>) {
       field("preempted", &Violation::preempted), field("figure", &Violation::figure)};
 }
 constexpr auto json_fields(std::type_identity<ScenarioResult>) {
+  using json_record::field;
   using R = ScenarioResult;
   return std::tuple{field("schema_version", &R::schema_version),
                     field("scenario", &R::scenario),

@@ -35,9 +35,13 @@ void for_each_number_flag(Flags& flags, Visit&& visit) {
 }  // namespace
 
 void add_index_flags(CLI::App& app, IndexFlags& flags) {
+  // "hnswlib (default), faiss-hnsw or faiss-ivfpq"
+  const std::vector<std::string>& names = engine_names();
   std::string engines;
-  for (const std::string& name : engine_names())
-    engines += (engines.empty() ? "" : ", ") + name + (engines.empty() ? " (default)" : "");
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    engines += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+    if (i == 0) engines += " (default)";
+  }
   app.add_option("--engine", flags.engine, engines)->check(CLI::IsMember(engine_names()));
   for_each_number_flag(
       flags, [&app](const char* name, std::optional<std::uint64_t>& field, std::uint64_t lowest,

@@ -48,6 +48,17 @@ TEST(Results, FailedRunsAreWrittenOnlyWhenThereAreSome) {
   EXPECT_EQ(load_error(document), "loaded");
 }
 
+// A file in which no run wrote a result was once written with an empty provenance; now without.
+TEST(Results, AnEmptyProvenanceIsNone) {
+  nlohmann::json document = fixture_document();
+  document["runs"] = nlohmann::json::array();
+  document["provenance"] = nlohmann::json::object();
+  EXPECT_EQ(load_error(document), "loaded");
+  memory_baseline::Results results = memory_baseline::make_results({}, {"system"});
+  EXPECT_FALSE(results.provenance.has_value());
+  EXPECT_FALSE(memory_baseline::write(results).contains("provenance"));
+}
+
 TEST(Results, AFieldOutsideTheRunsIsNamedWithTheFile) {
   nlohmann::json document = fixture_document();
   document["failed_runs"] = {{{"scenario", "concurrent"},

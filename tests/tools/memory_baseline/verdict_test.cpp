@@ -5,6 +5,7 @@
 #include <alloc_hooks/alloc_hooks.hpp>
 #include <fstream>
 #include <scenarios/budgets.hpp>
+#include <scenarios/catalogue.hpp>
 
 #include "memory_baseline/check.hpp"
 #include "memory_baseline/reports.hpp"
@@ -255,6 +256,19 @@ TEST(BudgetKinds, AreTheResultSchemasViolationBudgets) {
     EXPECT_GT(std::string(kind.origin).size(), 0u);
   }
   EXPECT_EQ(scenarios::budget_kind("no_such_budget"), nullptr);
+}
+
+// The schema's scenario names are the catalogue's: the seed workloads, then index-ENGINE.
+TEST(Catalogue, IsTheResultSchemasScenarios) {
+  std::ifstream file(RESULT_SCHEMA);
+  const nlohmann::json schema = nlohmann::json::parse(file);
+  std::vector<std::string> catalogue(std::begin(scenarios::kSeedScenarioNames),
+                                     std::end(scenarios::kSeedScenarioNames));
+  for (const scenarios::IndexEngineChoice& engine : scenarios::kIndexEngines)
+    catalogue.push_back(std::string("index-") + engine.name);
+  EXPECT_EQ(schema.at(nlohmann::json::json_pointer("/properties/scenario/enum"))
+                .get<std::vector<std::string>>(),
+            catalogue);
 }
 
 // The result's kernel-event counts name the hooks' list of kinds, in its order.

@@ -109,6 +109,9 @@ Results load_results(const std::string& path) {
   for (std::size_t i = 0; i < document["runs"].size(); ++i)
     runs.push_back(read_scenario_result(document["runs"][i], path, "/runs/" + std::to_string(i)));
   document["runs"] = nlohmann::json::array();
+  // A file in which no run wrote a result has no provenance: written as {} before it was left out.
+  if (document.contains("provenance") && document["provenance"] == nlohmann::json::object())
+    document.erase("provenance");
   Results results = read_record<Results>(document, path, "");
   results.runs = std::move(runs);
   return results;

@@ -320,7 +320,7 @@ int run_command(const RunSettings& settings) {
                           std::fflush(stdout);
                         }
                         // The engine's index scenario brings its own --engine.
-                        const ScenarioRun run = runner.run(
+                        ScenarioRun run = runner.run(
                             scenario_program("index-" + engine), allocator, arguments,
                             fmt::format("sweep-{}-{}-{}", engine, allocator, arguments.at(1)));
                         {
@@ -330,7 +330,7 @@ int run_command(const RunSettings& settings) {
                           std::fflush(stdout);
                         }
                         throw_if_rejected(run);
-                        return SweepRun{run.status, run.result, last_line(run.log_path)};
+                        return SweepRun{run.status, std::move(run.result), last_line(run.log_path)};
                       });
     for (const std::string& line : sweep_answer_lines(sweep)) fmt::print("{}\n", line);
   }
