@@ -7,6 +7,8 @@
 #include <monitor/memory.hpp>
 #include <monitor/scheduling.hpp>
 
+#include "alloc_hooks/site_report.hpp"
+
 namespace scenarios {
 
 namespace {
