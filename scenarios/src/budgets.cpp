@@ -17,10 +17,9 @@ std::string process_limit_exceeded(std::uint64_t limit_mb) {
 }
 
 std::string allocation_budget_exceeded(std::uint64_t budget_us) {
-  return budget_us == kSeedAllocBudgetUs
-             ? "Allocation exceeded 5ms budget"
-             : fmt::format("Allocation exceeded the {} ms budget",
-                           static_cast<double>(budget_us) / 1e3);
+  return budget_us == kSeedAllocBudgetUs ? "Allocation exceeded 5ms budget"
+                                         : fmt::format("Allocation exceeded the {} ms budget",
+                                                       static_cast<double>(budget_us) / 1e3);
 }
 
 const BudgetKind* budget_kind(const std::string& key) {
