@@ -114,8 +114,8 @@ void BudgetChecker::check_ratio(const CaseResult& result, const std::string& whe
   }
   // RSS moves in whole pages: the expectation is rounded up to pages before the rule applies.
   // And RSS also moves by itself, by pages the runtime touches outside the program's
-  // allocations: growth up to kRssNoiseBytes beyond the rule is not the workload's (under wine,
-  // whose own memory is in the process's RSS, 3 such pages were seen in ~1 of 5 parallel runs).
+  // allocations: growth up to kRssNoiseBytes beyond the rule is not the workload's (under wine its
+  // own memory is in the process's RSS too: docs/scenarios.md).
   const std::uint64_t page = monitor::page_size();
   const auto expected_pages_bytes =
       static_cast<double>((result.expected_requested_bytes + page - 1) / page * page);

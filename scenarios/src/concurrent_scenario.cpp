@@ -2,8 +2,8 @@
 // mutex-guarded std::vector. The threads start before the window opens and exit after it closes:
 // starting a thread allocates library-specific state that is not part of the workload. For the
 // same reason each thread allocates once before the window, so that the allocator's per-thread
-// set-up is not charged to the workload (an index serves queries from long-lived threads): under
-// wine, mimalloc's first allocation in a new thread took up to 13.8 ms.
+// set-up is not charged to the workload (an index serves queries from long-lived threads; what
+// that set-up costs under wine: docs/windows.md).
 #include <alloc_hooks/observe.hpp>
 #include <atomic>
 #include <mutex>

@@ -36,8 +36,8 @@ std::uint64_t current_thread_id() {
 #if defined(__MINGW32__)
 // mingw keeps thread_local data in emulated TLS, which winpthreads frees in its key destructors
 // before any fiber-storage callback runs: a later callback touching thread_local data would
-// re-create it and leak it (measured: ~370 bytes of working set per thread). A key destructor runs
-// in those same passes instead, and what it re-creates is freed in the next pass.
+// re-create it and leak it (the measurement of mimalloc's same leak: docs/windows.md). A key
+// destructor runs in those same passes instead, and what it re-creates is freed in the next pass.
 bool call_at_thread_exit(void (*on_exit)(void*), void* arg) {
   static pthread_key_t key;
   static const bool key_created = pthread_key_create(&key, on_exit) == 0;

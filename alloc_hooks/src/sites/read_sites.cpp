@@ -24,7 +24,7 @@ bool any_figure(const SiteFigures& figures) {
 
 // The slowest allocations and the worst budget violation are read before anything here
 // allocates: the readers' own allocations may be slower than the program's fastest kept ones and
-// push them out of the per-thread lists (seen under mimalloc, whose allocations take ~100 ns).
+// push them out of the per-thread lists.
 RawSites assemble_sites(const std::vector<SiteFigures>& figures, const SlowestAllocations& slowest,
                         std::uint32_t worst_violation_stack) {
   RawSites raw;

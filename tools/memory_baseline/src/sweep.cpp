@@ -334,8 +334,8 @@ nlohmann::json run_sweep(const SweepSettings& settings, const std::vector<std::s
     if (!settings.sizes_given) fit["adaptive_points"] = combo.rounds;
     if (settings.verify && fit["largest_n"].is_number()) {
       // An answer that does not hold at full scale is moved to where the straight line from the
-      // largest point to that run crosses the limit (the line fitted through 10^4
-      // vectors missed by ~1 % at 10^6) and run again, a few times at most.
+      // largest point to that run crosses the limit (a line fitted through small N misses a little
+      // at full scale: docs/scenarios.md) and run again, a few times at most.
       std::pair<std::uint64_t, nlohmann::json> below{0, nullptr};
       for (const nlohmann::json& point : combo.points) {
         if (point.at("n").get<std::uint64_t>() > below.first)
