@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 
 #include "memory_baseline/sweep.hpp"
 
@@ -17,6 +18,13 @@ RunParsed add_report_options(CLI::App& command);
 RunParsed add_compare_options(CLI::App& command);
 RunParsed add_check_options(CLI::App& command);
 RunParsed add_profile_options(CLI::App& command);
+
+// The options `run` and `sweep` share, in the order their help lists them: the allocators and
+// the gating set (with each command's help), then the output folder and the results file.
+struct RunSettings;
+void add_allocator_options(CLI::App& command, RunSettings& run, const std::string& allocators_help,
+                           const std::string& gate_help);
+void add_results_options(CLI::App& command, RunSettings& run);
 
 // The sweep's options, shared by `sweep` and `run --sweep`, into `settings` (whose defaults are
 // default_sweep_settings()).

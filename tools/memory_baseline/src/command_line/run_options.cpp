@@ -8,6 +8,25 @@
 
 namespace memory_baseline {
 
+void add_allocator_options(CLI::App& command, RunSettings& run, const std::string& allocators_help,
+                           const std::string& gate_help) {
+  command.add_option("--allocators", run.allocators, allocators_help)
+      ->delimiter(',')
+      ->check(CLI::IsMember(scenarios::allocator_names()));
+  command.add_option("--gate-allocators", run.gate_allocators, gate_help)
+      ->delimiter(',')
+      ->check(CLI::IsMember(scenarios::allocator_names()));
+}
+
+void add_results_options(CLI::App& command, RunSettings& run) {
+  using scenarios::non_empty;
+  command.add_option("--out", run.out_dir, "output folder (default results)")->check(non_empty());
+  command
+      .add_option("--results", run.results_path,
+                  "results file (default OUT/memory_baseline_results.json)")
+      ->check(non_empty());
+}
+
 RunParsed add_run_options(CLI::App& command) {
   struct Options {
     RunSettings run;
@@ -20,23 +39,12 @@ RunParsed add_run_options(CLI::App& command) {
   command.add_option("--scenarios", run.scenarios, "scenarios to run (default all)")
       ->delimiter(',')
       ->check(CLI::IsMember(scenario_names()));
-  command
-      .add_option("--allocators", run.allocators,
-                  "allocators (default every one this build has: system, mimalloc, jemalloc, "
-                  "tcmalloc); the verdict gates on those named here")
-      ->delimiter(',')
-      ->check(CLI::IsMember(scenarios::allocator_names()));
-  command
-      .add_option("--gate-allocators", run.gate_allocators,
-                  "allocators whose breaches fail the run (default: those of --allocators when "
-                  "given, else system,mimalloc); the others' breaches are findings")
-      ->delimiter(',')
-      ->check(CLI::IsMember(scenarios::allocator_names()));
-  command.add_option("--out", run.out_dir, "output folder (default results)")->check(non_empty());
-  command
-      .add_option("--results", run.results_path,
-                  "results file (default OUT/memory_baseline_results.json)")
-      ->check(non_empty());
+  add_allocator_options(command, run,
+                        "allocators (default every one this build has: system, mimalloc, "
+                        "jemalloc, tcmalloc); the verdict gates on those named here",
+                        "allocators whose breaches fail the run (default: those of --allocators "
+                        "when given, else system,mimalloc); the others' breaches are findings");
+  add_results_options(command, run);
   command
       .add_option("--save-baseline", run.save_baseline,
                   "also write the results file here, as a baseline")

@@ -57,23 +57,11 @@ RunParsed add_sweep_options(CLI::App& command) {
   const auto options = std::make_shared<Options>();
   RunSettings& run = options->run;
   run.scenarios.clear();  // the index scenarios of the sweep only
-  using scenarios::non_empty;
-  command
-      .add_option("--allocators", run.allocators, "allocators (default every one this build has)")
-      ->delimiter(',')
-      ->check(CLI::IsMember(scenarios::allocator_names()));
-  command
-      .add_option("--gate-allocators", run.gate_allocators,
-                  "allocators whose failed answers fail the run (as for run)")
-      ->delimiter(',')
-      ->check(CLI::IsMember(scenarios::allocator_names()));
-  command.add_option("--out", run.out_dir, "output folder (default results)")->check(non_empty());
-  command
-      .add_option("--results", run.results_path,
-                  "results file (default OUT/memory_baseline_results.json)")
-      ->check(non_empty());
+  add_allocator_options(command, run, "allocators (default every one this build has)",
+                        "allocators whose failed answers fail the run (as for run)");
+  add_results_options(command, run);
   command.add_option("--scenario-dir", run.scenario_dir, "folder of the scenario executables")
-      ->check(non_empty());
+      ->check(scenarios::non_empty());
   add_sweep_settings(command, options->sweep);
   // The process budget the answer is for: the sweep's own flag; `run --sweep` uses run's
   // --limit-mb.
