@@ -9,7 +9,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+
+#include "memory_baseline/profile_model.hpp"
 
 #include "support/run_program.hpp"
 
@@ -27,7 +32,7 @@ inline std::filesystem::path scratch() {
 
 struct Profile {
   Outcome outcome;
-  nlohmann::json document;  // null when none was written
+  std::optional<memory_baseline::ProfileDocument> document;  // none when none was written
 };
 
 inline Profile profile(const std::filesystem::path& out, const std::string& flags,
@@ -36,9 +41,11 @@ inline Profile profile(const std::filesystem::path& out, const std::string& flag
       run_program(RUNNER_BINARY,
                   "profile " + flags + " --out \"" + out.string() + "\" -- " + program_and_args,
                   environment),
-      nullptr};
+      std::nullopt};
+  // Through the profile's one reader: a field missing or mistyped fails the test there.
   if (std::filesystem::exists(out / "profile.json"))
-    result.document = nlohmann::json::parse(read_file(out / "profile.json"));
+    result.document =
+        memory_baseline::read_profile(nlohmann::json::parse(read_file(out / "profile.json")));
   return result;
 }
 
@@ -54,11 +61,17 @@ inline void expect_refused(const std::filesystem::path& out, const std::string& 
   EXPECT_FALSE(std::filesystem::exists(out / "profile.json")) << arguments;
 }
 
-// A counter of the profile: of "totals" or of one source ("malloc", "operator_new", ...).
-inline std::uint64_t figure(const nlohmann::json& document, const char* group, const char* field) {
-  return group == std::string("totals")
-             ? document.at("totals").at(field).get<std::uint64_t>()
-             : document.at("by_source").at(group).at(field).get<std::uint64_t>();
+// A counter of the profile: of "totals" or of the source of that name ("malloc", "operator_new",
+// ...).
+inline std::uint64_t figure(const std::optional<memory_baseline::ProfileDocument>& document,
+                            std::string_view group,
+                            std::uint64_t memory_baseline::ProfileCounters::*counter) {
+  if (!document) throw std::runtime_error("no profile was written");
+  if (group == "totals") return document->totals.*counter;
+  const memory_baseline::ProfileCounters* source =
+      memory_baseline::source_named(document->by_source, group);
+  if (!source) throw std::runtime_error("no source " + std::string(group));
+  return source->*counter;
 }
 
 }  // namespace test_support

@@ -1,9 +1,10 @@
 // The OS part of the index scenario (vector_index/), one implementation file per OS
 // (vector_index_linux.cpp, vector_index_windows.cpp): what a mutex costs, the id its saved index is
-// named by, and the build run in a process with no hooks (build_cost.hpp).
+// named by, and how the build is run in a process with no hooks (build_cost.hpp).
 #pragma once
 
 #include <cstddef>
+#include <process/process.hpp>
 #include <string>
 #include <vector>
 
@@ -17,18 +18,13 @@ std::size_t mutex_state_bytes();
 // This process's id: runs side by side (a sweep's points) save their indexes to different files.
 long process_id();
 
-struct ProgramOutput {
-  int status = -1;     // the exit status; -1 if the program did not exit normally
-  std::string output;  // what it wrote to stdout
-};
-
-// Runs vector_index_build, which lies beside this program, with `arguments`, in a process whose
-// allocations go where this process's hooks send them under the backend `allocator` ("system",
-// "mimalloc", ...), with no hooks: Linux preloads the allocator's library the hooks loaded;
-// Windows runs the build linked with that allocator (vector_index_build_mimalloc), whose operator
-// new is the allocator's and malloc the C runtime's, as under the hooks there. Throws
-// std::runtime_error when that program cannot be started.
-ProgramOutput run_unhooked_build(const std::vector<std::string>& arguments,
-                                 const std::string& allocator);
+// The command that runs vector_index_build, which lies beside this program, with `arguments`, in
+// a process whose allocations go where this process's hooks send them under the backend
+// `allocator` ("system", "mimalloc", ...), with no hooks: Linux preloads the allocator's library
+// the hooks loaded; Windows runs the build linked with that allocator
+// (vector_index_build_mimalloc), whose operator new is the allocator's and malloc the C runtime's,
+// as under the hooks there. Throws std::runtime_error when there is no such build.
+process::Command unhooked_build_command(const std::vector<std::string>& arguments,
+                                        const std::string& allocator);
 
 }  // namespace scenarios::platform

@@ -1,10 +1,8 @@
-// Linux part of the index scenario (platform/vector_index.hpp): the unhooked build runs through
-// popen, with the allocator's library preloaded.
+// Linux part of the index scenario (platform/vector_index.hpp): the unhooked build runs with the
+// allocator's library preloaded.
 #include <link.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <utility>
@@ -41,26 +39,19 @@ long process_id() {
   return static_cast<long>(getpid());
 }
 
-ProgramOutput run_unhooked_build(const std::vector<std::string>& arguments,
-                                 const std::string& allocator) {
+process::Command unhooked_build_command(const std::vector<std::string>& arguments,
+                                        const std::string& allocator) {
   // tcmalloc's library is libtcmalloc_minimal.so.4; the others are named after the allocator.
   const std::string preload = allocator == "system" ? "" : loaded_library("lib" + allocator);
   if (allocator != "system" && preload.empty())
     throw std::runtime_error("the " + allocator + " library is not loaded in this process");
-  const std::string program =
+  process::Command command;
+  command.program =
       (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "vector_index_build")
           .string();
-  std::string command = preload.empty() ? "" : "LD_PRELOAD='" + preload + "' ";
-  command += "'" + program + "'";
-  for (const std::string& argument : arguments) command += " " + argument;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("cannot run " + program);
-  ProgramOutput result;
-  char buffer[256];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) result.output += buffer;
-  const int status = pclose(pipe);
-  result.status = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  command.arguments = arguments;
+  if (!preload.empty()) command.environment = {"LD_PRELOAD=" + preload};
+  return command;
 }
 
 }  // namespace scenarios::platform

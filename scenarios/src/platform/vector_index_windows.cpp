@@ -1,8 +1,7 @@
-// Windows part of the index scenario (platform/vector_index.hpp): the unhooked build is a child
-// process whose stdout comes back through a pipe. Nothing is preloaded on Windows: the build is
-// linked with the allocator instead (vector_index_build_mimalloc: mimalloc's operator new and
-// delete, the C runtime's malloc, which is what the hooks give a program under their mimalloc
-// backend there: docs/windows.md).
+// Windows part of the index scenario (platform/vector_index.hpp). Nothing is preloaded on Windows:
+// the build is linked with the allocator instead (vector_index_build_mimalloc: mimalloc's operator
+// new and delete, the C runtime's malloc, which is what the hooks give a program under their
+// mimalloc backend there: docs/windows.md).
 #include <windows.h>
 
 #include <filesystem>
@@ -27,17 +26,6 @@ std::filesystem::path program_folder() {
   }
 }
 
-// Closes a handle when the scope ends.
-struct Handle {
-  HANDLE handle = nullptr;
-  Handle() = default;
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() {
-    if (handle != nullptr) CloseHandle(handle);
-  }
-};
-
 }  // namespace
 
 std::size_t mutex_state_bytes() {
@@ -55,8 +43,8 @@ long process_id() {
   return static_cast<long>(GetCurrentProcessId());
 }
 
-ProgramOutput run_unhooked_build(const std::vector<std::string>& arguments,
-                                 const std::string& allocator) {
+process::Command unhooked_build_command(const std::vector<std::string>& arguments,
+                                        const std::string& allocator) {
   const std::string name =
       allocator == "system" ? "vector_index_build.exe" : "vector_index_build_" + allocator + ".exe";
   const std::filesystem::path program = program_folder() / name;
@@ -64,44 +52,10 @@ ProgramOutput run_unhooked_build(const std::vector<std::string>& arguments,
   if (!std::filesystem::exists(program, error))
     throw std::runtime_error("no build without hooks for " + allocator + ": " + program.string() +
                              " is not there");
-  // The arguments are flags and numbers (index_flag_arguments): no quoting needed but the
-  // program's path.
-  std::wstring command_line = L"\"" + program.wstring() + L"\"";
-  for (const std::string& argument : arguments)
-    command_line += L" " + std::filesystem::path(argument).wstring();
-
-  SECURITY_ATTRIBUTES inheritable{sizeof inheritable, nullptr, TRUE};
-  Handle read_end, write_end;
-  if (!CreatePipe(&read_end.handle, &write_end.handle, &inheritable, 0))
-    throw std::runtime_error("cannot make a pipe for " + program.string());
-  SetHandleInformation(read_end.handle, HANDLE_FLAG_INHERIT, 0);  // the child gets the write end
-  STARTUPINFOW startup{};
-  startup.cb = sizeof startup;
-  startup.dwFlags = STARTF_USESTDHANDLES;
-  startup.hStdOutput = write_end.handle;
-  startup.hStdError = GetStdHandle(STD_ERROR_HANDLE);  // its complaints reach the terminal
-  SetHandleInformation(startup.hStdError, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
-  PROCESS_INFORMATION child{};
-  if (!CreateProcessW(program.c_str(), command_line.data(), nullptr, nullptr, TRUE, 0, nullptr,
-                      nullptr, &startup, &child)) {
-    throw std::runtime_error("cannot run " + program.string() + " (error " +
-                             std::to_string(GetLastError()) + ")");
-  }
-  Handle process, thread;
-  process.handle = child.hProcess;
-  thread.handle = child.hThread;
-  // This process's copy of the write end goes, so that the read ends when the child exits.
-  CloseHandle(write_end.handle);
-  write_end.handle = nullptr;
-  ProgramOutput result;
-  char buffer[256];
-  DWORD got = 0;
-  while (ReadFile(read_end.handle, buffer, sizeof buffer, &got, nullptr) && got > 0)
-    result.output.append(buffer, got);
-  WaitForSingleObject(process.handle, INFINITE);
-  DWORD status = 0;
-  if (GetExitCodeProcess(process.handle, &status)) result.status = static_cast<int>(status);
-  return result;
+  process::Command command;
+  command.program = program.string();
+  command.arguments = arguments;
+  return command;
 }
 
 }  // namespace scenarios::platform

@@ -2,9 +2,11 @@
 #include <windows.h>
 
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "platform/platform.hpp"
+#include "process/process.hpp"
 #include "scenarios/allocators.hpp"
 
 namespace scenarios::platform {
@@ -60,36 +62,23 @@ std::string cpu_model() {
   return model;
 }
 
-void restart_with_backend(const std::string& backend, char**) {
-  // Windows has no exec: the same program runs again, with the same command line, as a child that
-  // shares this console's handles, and its exit status becomes this process's.
-  for (const auto& [name, value] : allocator_environment(backend)) {
-    if (!SetEnvironmentVariableA(name.c_str(), value.c_str())) return;
-  }
+void restart_with_backend(const std::string& backend, char** argv) {
+  // Windows has no exec: the same program runs again, with the same arguments and the backend's
+  // environment, as a child that shares this console's handles, and its exit status becomes this
+  // process's.
   char program[MAX_PATH];
   const DWORD length = GetModuleFileNameA(nullptr, program, sizeof program);
   if (length == 0 || length == sizeof program) return;
-  std::string command_line = GetCommandLineA();
-  STARTUPINFOA startup{};
-  startup.cb = sizeof startup;
-  startup.dwFlags = STARTF_USESTDHANDLES;
-  startup.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
-  startup.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
-  startup.hStdError = GetStdHandle(STD_ERROR_HANDLE);
-  for (HANDLE handle : {startup.hStdInput, startup.hStdOutput, startup.hStdError}) {
-    SetHandleInformation(handle, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
-  }
-  PROCESS_INFORMATION child{};
-  if (!CreateProcessA(program, command_line.data(), nullptr, nullptr, TRUE, 0, nullptr, nullptr,
-                      &startup, &child)) {
-    return;
-  }
-  CloseHandle(child.hThread);
-  WaitForSingleObject(child.hProcess, INFINITE);
-  DWORD status = 1;
-  GetExitCodeProcess(child.hProcess, &status);
-  CloseHandle(child.hProcess);
-  std::exit(static_cast<int>(status));
+  process::Command command;
+  command.program = program;
+  command.argument0 = argv[0];
+  for (char** argument = argv + 1; *argument != nullptr; ++argument)
+    command.arguments.push_back(*argument);
+  for (const auto& [name, value] : allocator_environment(backend))
+    command.environment.push_back(name + "=" + value);
+  const std::optional<process::Ending> ending = process::run(command);
+  if (!ending) return;
+  std::exit(ending->status.value_or(1));
 }
 
 }  // namespace scenarios::platform

@@ -28,12 +28,24 @@ double hooked_build_seconds(IndexEngine& engine, const VectorSource& source,
 
 double unhooked_build_seconds(const IndexFlags& flags, std::uint64_t threads,
                               const std::string& allocator) {
-  const platform::ProgramOutput run =
-      platform::run_unhooked_build(index_flag_arguments(flags, threads), allocator);
-  const std::optional<double> seconds = read_build_seconds(run.output);
-  if (run.status != 0 || !seconds) {
-    throw std::runtime_error(
-        fmt::format("vector_index_build failed (status {}): {}", run.status, run.output));
+  process::Command command =
+      platform::unhooked_build_command(index_flag_arguments(flags, threads), allocator);
+  command.output = process::Output::captured;
+  std::string output;
+  process::Ending ending;
+  try {
+    process::Process build = process::Process::start(command);
+    output = build.read_output();
+    ending = build.wait();
+  } catch (const process::StartError& error) {
+    throw std::runtime_error("cannot run " + command.program + ": " + error.what());
+  }
+  const std::optional<double> seconds = read_build_seconds(output);
+  if (ending.status != 0 || !seconds) {
+    throw std::runtime_error(fmt::format(
+        "vector_index_build failed ({}): {}",
+        ending.status ? fmt::format("status {}", *ending.status) : std::string("it did not exit"),
+        output));
   }
   return *seconds;
 }

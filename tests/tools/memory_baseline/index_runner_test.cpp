@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "memory_baseline/results.hpp"
 #include "support/counts_only_budgets.hpp"
 #include "support/run_program.hpp"
 
@@ -40,13 +41,14 @@ TEST(IndexRunner, ReportsLeadWithTheVerdictSummaryAndTheCostOfMeasuring) {
       "--budgets " +
       budgets.string() + " --out " + (folder / "out").string());
   ASSERT_EQ(run.status, 0) << run.out << run.err;
-  const nlohmann::json results = nlohmann::json::parse(
-      test_support::read_file(folder / "out" / "memory_baseline_results.json"));
-  ASSERT_EQ(results.at("runs").size(), 4u);
-  for (const nlohmann::json& result : results.at("runs")) {
-    if (result.at("scenario") != "index-hnswlib") continue;
-    EXPECT_EQ(result.at("iterations"), 1);  // --iterations is not the phases'
-    EXPECT_FALSE(result.at("index").at("build_cost").empty());
+  const memory_baseline::Results results =
+      memory_baseline::load_results((folder / "out" / "memory_baseline_results.json").string());
+  ASSERT_EQ(results.runs.size(), 4u);
+  for (const scenarios::ScenarioResult& result : results.runs) {
+    if (result.scenario != "index-hnswlib") continue;
+    EXPECT_EQ(result.iterations, 1u);  // --iterations is not the phases'
+    ASSERT_TRUE(result.index);
+    EXPECT_FALSE(result.index->at("build_cost").empty());
   }
   const std::string markdown = test_support::read_file(folder / "out" / "report.md");
   const std::size_t summary = markdown.find("## Summary");
@@ -76,41 +78,40 @@ TEST(IndexRunner, SweepAnswersTheLargestNAndVerifiesIt) {
   EXPECT_NE(run.out.find("sweep [1/6] index-hnswlib N=4000 under system ... peak live"),
             std::string::npos)
       << run.out;
-  const nlohmann::json results = nlohmann::json::parse(
-      test_support::read_file(folder / "out" / "memory_baseline_results.json"));
-  const nlohmann::json& sweep = results.at("sweep");
-  EXPECT_EQ(sweep.at("points").size(), 6u);
-  ASSERT_EQ(sweep.at("fits").size(), 2u);
-  for (const nlohmann::json& fit : sweep.at("fits")) {
-    ASSERT_TRUE(fit.at("largest_n").is_number()) << fit.dump();
+  const memory_baseline::Results results =
+      memory_baseline::load_results((folder / "out" / "memory_baseline_results.json").string());
+  ASSERT_TRUE(results.sweep);
+  const memory_baseline::SweepDocument& sweep = *results.sweep;
+  EXPECT_EQ(sweep.points.size(), 6u);
+  ASSERT_EQ(sweep.fits.size(), 2u);
+  for (const memory_baseline::SweepFit& fit : sweep.fits) {
+    ASSERT_TRUE(fit.largest_n) << fit.allocator << ": " << fit.bound_by;
     // hnswlib keeps ~740 bytes per 128-d vector (docs/scenarios.md): ~20 MiB of room are
     // reached in the tens of thousands.
-    EXPECT_GT(fit.at("largest_n").get<std::uint64_t>(), 12000u);
-    EXPECT_LT(fit.at("largest_n").get<std::uint64_t>(), 60000u);
+    EXPECT_GT(*fit.largest_n, 12000u);
+    EXPECT_LT(*fit.largest_n, 60000u);
   }
   // A verification holds exactly when the run's peaks stayed within the limit; an answer that did
   // not hold is moved and run again (at most three runs), the last answer run is the fit's
   // `verified`, and the sweep fails (status 1) exactly when one of those did not hold.
-  const nlohmann::json& checks = sweep.at("verifications");
+  ASSERT_TRUE(sweep.verifications);
+  const std::vector<memory_baseline::SweepVerification>& checks = *sweep.verifications;
   ASSERT_GE(checks.size(), 4u);
   ASSERT_LE(checks.size(), 8u);
   std::map<std::string, std::pair<std::uint64_t, bool>> last_answer;  // by allocator
-  for (const nlohmann::json& check : checks) {
-    const double limit = kSweepLimitMb * 1024.0 * 1024.0;
-    if (check.contains("peak_rss_bytes")) {
-      EXPECT_EQ(check.at("held").get<bool>(),
-                check.at("peak_rss_bytes").get<double>() <= limit &&
-                    check.at("peak_live_bytes").get<double>() <= limit)
-          << check.dump();
+  for (const memory_baseline::SweepVerification& check : checks) {
+    const std::uint64_t limit = std::uint64_t{kSweepLimitMb} << 20;
+    if (check.peak_rss_bytes && check.peak_live_bytes) {
+      EXPECT_EQ(check.held, *check.peak_rss_bytes <= limit && *check.peak_live_bytes <= limit)
+          << check.allocator << " N=" << check.n;
     }
-    if (check.at("expected_to_hold").get<bool>())
-      last_answer[check.at("allocator")] = {check.at("n"), check.at("held")};
+    if (check.expected_to_hold) last_answer[check.allocator] = {check.n, check.held};
   }
   bool answers_held = true;
-  for (const nlohmann::json& fit : sweep.at("fits")) {
-    const auto& [n, held] = last_answer.at(fit.at("allocator"));
-    EXPECT_EQ(fit.at("largest_n"), n);
-    EXPECT_EQ(fit.at("verified"), held);
+  for (const memory_baseline::SweepFit& fit : sweep.fits) {
+    const auto& [n, held] = last_answer.at(fit.allocator);
+    EXPECT_EQ(fit.largest_n, n);
+    EXPECT_EQ(fit.verified, held);
     answers_held = answers_held && held;
   }
   EXPECT_EQ(run.status, answers_held ? 0 : 1);

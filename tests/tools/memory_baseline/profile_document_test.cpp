@@ -1,5 +1,6 @@
 // The runner's reader of the profile report (alloc_hooks/profile_format.hpp): the lines it reads,
-// a report cut short, and a report of another version.
+// a report cut short, and a report of another version; and the profile document's writer and
+// reader: what one writes the other reads back, and what it cannot read it names.
 #include <gtest/gtest.h>
 
 #include <alloc_hooks/profile_format.hpp>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "memory_baseline/profile.hpp"
+#include "memory_baseline/profile_model.hpp"
 
 namespace {
 
@@ -27,18 +29,20 @@ TEST(ProfileReport, TheReaderTakesEachLineAsTheFormatDefinesIt) {
   const auto figures = memory_baseline::parse_preload_report(
       first_line(format::kVersion) + kBody + format::kEnd + "\n", sites);
   ASSERT_TRUE(figures.has_value());
-  EXPECT_EQ((*figures)["allocator"]["version"], "glibc 2.36");
-  EXPECT_EQ((*figures)["totals"]["allocations"], 7);
-  EXPECT_EQ((*figures)["by_source"]["malloc"]["allocations"], 5);
-  EXPECT_EQ((*figures)["live_bytes"], -16);
-  EXPECT_EQ((*figures)["alloc_latency_ns"], nlohmann::json({{"count", 7},
-                                                            {"p50", 10},
-                                                            {"p90", 20},
-                                                            {"p99", 30},
-                                                            {"p999", 40},
-                                                            {"max", 50},
-                                                            {"mean", 25}}));
-  EXPECT_EQ((*figures)["slowest_allocations"][0]["stack_id"], 2);
+  EXPECT_EQ(figures->allocator.version, "glibc 2.36");
+  EXPECT_EQ(figures->totals.allocations, 7u);
+  EXPECT_EQ(figures->by_source.malloc.allocations, 5u);
+  EXPECT_EQ(figures->live_bytes, -16);
+  EXPECT_EQ(scenarios::json_record::write(figures->alloc_latency_ns),
+            nlohmann::json({{"count", 7},
+                            {"p50", 10},
+                            {"p90", 20},
+                            {"p99", 30},
+                            {"p999", 40},
+                            {"max", 50},
+                            {"mean", 25}}));
+  ASSERT_EQ(figures->slowest_allocations.size(), 1u);
+  EXPECT_EQ(figures->slowest_allocations[0].stack_id, 2u);
   ASSERT_EQ(sites.modules.size(), 1u);
   EXPECT_EQ(sites.modules[0].path, "/usr/lib/libc.so.6");
   EXPECT_EQ(sites.modules[0].bias, 0x7f0000u);
@@ -64,6 +68,66 @@ TEST(ProfileReport, AReportOfAnotherVersionIsRefusedNamingBoth) {
               std::string::npos)
         << error.what();
   }
+}
+
+// A whole document: the figures of kBody and the run around them.
+memory_baseline::ProfileDocument whole_document() {
+  alloc_hooks::RawSites sites;
+  memory_baseline::ProfileDocument document =
+      memory_baseline::parse_preload_report(first_line(format::kVersion) + kBody + "end\n", sites)
+          .value();
+  document.program = "prog";
+  document.arguments = {"one", "two words"};
+  document.exit.status = 0;
+  document.wall_time_ms = 12.5;
+  document.slowest_allocations.at(0).site = "main (prog.c:7)";
+  document.budgets.process_limit_mb = 64;
+  document.memory = {10, {{1.5, 4096}, {11.5, 8192}}, 8192};
+  document.sites = {{"top", nlohmann::json::array()}};
+  document.violations = {{"process_limit_mb", 64, 65.5, "MiB", "peak RSS 65.50 MiB exceeds"}};
+  return document;
+}
+
+TEST(ProfileDocument, ReadsBackWhatItWrote) {
+  const nlohmann::json written = memory_baseline::write(whole_document());
+  EXPECT_EQ(memory_baseline::write(memory_baseline::read_profile(written)), written);
+  // Empty optionals as the schema has them: null budgets and exit fields, no stack ids.
+  EXPECT_EQ(written.at("exit"), nlohmann::json({{"status", 0}, {"signal", nullptr}}));
+  EXPECT_EQ(written.at("budgets"),
+            nlohmann::json({{"process_limit_mb", 64}, {"alloc_budget_us", nullptr}}));
+  EXPECT_EQ(
+      written.at("slowest_allocations").at(0),
+      nlohmann::json(
+          {{"latency_ns", 50}, {"size", 4096}, {"thread_id", 3}, {"site", "main (prog.c:7)"}}));
+  EXPECT_EQ(written.at("by_source").size(), alloc_hooks::kSourceCount);
+}
+
+std::string read_error(const nlohmann::json& document) {
+  try {
+    memory_baseline::read_profile(document);
+  } catch (const scenarios::json_record::RecordError& error) {
+    return error.what();
+  }
+  return "read";
+}
+
+TEST(ProfileDocument, AnotherVersionOrAFieldMissingOrMistypedIsNamed) {
+  const nlohmann::json written = memory_baseline::write(whole_document());
+  nlohmann::json broken = written;
+  broken["schema_version"] = 2;
+  EXPECT_EQ(read_error(broken), "the profile has schema_version 2; this runner reads 1");
+  broken.erase("schema_version");
+  EXPECT_EQ(read_error(broken), "the profile has schema_version none; this runner reads 1");
+  broken = written;
+  broken["by_source"]["malloc"].erase("frees");
+  EXPECT_EQ(read_error(broken), "/by_source/malloc/frees is missing");
+  broken = written;
+  broken["memory"]["snapshots"][1]["rss_bytes"] = -1;
+  EXPECT_EQ(read_error(broken),
+            "/memory/snapshots/1/rss_bytes must be a whole number of at least 0");
+  broken = written;
+  broken["kind"] = "memory_baseline_results";
+  EXPECT_EQ(read_error(broken), "/kind must be \"profile\"");
 }
 
 }  // namespace

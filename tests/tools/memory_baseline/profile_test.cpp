@@ -16,6 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using memory_baseline::ProfileCounters;
 using nlohmann::json;
 using test_support::figure;
 using test_support::Outcome;
@@ -43,26 +44,27 @@ TEST(Profile, EveryFunctionIsCountedExactly) {
       const std::uint64_t calls = kCalls + (with_memalign ? 2 : 0);
       const std::uint64_t bytes = kBytes + (with_memalign ? 500 + 4096 : 0);
       for (const char* group : {"totals", "malloc"}) {
-        EXPECT_EQ(figure(four.document, group, "allocations") -
-                      figure(one.document, group, "allocations"),
+        EXPECT_EQ(figure(four.document, group, &ProfileCounters::allocations) -
+                      figure(one.document, group, &ProfileCounters::allocations),
                   3 * calls)
             << allocator << mode << " " << group;
-        EXPECT_EQ(figure(four.document, group, "frees") - figure(one.document, group, "frees"),
+        EXPECT_EQ(figure(four.document, group, &ProfileCounters::frees) -
+                      figure(one.document, group, &ProfileCounters::frees),
                   3 * calls);
-        EXPECT_EQ(figure(four.document, group, "bytes_allocated") -
-                      figure(one.document, group, "bytes_allocated"),
+        EXPECT_EQ(figure(four.document, group, &ProfileCounters::bytes_allocated) -
+                      figure(one.document, group, &ProfileCounters::bytes_allocated),
                   3 * bytes);
-        EXPECT_EQ(figure(four.document, group, "bytes_freed") -
-                      figure(one.document, group, "bytes_freed"),
+        EXPECT_EQ(figure(four.document, group, &ProfileCounters::bytes_freed) -
+                      figure(one.document, group, &ProfileCounters::bytes_freed),
                   3 * bytes);
       }
-      EXPECT_EQ(figure(four.document, "operator_new", "allocations"),
-                figure(one.document, "operator_new", "allocations"));
-      EXPECT_EQ(four.document.at("live_bytes"), one.document.at("live_bytes"));
-      EXPECT_EQ(four.document.at("allocator").at("name"), allocator);
-      EXPECT_EQ(four.document.at("kind"), "profile");
-      EXPECT_TRUE(four.document.at("passed").get<bool>());
-      EXPECT_FALSE(four.document.at("memory").at("snapshots").empty());
+      EXPECT_EQ(figure(four.document, "operator_new", &ProfileCounters::allocations),
+                figure(one.document, "operator_new", &ProfileCounters::allocations));
+      EXPECT_EQ(four.document->live_bytes, one.document->live_bytes);
+      EXPECT_EQ(four.document->allocator.name, allocator);
+      EXPECT_EQ(four.document->kind, "profile");
+      EXPECT_TRUE(four.document->passed);
+      EXPECT_FALSE(four.document->memory.snapshots.empty());
     }
   }
 }
@@ -86,12 +88,12 @@ TEST(Profile, TheProgramsOutputIsUntouchedAndARelativeOutStaysWhereItWasGiven) {
 // which the preload library brings along, is freed before the report (as heaptrack does).
 TEST(Profile, TheRuntimesEmergencyPoolIsNotTheProgramsLeak) {
   const Profile freed = profile(scratch(), "", kEveryFunction + " 1");
-  ASSERT_FALSE(freed.document.is_null()) << freed.outcome.err;
-  EXPECT_EQ(freed.document.at("live_bytes"), 0);
-  EXPECT_EQ(figure(freed.document, "totals", "frees"),
-            figure(freed.document, "totals", "allocations"));
+  ASSERT_TRUE(freed.document) << freed.outcome.err;
+  EXPECT_EQ(freed.document->live_bytes, 0);
+  EXPECT_EQ(figure(freed.document, "totals", &ProfileCounters::frees),
+            figure(freed.document, "totals", &ProfileCounters::allocations));
   const Profile kept = profile(scratch() / "kept", "", kEveryFunction + " 1 exit-alloc");
-  EXPECT_EQ(kept.document.at("live_bytes"), 12345);  // the exit handler's block
+  EXPECT_EQ(kept.document->live_bytes, 12345);  // the exit handler's block
 }
 
 // argv[0] arrives as the user typed it (a name found on PATH stays that name).
@@ -129,10 +131,10 @@ TEST(Profile, AReportThatCannotBeWrittenLeavesTheStatusAlone) {
 TEST(Profile, TheProgramsOwnExitStatusIsPassedThrough) {
   const Profile exited = profile(scratch(), "", kEveryFunction + " 1 exit-3");
   EXPECT_EQ(exited.outcome.status, 3);
-  EXPECT_EQ(exited.document.at("exit").at("status"), 3);
+  EXPECT_EQ(exited.document->exit.status, 3);
   const Profile aborted = profile(scratch() / "abort", "", kEveryFunction + " 1 abort");
   EXPECT_EQ(aborted.outcome.status, 128 + 6);  // SIGABRT
-  EXPECT_TRUE(aborted.document.is_null());     // no exit handlers ran: no figures
+  EXPECT_FALSE(aborted.document);              // no exit handlers ran: no figures
   EXPECT_NE(aborted.outcome.err.find("without finishing its exit handlers"), std::string::npos)
       << aborted.outcome.err;
 }
@@ -143,17 +145,17 @@ TEST(Profile, ABreachedBudgetExitsOneAndSaysWhich) {
   const Profile breached = profile(scratch(), "--limit-mb 2", kEveryFunction + " 1 big",
                                    {{"ALLOC_HOOKS_SAMPLE_BYTES", "1"}});
   EXPECT_EQ(breached.outcome.status, 1) << breached.outcome.err;
-  ASSERT_FALSE(breached.document.is_null());
-  EXPECT_FALSE(breached.document.at("passed").get<bool>());
-  ASSERT_FALSE(breached.document.at("violations").empty());
-  EXPECT_EQ(breached.document.at("violations")[0].at("budget"), "process_limit_mb");
-  EXPECT_GE(breached.document.at("peak_live_bytes").get<std::uint64_t>(), 4u << 20);
+  ASSERT_TRUE(breached.document);
+  EXPECT_FALSE(breached.document->passed);
+  ASSERT_FALSE(breached.document->violations.empty());
+  EXPECT_EQ(breached.document->violations.at(0).budget, "process_limit_mb");
+  EXPECT_GE(breached.document->peak_live_bytes, 4u << 20);
   EXPECT_NE(breached.outcome.err.find("BUDGET BREACHED: peak live bytes"), std::string::npos);
   EXPECT_NE(breached.outcome.err.find("; top: 4.00 MiB main (every_function.c:72)"),
             std::string::npos)
       << breached.outcome.err;
   EXPECT_EQ(breached.outcome.out, "");  // the runner's lines go to standard error
-  EXPECT_EQ(breached.document.at("sites").at("top")[0].at("peak_bytes"), 4 << 20);
+  EXPECT_EQ(breached.document->sites.at("top")[0].at("peak_bytes"), 4 << 20);
   const Profile held = profile(scratch() / "held", "--limit-mb 64", kEveryFunction + " 1 big");
   EXPECT_EQ(held.outcome.status, 0) << held.outcome.err;
 }
@@ -185,10 +187,10 @@ TEST(Profile, ForkAndExecChildrenAreNotCountedTwiceNorHang) {
   const Profile plain = profile(scratch() / "plain", "", kEveryFunction + " 1");
   const Profile forked = profile(scratch() / "forked", "", kEveryFunction + " 1 fork");
   ASSERT_EQ(forked.outcome.status, 0) << forked.outcome.err;
-  EXPECT_LT(forked.document.at("peak_live_bytes").get<std::uint64_t>(), 1u << 20);
+  EXPECT_LT(forked.document->peak_live_bytes, 1u << 20);
   // system() allocates in the parent (its argument vector), a handful of small blocks at most.
-  EXPECT_LT(figure(forked.document, "totals", "allocations") -
-                figure(plain.document, "totals", "allocations"),
+  EXPECT_LT(figure(forked.document, "totals", &ProfileCounters::allocations) -
+                figure(plain.document, "totals", &ProfileCounters::allocations),
             8u);
 }
 
@@ -197,12 +199,10 @@ TEST(Profile, AllocationsDuringExitAreCounted) {
   const Profile plain = profile(scratch() / "plain", "", kEveryFunction + " 1");
   const Profile at_exit = profile(scratch() / "at_exit", "", kEveryFunction + " 1 exit-alloc");
   ASSERT_EQ(at_exit.outcome.status, 0) << at_exit.outcome.err;
-  EXPECT_EQ(figure(at_exit.document, "totals", "allocations") -
-                figure(plain.document, "totals", "allocations"),
+  EXPECT_EQ(figure(at_exit.document, "totals", &ProfileCounters::allocations) -
+                figure(plain.document, "totals", &ProfileCounters::allocations),
             1u);
-  EXPECT_EQ(at_exit.document.at("live_bytes").get<std::int64_t>() -
-                plain.document.at("live_bytes").get<std::int64_t>(),
-            12345);
+  EXPECT_EQ(at_exit.document->live_bytes - plain.document->live_bytes, 12345);
 }
 
 // A thread still allocating while main returns: the report is written from the counters as they
@@ -210,8 +210,8 @@ TEST(Profile, AllocationsDuringExitAreCounted) {
 TEST(Profile, AThreadThatOutlivesMainNeitherHangsNorBreaksTheReport) {
   const Profile outlived = profile(scratch(), "", kEveryFunction + " 1 outlive");
   EXPECT_EQ(outlived.outcome.status, 0) << outlived.outcome.err;
-  ASSERT_FALSE(outlived.document.is_null());
-  EXPECT_GE(figure(outlived.document, "malloc", "allocations"), kCalls);
+  ASSERT_TRUE(outlived.document);
+  EXPECT_GE(figure(outlived.document, "malloc", &ProfileCounters::allocations), kCalls);
 }
 
 // A library opened with RTLD_DEEPBIND would bind glibc's malloc ahead of the hooks' and hand the
@@ -223,11 +223,11 @@ TEST(Profile, ALibraryOpenedWithDeepBindUsesTheHooksMalloc) {
   const Profile deep = profile(scratch() / "deep", "", program + " deep");
   ASSERT_EQ(plain.outcome.status, 0) << plain.outcome.err;
   ASSERT_EQ(deep.outcome.status, 0) << deep.outcome.err;
-  for (const char* field : {"allocations", "frees", "bytes_allocated", "bytes_freed"})
-    EXPECT_EQ(figure(deep.document, "malloc", field), figure(plain.document, "malloc", field))
-        << field;
-  EXPECT_EQ(deep.document.at("live_bytes"), plain.document.at("live_bytes"));
-  EXPECT_GE(figure(deep.document, "malloc", "allocations"), 200u);
+  for (const auto field : {&ProfileCounters::allocations, &ProfileCounters::frees,
+                           &ProfileCounters::bytes_allocated, &ProfileCounters::bytes_freed})
+    EXPECT_EQ(figure(deep.document, "malloc", field), figure(plain.document, "malloc", field));
+  EXPECT_EQ(deep.document->live_bytes, plain.document->live_bytes);
+  EXPECT_GE(figure(deep.document, "malloc", &ProfileCounters::allocations), 200u);
 }
 
 }  // namespace

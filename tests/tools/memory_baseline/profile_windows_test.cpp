@@ -17,6 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using memory_baseline::ProfileCounters;
 using nlohmann::json;
 using test_support::figure;
 using test_support::Outcome;
@@ -46,8 +47,8 @@ TEST(ProfileWindows, EveryFunctionIsCountedExactly) {
   const Profile four = profile(folder / "four", "", kEveryFunction + " 4");
   ASSERT_EQ(one.outcome.status, 0) << one.outcome.err;
   ASSERT_EQ(four.outcome.status, 0) << four.outcome.err;
-  ASSERT_FALSE(one.document.is_null()) << one.outcome.err;
-  ASSERT_FALSE(four.document.is_null()) << four.outcome.err;
+  ASSERT_TRUE(one.document) << one.outcome.err;
+  ASSERT_TRUE(four.document) << four.outcome.err;
   const struct {
     const char* group;
     std::uint64_t calls, bytes;
@@ -55,25 +56,26 @@ TEST(ProfileWindows, EveryFunctionIsCountedExactly) {
                   {"malloc", kMallocCalls, kMallocBytes},
                   {"win32_heap", kHeapCalls, kHeapBytes}};
   for (const auto& [group, calls, bytes] : expected) {
-    EXPECT_EQ(
-        figure(four.document, group, "allocations") - figure(one.document, group, "allocations"),
-        3 * calls)
-        << group;
-    EXPECT_EQ(figure(four.document, group, "frees") - figure(one.document, group, "frees"),
+    EXPECT_EQ(figure(four.document, group, &ProfileCounters::allocations) -
+                  figure(one.document, group, &ProfileCounters::allocations),
               3 * calls)
         << group;
-    EXPECT_EQ(figure(four.document, group, "bytes_allocated") -
-                  figure(one.document, group, "bytes_allocated"),
+    EXPECT_EQ(figure(four.document, group, &ProfileCounters::frees) -
+                  figure(one.document, group, &ProfileCounters::frees),
+              3 * calls)
+        << group;
+    EXPECT_EQ(figure(four.document, group, &ProfileCounters::bytes_allocated) -
+                  figure(one.document, group, &ProfileCounters::bytes_allocated),
               3 * bytes)
         << group;
-    EXPECT_EQ(
-        figure(four.document, group, "bytes_freed") - figure(one.document, group, "bytes_freed"),
-        3 * bytes)
+    EXPECT_EQ(figure(four.document, group, &ProfileCounters::bytes_freed) -
+                  figure(one.document, group, &ProfileCounters::bytes_freed),
+              3 * bytes)
         << group;
   }
-  EXPECT_EQ(four.document.at("live_bytes"), one.document.at("live_bytes"));
-  EXPECT_EQ(four.document.at("kind"), "profile");
-  EXPECT_TRUE(four.document.at("passed").get<bool>());
+  EXPECT_EQ(four.document->live_bytes, one.document->live_bytes);
+  EXPECT_EQ(four.document->kind, "profile");
+  EXPECT_TRUE(four.document->passed);
   // (The program may end before the first RSS sample is taken: no check of the snapshots.)
   for (const char* file : {"report.html", "report.md", "peak.folded", "latency.folded"})
     EXPECT_TRUE(fs::exists(folder / "four" / file)) << file;
@@ -89,30 +91,30 @@ TEST(ProfileWindows, EightThreadsAreCountedExactly) {
       profile(scratch() / "plain", "", kEveryFunction + " 1 " + no_mode_as_long_as("threads"));
   const Profile threads = profile(scratch() / "threads", "", kEveryFunction + " 1 threads");
   ASSERT_EQ(threads.outcome.status, 0) << threads.outcome.err;
-  ASSERT_FALSE(plain.document.is_null()) << plain.outcome.err;
-  ASSERT_FALSE(threads.document.is_null()) << threads.outcome.err;
+  ASSERT_TRUE(plain.document) << plain.outcome.err;
+  ASSERT_TRUE(threads.document) << threads.outcome.err;
   // Both runs start the 8 threads: the difference is the pairs alone.
   for (const char* group : {"totals", "malloc"}) {
-    for (const auto& [field, expected] : {std::pair{"allocations", 8000u},
-                                          {"frees", 8000u},
-                                          {"bytes_allocated", 512000u},
-                                          {"bytes_freed", 512000u}})
+    for (const auto& [field, expected] : {std::pair{&ProfileCounters::allocations, 8000u},
+                                          {&ProfileCounters::frees, 8000u},
+                                          {&ProfileCounters::bytes_allocated, 512000u},
+                                          {&ProfileCounters::bytes_freed, 512000u}})
       EXPECT_EQ(figure(threads.document, group, field) - figure(plain.document, group, field),
                 expected)
-          << group << " " << field;
+          << group;
   }
-  EXPECT_EQ(threads.document.at("live_bytes"), plain.document.at("live_bytes"));
+  EXPECT_EQ(threads.document->live_bytes, plain.document->live_bytes);
 }
 
 TEST(ProfileWindows, TheProgramsOwnExitStatusIsPassedThroughAndACrashIsNamed) {
   const Profile exited = profile(scratch(), "", kEveryFunction + " 1 exit-3");
   EXPECT_EQ(exited.outcome.status, 3) << exited.outcome.err;
-  ASSERT_FALSE(exited.document.is_null()) << exited.outcome.err;
-  EXPECT_EQ(exited.document.at("exit").at("status"), 3);
+  ASSERT_TRUE(exited.document) << exited.outcome.err;
+  EXPECT_EQ(exited.document->exit.status, 3);
 
   const Profile crashed = profile(scratch() / "crash", "", kEveryFunction + " 1 crash");
   EXPECT_EQ(static_cast<unsigned>(crashed.outcome.status), 0xC0000005u) << crashed.outcome.err;
-  EXPECT_TRUE(crashed.document.is_null());  // no DLL is detached after a crash: no figures
+  EXPECT_FALSE(crashed.document);  // no DLL is detached after a crash: no figures
   EXPECT_NE(crashed.outcome.err.find("crashed with exception 0xC0000005 (access violation)"),
             std::string::npos)
       << crashed.outcome.err;
@@ -124,14 +126,12 @@ TEST(ProfileWindows, AllocationsDuringExitAreCounted) {
       profile(scratch() / "plain", "", kEveryFunction + " 1 " + no_mode_as_long_as("exit-alloc"));
   const Profile at_exit = profile(scratch() / "at_exit", "", kEveryFunction + " 1 exit-alloc");
   ASSERT_EQ(at_exit.outcome.status, 0) << at_exit.outcome.err;
-  ASSERT_FALSE(plain.document.is_null()) << plain.outcome.err;
-  ASSERT_FALSE(at_exit.document.is_null()) << at_exit.outcome.err;
-  EXPECT_EQ(figure(at_exit.document, "totals", "allocations") -
-                figure(plain.document, "totals", "allocations"),
+  ASSERT_TRUE(plain.document) << plain.outcome.err;
+  ASSERT_TRUE(at_exit.document) << at_exit.outcome.err;
+  EXPECT_EQ(figure(at_exit.document, "totals", &ProfileCounters::allocations) -
+                figure(plain.document, "totals", &ProfileCounters::allocations),
             1u);
-  EXPECT_EQ(at_exit.document.at("live_bytes").get<std::int64_t>() -
-                plain.document.at("live_bytes").get<std::int64_t>(),
-            12345);
+  EXPECT_EQ(at_exit.document->live_bytes - plain.document->live_bytes, 12345);
 }
 
 // The line of the program's 4 MiB malloc, marked "site: big" in its source.
@@ -151,10 +151,10 @@ TEST(ProfileWindows, ABreachedBudgetExitsOneAndNamesTheProgramsSite) {
   const Profile breached = profile(scratch(), "--limit-mb 2", kEveryFunction + " 1 big",
                                    {{"ALLOC_HOOKS_SAMPLE_BYTES", "1"}});
   EXPECT_EQ(breached.outcome.status, 1) << breached.outcome.err;
-  ASSERT_FALSE(breached.document.is_null()) << breached.outcome.err;
-  ASSERT_FALSE(breached.document.at("violations").empty());
-  EXPECT_EQ(breached.document.at("violations")[0].at("budget"), "process_limit_mb");
-  const json& top = breached.document.at("sites").at("top");
+  ASSERT_TRUE(breached.document) << breached.outcome.err;
+  ASSERT_FALSE(breached.document->violations.empty());
+  EXPECT_EQ(breached.document->violations.at(0).budget, "process_limit_mb");
+  const json& top = breached.document->sites.at("top");
   ASSERT_FALSE(top.empty());
   EXPECT_EQ(top[0].at("peak_bytes"), 4 << 20);
   ASSERT_FALSE(top[0].at("stack").empty());

@@ -21,9 +21,14 @@ using memory_baseline::largest_n_within;
 using memory_baseline::Line;
 using memory_baseline::prediction_band;
 using memory_baseline::recall_answer;
+using memory_baseline::RecallAnswer;
 using memory_baseline::student_t_95;
+using memory_baseline::SweepDocument;
+using memory_baseline::SweepFit;
+using memory_baseline::SweepPoint;
 using memory_baseline::SweepRun;
 using memory_baseline::SweepSettings;
+using memory_baseline::SweepVerification;
 
 constexpr double kMiB = 1024.0 * 1024;
 
@@ -199,28 +204,28 @@ TEST(Sweep, DocumentHoldsPointsFitsAnswersAndVerifications) {
     const double rss = 8.0 * 1024 * 1024 + 2000 * n;
     return SweepRun{0, scripted_result(2e6 + 1000 * n, rss, rss > 16.0 * 1024 * 1024), ""};
   };
-  const nlohmann::json sweep = memory_baseline::run_sweep(settings, {"system"}, run_index);
-  ASSERT_EQ(sweep.at("points").size(), 3u);
-  ASSERT_EQ(sweep.at("fits").size(), 1u);
-  const nlohmann::json& fit = sweep.at("fits").at(0);
-  EXPECT_DOUBLE_EQ(fit.at("rss").at("bytes_per_vector").get<double>(), 2000);
-  EXPECT_DOUBLE_EQ(fit.at("live").at("bytes_per_vector").get<double>(), 1000);
-  EXPECT_EQ(fit.at("largest_n"), 4194);
-  EXPECT_EQ(fit.at("bound_by"), "peak RSS");
+  const SweepDocument sweep = memory_baseline::run_sweep(settings, {"system"}, run_index);
+  ASSERT_EQ(sweep.points.size(), 3u);
+  ASSERT_EQ(sweep.fits.size(), 1u);
+  const SweepFit& fit = sweep.fits.at(0);
+  EXPECT_DOUBLE_EQ(fit.rss.bytes_per_vector, 2000);
+  EXPECT_DOUBLE_EQ(fit.live.bytes_per_vector, 1000);
+  EXPECT_EQ(fit.largest_n, 4194);
+  EXPECT_EQ(fit.bound_by, "peak RSS");
   // Within 8x of 4000: no adaptive point. The answer and N + 10 % (4614) were run; the first
   // held, the second did not; the answer is marked verified.
-  EXPECT_EQ(fit.at("adaptive_points"), 0);
+  EXPECT_EQ(fit.adaptive_points, 0);
   ASSERT_EQ(calls.size(), 5u);
   EXPECT_EQ(calls.at(3).at(1), "4194");
   EXPECT_EQ(calls.at(4).at(1), "4614");
-  const nlohmann::json& verifications = sweep.at("verifications");
+  const std::vector<SweepVerification>& verifications = sweep.verifications.value();
   ASSERT_EQ(verifications.size(), 2u);
-  EXPECT_TRUE(verifications.at(0).at("held").get<bool>());
-  EXPECT_FALSE(verifications.at(1).at("held").get<bool>());
-  EXPECT_TRUE(verifications.at(1).at("as_predicted").get<bool>());
-  EXPECT_EQ(fit.at("mark"), "verified");
-  EXPECT_TRUE(fit.at("credible").get<bool>());
-  EXPECT_DOUBLE_EQ(fit.at("extrapolation_factor").get<double>(), 4194.0 / 4000);
+  EXPECT_TRUE(verifications.at(0).held);
+  EXPECT_FALSE(verifications.at(1).held);
+  EXPECT_TRUE(verifications.at(1).as_predicted);
+  EXPECT_EQ(fit.mark, "verified");
+  EXPECT_TRUE(fit.credible.value());
+  EXPECT_DOUBLE_EQ(fit.extrapolation_factor.value(), 4194.0 / 4000);
   const std::vector<std::string> lines = memory_baseline::sweep_answer_lines(sweep);
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines.at(0),
@@ -243,7 +248,7 @@ TEST(Sweep, AdaptivePointsReachAnEighthOfTheAnswer) {
   SweepSettings settings;
   settings.engines = {"hnswlib"};
   std::vector<std::string> labels;
-  const nlohmann::json sweep = memory_baseline::run_sweep(
+  const SweepDocument sweep = memory_baseline::run_sweep(
       settings, {"system"},
       [&](const std::string&, const std::string&, const std::vector<std::string>& arguments,
           const std::string& label) {
@@ -259,16 +264,16 @@ TEST(Sweep, AdaptivePointsReachAnEighthOfTheAnswer) {
   EXPECT_EQ(labels.at(2).rfind("sweep [3/4", 0), 0u) << labels.at(2);
   EXPECT_EQ(labels.at(3).rfind("sweep [4/4", 0), 0u) << labels.at(3);
   EXPECT_NE(labels.at(3).find("] index-hnswlib N=192000 under system"), std::string::npos);
-  const nlohmann::json& fit = sweep.at("fits").at(0);
-  EXPECT_EQ(fit.at("largest_n"), 1'396'261);
-  EXPECT_EQ(fit.at("largest_measured_n"), 192'000);
-  EXPECT_EQ(fit.at("adaptive_points"), 1);
-  EXPECT_EQ(fit.at("mark"), "extrapolated");
-  EXPECT_DOUBLE_EQ(fit.at("extrapolation_factor").get<double>(), 1'396'261.0 / 192'000);
-  EXPECT_TRUE(fit.at("credible").get<bool>());
-  EXPECT_GE(fit.at("largest_measured_n").get<double>() * 8, fit.at("largest_n").get<double>());
-  EXPECT_EQ(sweep.at("points").at(3).at("round"), 1);
-  EXPECT_EQ(sweep.at("points").at(2).at("round"), 0);
+  const SweepFit& fit = sweep.fits.at(0);
+  EXPECT_EQ(fit.largest_n, 1'396'261);
+  EXPECT_EQ(fit.largest_measured_n, 192'000);
+  EXPECT_EQ(fit.adaptive_points, 1);
+  EXPECT_EQ(fit.mark, "extrapolated");
+  EXPECT_DOUBLE_EQ(fit.extrapolation_factor.value(), 1'396'261.0 / 192'000);
+  EXPECT_TRUE(fit.credible.value());
+  EXPECT_GE(fit.largest_measured_n.value() * 8, fit.largest_n.value());
+  EXPECT_EQ(sweep.points.at(3).round, 1);
+  EXPECT_EQ(sweep.points.at(2).round, 0);
   EXPECT_EQ(memory_baseline::sweep_answer_lines(sweep).at(0),
             "index-hnswlib under system: at most 1,396,261 vectors of 128 dimensions within 1024 "
             "MiB (extrapolated 7.3x beyond the largest N measured, 192,000; 95 % band 1,396,261 "
@@ -285,9 +290,9 @@ SweepRun ivfpq_like(const std::vector<std::string>& arguments) {
 
 // The sweep of `settings` under the system allocator with every point run by `point`; `sizes`
 // gets the N of each run, in order.
-nlohmann::json sweep_recording_sizes(const SweepSettings& settings,
-                                     SweepRun (*point)(const std::vector<std::string>&),
-                                     std::vector<std::uint64_t>& sizes) {
+SweepDocument sweep_recording_sizes(const SweepSettings& settings,
+                                    SweepRun (*point)(const std::vector<std::string>&),
+                                    std::vector<std::uint64_t>& sizes) {
   return memory_baseline::run_sweep(
       settings, {"system"},
       [&](const std::string&, const std::string&, const std::vector<std::string>& arguments,
@@ -306,29 +311,29 @@ TEST(Sweep, AnAnswerThatMovesIsChasedAgainUntilWithinEightTimes) {
   settings.engines = {"faiss-ivfpq"};
   settings.max_n = 0;  // no cap
   std::vector<std::uint64_t> sizes;
-  const nlohmann::json sweep = sweep_recording_sizes(settings, ivfpq_like, sizes);
+  const SweepDocument sweep = sweep_recording_sizes(settings, ivfpq_like, sizes);
   EXPECT_EQ(sizes, (std::vector<std::uint64_t>{10000, 20000, 40000, 320000, 1330000}));
-  const nlohmann::json& fit = sweep.at("fits").at(0);
-  EXPECT_EQ(fit.at("largest_n"), 8'068'362);
-  EXPECT_EQ(fit.at("adaptive_points"), 2);
-  EXPECT_TRUE(fit.at("credible").get<bool>());
-  EXPECT_FALSE(fit.contains("credible_at_least"));
-  EXPECT_GE(fit.at("largest_measured_n").get<double>() * 8, fit.at("largest_n").get<double>());
+  const SweepFit& fit = sweep.fits.at(0);
+  EXPECT_EQ(fit.largest_n, 8'068'362);
+  EXPECT_EQ(fit.adaptive_points, 2);
+  EXPECT_TRUE(fit.credible.value());
+  EXPECT_FALSE(fit.credible_at_least);
+  EXPECT_GE(fit.largest_measured_n.value() * 8, fit.largest_n.value());
 }
 
 TEST(Sweep, AnAnswerBeyondTheCapIsGivenAsTheLowerBoundItsPointsSupport) {
   SweepSettings settings;  // --max-n 320000, the default
   settings.engines = {"faiss-ivfpq"};
   std::vector<std::uint64_t> sizes;
-  const nlohmann::json sweep = sweep_recording_sizes(settings, ivfpq_like, sizes);
+  const SweepDocument sweep = sweep_recording_sizes(settings, ivfpq_like, sizes);
   // As above up to 320,000, where the cap stops the points: the answer 7,977,674 lies 24.9x
   // beyond them, and what they support is 8 x 320,000 (the RSS band starts higher, at 7,569,827).
   EXPECT_EQ(sizes, (std::vector<std::uint64_t>{10000, 20000, 40000, 320000}));
-  const nlohmann::json& fit = sweep.at("fits").at(0);
-  EXPECT_EQ(fit.at("largest_n"), 7'977'674);
-  EXPECT_FALSE(fit.at("credible").get<bool>());
-  EXPECT_EQ(fit.at("credible_at_least"), 2'560'000);
-  EXPECT_EQ(fit.at("band").at("low"), 7'569'827);
+  const SweepFit& fit = sweep.fits.at(0);
+  EXPECT_EQ(fit.largest_n, 7'977'674);
+  EXPECT_FALSE(fit.credible.value());
+  EXPECT_EQ(fit.credible_at_least, 2'560'000);
+  EXPECT_EQ(fit.band.value().low, 7'569'827);
   EXPECT_EQ(memory_baseline::sweep_answer_lines(sweep).at(0),
             "index-faiss-ivfpq under system: at least 2,560,000 vectors of 128 dimensions within "
             "1024 MiB, all the points support; the fit's 7,977,674 is NOT CREDIBLE, more than 8x "
@@ -342,7 +347,7 @@ TEST(Sweep, GivenSizesThatWouldExtrapolateBeyondEightTimesAreMarkedNotCredible) 
   settings.engines = {"hnswlib"};
   settings.sizes_given = true;  // --sizes 10000,20000,40000: those points and no others
   std::size_t runs = 0;
-  const nlohmann::json sweep = memory_baseline::run_sweep(
+  const SweepDocument sweep = memory_baseline::run_sweep(
       settings, {"system"},
       [&](const std::string&, const std::string&, const std::vector<std::string>& arguments,
           const std::string&) {
@@ -350,14 +355,14 @@ TEST(Sweep, GivenSizesThatWouldExtrapolateBeyondEightTimesAreMarkedNotCredible) 
         return hnswlib_like(arguments);
       });
   EXPECT_EQ(runs, 3u);
-  EXPECT_FALSE(sweep.at("adaptive").get<bool>());
-  const nlohmann::json& fit = sweep.at("fits").at(0);
-  EXPECT_EQ(fit.at("largest_n"), 1'396'261);
-  EXPECT_EQ(fit.at("mark"), "extrapolated");
-  EXPECT_DOUBLE_EQ(fit.at("extrapolation_factor").get<double>(), 1'396'261.0 / 40'000);
-  EXPECT_FALSE(fit.at("credible").get<bool>());
+  EXPECT_FALSE(sweep.adaptive.value());
+  const SweepFit& fit = sweep.fits.at(0);
+  EXPECT_EQ(fit.largest_n, 1'396'261);
+  EXPECT_EQ(fit.mark, "extrapolated");
+  EXPECT_DOUBLE_EQ(fit.extrapolation_factor.value(), 1'396'261.0 / 40'000);
+  EXPECT_FALSE(fit.credible.value());
   // What the points support: the line at 8 x 40,000.
-  EXPECT_EQ(fit.at("credible_at_least"), 320'000);
+  EXPECT_EQ(fit.credible_at_least, 320'000);
   EXPECT_EQ(
       memory_baseline::sweep_answer_lines(sweep).at(0),
       "index-hnswlib under system: at least 320,000 vectors of 128 dimensions within 1024 "
@@ -377,20 +382,20 @@ TEST(Sweep, AnAnswerWithinThePointsIsMarkedMeasured) {
   settings.engines = {"hnswlib"};
   settings.sizes = {10000, 20000, 40000};
   settings.limit_mb = 32;  // (32 MiB - 12 MiB) / 760 = 27,594: between the points
-  const nlohmann::json sweep = memory_baseline::run_sweep(
+  const SweepDocument sweep = memory_baseline::run_sweep(
       settings, {"system"},
       [](const std::string&, const std::string&, const std::vector<std::string>& arguments,
          const std::string&) { return hnswlib_like(arguments); });
-  const nlohmann::json& fit = sweep.at("fits").at(0);
-  EXPECT_EQ(fit.at("largest_n"), 27'594);
-  EXPECT_EQ(fit.at("mark"), "measured");
-  EXPECT_TRUE(fit.at("credible").get<bool>());
-  EXPECT_EQ(sweep.at("points").size(), 3u);
+  const SweepFit& fit = sweep.fits.at(0);
+  EXPECT_EQ(fit.largest_n, 27'594);
+  EXPECT_EQ(fit.mark, "measured");
+  EXPECT_TRUE(fit.credible.value());
+  EXPECT_EQ(sweep.points.size(), 3u);
 }
 
 // hnswlib at the four N of scattered_rss(scale), its live bytes on their line (2 MB + 740 bytes per
 // vector), against `limit_mb`.
-nlohmann::json scattered_sweep(double scale, std::uint64_t limit_mb) {
+SweepDocument scattered_sweep(double scale, std::uint64_t limit_mb) {
   SweepSettings settings;
   settings.engines = {"hnswlib"};
   settings.sizes = {10000, 20000, 40000, 160000};
@@ -409,73 +414,75 @@ nlohmann::json scattered_sweep(double scale, std::uint64_t limit_mb) {
 }
 
 TEST(Sweep, TheAnswersBandComesFromTheScatterOfThePoints) {
-  const nlohmann::json sweep = scattered_sweep(1, 256);
-  const nlohmann::json& fit = sweep.at("fits").at(0);
+  const SweepDocument sweep = scattered_sweep(1, 256);
+  const SweepFit& fit = sweep.fits.at(0);
   // RSS binds at 336,915; its band is 330,651 to 343,416 (above); the live bytes lie on their
   // line, whose band is its crossing, (256 MiB - 2 MB) / 740 = 360,047: the lower ends decide.
-  EXPECT_EQ(fit.at("largest_n"), 336'915);
-  EXPECT_EQ(fit.at("band").at("low"), 330'651);
-  EXPECT_EQ(fit.at("band").at("high"), 343'416);
-  EXPECT_EQ(fit.at("mark"), "extrapolated");
+  EXPECT_EQ(fit.largest_n, 336'915);
+  EXPECT_EQ(fit.band.value().low, 330'651);
+  EXPECT_EQ(fit.band.value().high, 343'416);
+  EXPECT_EQ(fit.mark, "extrapolated");
   EXPECT_NE(memory_baseline::sweep_answer_lines(sweep).at(0).find(
                 "(extrapolated 2.1x beyond the largest N measured, 160,000; 95 % band 330,651 to "
                 "343,416; bound by peak RSS;"),
             std::string::npos);
 }
 
-nlohmann::json recall_point(std::uint64_t n, double recall, const char* allocator = "system") {
-  return {{"n", n},
-          {"allocator", allocator},
-          {"recall", recall},
-          {"recall_measure", "recall_at_10"},
-          {"search_parameters", {{"ef_search", 256}}}};
+SweepPoint recall_point(std::uint64_t n, double recall, const char* allocator = "system") {
+  SweepPoint point;
+  point.engine = "hnswlib";
+  point.allocator = allocator;
+  point.n = n;
+  point.recall = recall;
+  point.recall_measure = "recall_at_10";
+  point.search_parameters = nlohmann::json{{"ef_search", 256}};
+  return point;
 }
 
 TEST(Sweep, TheRecallAnswerIsInterpolatedInLogNBetweenTheLastPointHeldAndTheFirstBelow) {
-  const nlohmann::json answer = recall_answer(
+  const RecallAnswer answer = recall_answer(
       "hnswlib", {recall_point(10000, 0.99), recall_point(40000, 0.93), recall_point(160000, 0.5)},
       0.9);
   // exp(log 40,000 + 0.03 / 0.43 x log 4) = 44,061.997
-  EXPECT_EQ(answer.at("how"), "interpolated");
-  EXPECT_EQ(answer.at("largest_n"), 44'061);
-  EXPECT_EQ(answer.at("held").at("n"), 40000);
-  EXPECT_EQ(answer.at("fell").at("n"), 160000);
+  EXPECT_EQ(answer.how, "interpolated");
+  EXPECT_EQ(answer.largest_n, 44'061);
+  EXPECT_EQ(answer.held.value().n, 40000);
+  EXPECT_EQ(answer.fell.value().n, 160000);
   // The lowest recall over the allocators at an N counts: 0.91 under mimalloc at 40,000 gives
   // exp(log 40,000 + 0.01 / 0.41 x log 4) = 41,375.6.
   EXPECT_EQ(recall_answer("hnswlib",
                           {recall_point(40000, 0.93), recall_point(40000, 0.91, "mimalloc"),
                            recall_point(160000, 0.5)},
                           0.9)
-                .at("largest_n"),
+                .largest_n,
             41'375);
   // A recall that falls and rises again: the first fall bounds the answer, sqrt(2) x 10,000.
   EXPECT_EQ(
       recall_answer(
           "hnswlib",
           {recall_point(10000, 0.95), recall_point(20000, 0.85), recall_point(40000, 0.92)}, 0.9)
-          .at("largest_n"),
+          .largest_n,
       14'142);
 }
 
 TEST(Sweep, TheRecallAnswerSaysWhenEveryPointHeldOrNoneDid) {
-  const nlohmann::json all =
+  const RecallAnswer all =
       recall_answer("faiss-ivfpq", {recall_point(10000, 0.99), recall_point(320000, 0.95)}, 0.9);
-  EXPECT_EQ(all.at("how"), "all held");
-  EXPECT_EQ(all.at("largest_n"), 320000);
-  const nlohmann::json none =
+  EXPECT_EQ(all.how, "all held");
+  EXPECT_EQ(all.largest_n, 320000);
+  const RecallAnswer none =
       recall_answer("hnswlib", {recall_point(10000, 0.8), recall_point(20000, 0.7)}, 0.9);
-  EXPECT_EQ(none.at("how"), "none held");
-  EXPECT_TRUE(none.at("largest_n").is_null());
-  EXPECT_EQ(none.at("fell").at("n"), 10000);
-  const nlohmann::json sweep = {{"dim", 128},
-                                {"limit_mb", 1024},
-                                {"points", nlohmann::json::array()},
-                                {"fits",
-                                 {{{"engine", "hnswlib"},
-                                   {"allocator", "system"},
-                                   {"largest_n", nullptr},
-                                   {"bound_by", "fewer than two points"}}}},
-                                {"recall", {none}}};
+  EXPECT_EQ(none.how, "none held");
+  EXPECT_FALSE(none.largest_n);
+  EXPECT_EQ(none.fell.value().n, 10000);
+  SweepDocument sweep;
+  sweep.dim = 128;
+  sweep.limit_mb = 1024;
+  SweepFit& fit = sweep.fits.emplace_back();
+  fit.engine = "hnswlib";
+  fit.allocator = "system";
+  fit.bound_by = "fewer than two points";
+  sweep.recall = {none};
   EXPECT_EQ(memory_baseline::sweep_answer_lines(sweep).at(1),
             "index-hnswlib: k-recall@10 below 0.9 at every N measured, already at 10,000 (0.800), "
             "at the default search parameters ef_search 256");
@@ -487,7 +494,7 @@ TEST(Sweep, EachPointCarriesItsRecallAndTheEngineItsRecallAnswer) {
   settings.sizes_given = true;
   // Recall 0.99, 0.95, 0.93, 0.5 at 10,000 to 160,000.
   settings.sizes = {10000, 20000, 40000, 160000};
-  const nlohmann::json sweep = memory_baseline::run_sweep(
+  const SweepDocument sweep = memory_baseline::run_sweep(
       settings, {"system"},
       [](const std::string&, const std::string&, const std::vector<std::string>& arguments,
          const std::string&) {
@@ -495,12 +502,12 @@ TEST(Sweep, EachPointCarriesItsRecallAndTheEngineItsRecallAnswer) {
         const double recall = n == 10000 ? 0.99 : n == 20000 ? 0.95 : n == 40000 ? 0.93 : 0.5;
         return SweepRun{0, scripted_result(2e6 + 740 * n, 12 * kMiB + 760 * n, false, recall), ""};
       });
-  EXPECT_EQ(sweep.at("points").at(2).at("recall"), 0.93);
-  EXPECT_EQ(sweep.at("points").at(2).at("recall_measure"), "recall_at_10");
-  EXPECT_EQ(sweep.at("points").at(2).at("search_parameters"),
+  EXPECT_EQ(sweep.points.at(2).recall, 0.93);
+  EXPECT_EQ(sweep.points.at(2).recall_measure, "recall_at_10");
+  EXPECT_EQ(sweep.points.at(2).search_parameters,
             (nlohmann::json{{"m", 16}, {"ef_construction", 100}, {"ef_search", 256}}));
-  ASSERT_EQ(sweep.at("recall").size(), 1u);
-  EXPECT_EQ(sweep.at("recall").at(0).at("largest_n"), 44'061);
+  ASSERT_EQ(sweep.recall.size(), 1u);
+  EXPECT_EQ(sweep.recall.at(0).largest_n, 44'061);
   EXPECT_EQ(memory_baseline::sweep_answer_lines(sweep).at(1),
             "index-hnswlib: k-recall@10 >= 0.9 up to N ~ 44,061, interpolated in log N between "
             "40,000 (0.930) and 160,000 (0.500), at the default search parameters ef_construction "
@@ -514,7 +521,7 @@ TEST(Sweep, PointsRunSideBySideGiveTheSameDocument) {
     settings.jobs = jobs;
     std::mutex calls;
     std::size_t count = 0;
-    nlohmann::json sweep = memory_baseline::run_sweep(
+    SweepDocument sweep = memory_baseline::run_sweep(
         settings, {"system", "mimalloc"},
         [&](const std::string& engine, const std::string&,
             const std::vector<std::string>& arguments, const std::string&) {
@@ -524,8 +531,8 @@ TEST(Sweep, PointsRunSideBySideGiveTheSameDocument) {
           const double per_vector = engine == "hnswlib" ? 760 : 1200;
           return SweepRun{0, scripted_result(2e6 + 740 * n, 12 * kMiB + per_vector * n, false), ""};
         });
-    for (nlohmann::json& point : sweep.at("points")) point.erase("seconds");  // the clock's
-    return std::make_pair(sweep, count);
+    for (SweepPoint& point : sweep.points) point.seconds.reset();  // the clock's
+    return std::make_pair(scenarios::json_record::write(sweep), count);
   };
   const auto [one, one_count] = sweep_with(1);
   const auto [three, three_count] = sweep_with(3);
@@ -538,7 +545,7 @@ TEST(Sweep, APointThatFailedIsListedAndLeftOutOfTheFit) {
   SweepSettings settings;
   settings.engines = {"hnswlib"};
   settings.sizes = {1000, 2000};
-  const nlohmann::json sweep =
+  const SweepDocument sweep =
       memory_baseline::run_sweep(settings, {"system"},
                                  [](const std::string&, const std::string&,
                                     const std::vector<std::string>& arguments, const std::string&) {
@@ -546,11 +553,11 @@ TEST(Sweep, APointThatFailedIsListedAndLeftOutOfTheFit) {
                                      return SweepRun{139, std::nullopt, "crashed"};
                                    return SweepRun{0, scripted_result(3e6, 9e6, false), ""};
                                  });
-  EXPECT_EQ(sweep.at("points").size(), 1u);
-  ASSERT_EQ(sweep.at("failures").size(), 1u);
-  EXPECT_EQ(sweep.at("failures").at(0).at("status"), 139);
-  EXPECT_TRUE(sweep.at("fits").at(0).at("largest_n").is_null());
-  EXPECT_EQ(sweep.at("fits").at(0).at("bound_by"), "fewer than two points");
+  EXPECT_EQ(sweep.points.size(), 1u);
+  ASSERT_EQ(sweep.failures.size(), 1u);
+  EXPECT_EQ(sweep.failures.at(0).status, 139);
+  EXPECT_FALSE(sweep.fits.at(0).largest_n);
+  EXPECT_EQ(sweep.fits.at(0).bound_by, "fewer than two points");
 }
 
 TEST(Sweep, AnAnswerThatDoesNotHoldIsMovedAndRunAgain) {
@@ -561,7 +568,7 @@ TEST(Sweep, AnAnswerThatDoesNotHoldIsMovedAndRunAgain) {
     return 8.0 * 1024 * 1024 + 2000 * n + (n > 4000 ? 100 * (n - 4000) : 0);
   };
   std::vector<std::uint64_t> verified;
-  const nlohmann::json sweep = memory_baseline::run_sweep(
+  const SweepDocument sweep = memory_baseline::run_sweep(
       settings, {"system"},
       [&](const std::string&, const std::string&, const std::vector<std::string>& arguments,
           const std::string& label) {
@@ -573,34 +580,47 @@ TEST(Sweep, AnAnswerThatDoesNotHoldIsMovedAndRunAgain) {
   // 4194 broke the limit (8,388,608 + 8,388,000 + 19,400 > 16 MiB); the line from 4000 (held)
   // to it crosses 16 MiB at 8,788,608 / 2100 = 4185.05: 4185 held; then N + 10 % was run.
   ASSERT_EQ(verified, (std::vector<std::uint64_t>{4194, 4185, 4604}));
-  const nlohmann::json& fit = sweep.at("fits").at(0);
-  EXPECT_EQ(fit.at("largest_n"), 4185);
-  EXPECT_EQ(fit.at("refits"), 1);
-  EXPECT_TRUE(fit.at("verified").get<bool>());
-  EXPECT_EQ(fit.at("mark"), "verified");
-  const nlohmann::json& checks = sweep.at("verifications");
+  const SweepFit& fit = sweep.fits.at(0);
+  EXPECT_EQ(fit.largest_n, 4185);
+  EXPECT_EQ(fit.refits, 1);
+  EXPECT_TRUE(fit.verified.value());
+  EXPECT_EQ(fit.mark, "verified");
+  const std::vector<SweepVerification>& checks = sweep.verifications.value();
   ASSERT_EQ(checks.size(), 3u);
-  EXPECT_FALSE(checks.at(0).at("held").get<bool>());
-  EXPECT_TRUE(checks.at(1).at("held").get<bool>());
+  EXPECT_FALSE(checks.at(0).held);
+  EXPECT_TRUE(checks.at(1).held);
   EXPECT_LE(rss_of(static_cast<double>(verified.at(1))), 16.0 * 1024 * 1024);
-  EXPECT_FALSE(checks.at(2).at("expected_to_hold").get<bool>());
+  EXPECT_FALSE(checks.at(2).expected_to_hold);
 }
 
 TEST(Sweep, ADocumentWrittenBeforeTheMarksIsMarkedFromItsPoints) {
-  // The shape of a sweep written before answers were marked: points up to 4,000, an answer of
-  // 1,434,842 (358.7x beyond them).
-  const nlohmann::json sweep = {
+  // A sweep written before answers were marked (tests/.../fixtures/results.json has one): points
+  // up to 4,000, an answer of 1,434,842 (358.7x beyond them); no round, seconds, recall, mark,
+  // largest_measured_n, band or adaptive flag.
+  const auto point = [](std::uint64_t n, std::uint64_t live, std::uint64_t rss) {
+    return nlohmann::json{{"engine", "hnswlib"},
+                          {"allocator", "system"},
+                          {"allocator_version", "glibc 2.36"},
+                          {"n", n},
+                          {"peak_live_bytes", live},
+                          {"peak_rss_bytes", rss},
+                          {"passed", true}};
+  };
+  const auto sweep = scenarios::json_record::read<SweepDocument>(nlohmann::json{
       {"dim", 128},
       {"limit_mb", 1024},
-      {"points",
-       {{{"engine", "hnswlib"}, {"allocator", "system"}, {"n", 2000}},
-        {{"engine", "hnswlib"}, {"allocator", "system"}, {"n", 4000}}}},
+      {"sizes", {2000, 4000}},
+      {"points", {point(2000, 4715070, 12779520), point(4000, 6207246, 14123008)}},
+      {"failures", nlohmann::json::array()},
       {"fits",
        {{{"engine", "hnswlib"},
          {"allocator", "system"},
+         {"points", 2},
          {"largest_n", 1434842},
          {"bound_by", "peak live bytes"},
-         {"rss", {{"bytes_per_vector", 671.744}, {"intercept_bytes", 11436032.0}}}}}}};
+         {"live", {{"bytes_per_vector", 746.088}, {"intercept_bytes", 3222894.0}}},
+         {"rss", {{"bytes_per_vector", 671.744}, {"intercept_bytes", 11436032.0}}}}}}});
+  EXPECT_FALSE(sweep.fits.at(0).mark);
   EXPECT_EQ(memory_baseline::sweep_answer_lines(sweep).at(0),
             "index-hnswlib under system: at least 32,000 vectors of 128 dimensions within 1024 "
             "MiB, all the points support; the fit's 1,434,842 is NOT CREDIBLE, more than 8x beyond "
@@ -612,14 +632,14 @@ TEST(Sweep, AnAnswerTooFarBeyondItsPointsIsAtLeastTheLowEndOfItsBandWhenThatIsLo
   // The scatter of scattered_rss times ten, read at 1 GiB: the line crosses at 1,407,945.66, 8.8x
   // beyond 160,000; its band's low end, 1,174,681.67 (worked out apart by bisection on the
   // interval's upper edge), lies below 8 x 160,000 = 1,280,000, so that is what the points support.
-  const nlohmann::json sweep = scattered_sweep(10, 1024);
-  const nlohmann::json& fit = sweep.at("fits").at(0);
-  EXPECT_EQ(fit.at("largest_n"), 1'407'945);
-  EXPECT_EQ(fit.at("bound_by"), "peak RSS");
-  EXPECT_EQ(fit.at("band").at("low"), 1'174'681);
-  EXPECT_EQ(fit.at("mark"), "extrapolated");
-  EXPECT_FALSE(fit.at("credible").get<bool>());
-  EXPECT_EQ(fit.at("credible_at_least"), 1'174'681);
+  const SweepDocument sweep = scattered_sweep(10, 1024);
+  const SweepFit& fit = sweep.fits.at(0);
+  EXPECT_EQ(fit.largest_n, 1'407'945);
+  EXPECT_EQ(fit.bound_by, "peak RSS");
+  EXPECT_EQ(fit.band.value().low, 1'174'681);
+  EXPECT_EQ(fit.mark, "extrapolated");
+  EXPECT_FALSE(fit.credible.value());
+  EXPECT_EQ(fit.credible_at_least, 1'174'681);
 }
 
 TEST(Sweep, ALineThatDoesNotGrowLeavesTheAnswerToTheOther) {
@@ -628,25 +648,25 @@ TEST(Sweep, ALineThatDoesNotGrowLeavesTheAnswerToTheOther) {
   SweepSettings settings;
   settings.engines = {"faiss-ivfpq"};
   settings.sizes_given = true;
-  const nlohmann::json sweep = memory_baseline::run_sweep(
+  const SweepDocument sweep = memory_baseline::run_sweep(
       settings, {"system"},
       [](const std::string&, const std::string&, const std::vector<std::string>& arguments,
          const std::string&) {
         const double n = std::stod(arguments.at(1));
         return SweepRun{0, scripted_result(20e6, 12 * kMiB + 760 * n, false), ""};
       });
-  EXPECT_EQ(sweep.at("fits").at(0).at("largest_n"), 1'396'261);
-  EXPECT_EQ(sweep.at("fits").at(0).at("bound_by"), "peak RSS");
+  EXPECT_EQ(sweep.fits.at(0).largest_n, 1'396'261);
+  EXPECT_EQ(sweep.fits.at(0).bound_by, "peak RSS");
   // Flat over the limit: nothing fits.
-  const nlohmann::json over = memory_baseline::run_sweep(
+  const SweepDocument over = memory_baseline::run_sweep(
       settings, {"system"},
       [](const std::string&, const std::string&, const std::vector<std::string>& arguments,
          const std::string&) {
         const double n = std::stod(arguments.at(1));
         return SweepRun{0, scripted_result(2 * 1024 * kMiB, 12 * kMiB + 760 * n, true), ""};
       });
-  EXPECT_TRUE(over.at("fits").at(0).at("largest_n").is_null());
-  EXPECT_EQ(over.at("fits").at(0).at("bound_by"), "over the limit at every N measured");
+  EXPECT_FALSE(over.fits.at(0).largest_n);
+  EXPECT_EQ(over.fits.at(0).bound_by, "over the limit at every N measured");
 }
 
 // RSS of 12 MiB + 3e7 x N^0.05 bytes: every point added flattens the line and moves the answer
@@ -661,16 +681,16 @@ TEST(Sweep, AdaptivePointsStopAfterFourRounds) {
   settings.engines = {"faiss-ivfpq"};
   settings.max_n = 0;
   std::vector<std::uint64_t> sizes;
-  const nlohmann::json sweep = sweep_recording_sizes(settings, ever_flatter, sizes);
+  const SweepDocument sweep = sweep_recording_sizes(settings, ever_flatter, sizes);
   // Each step 8x the largest (the answers 9.2 M, 40 M, 202 M, 1.15 G each lie more than 64x
   // beyond it), rounded to three digits; then no fifth (worked out apart).
   EXPECT_EQ(sizes, (std::vector<std::uint64_t>{10000, 20000, 40000, 320000, 2560000, 20500000,
                                                164000000}));
-  const nlohmann::json& fit = sweep.at("fits").at(0);
-  EXPECT_EQ(fit.at("adaptive_points"), 4);
+  const SweepFit& fit = sweep.fits.at(0);
+  EXPECT_EQ(fit.adaptive_points, 4);
   // The least-squares line through the seven points' whole bytes (as a result holds them).
-  EXPECT_EQ(fit.at("largest_n"), 7'022'888'462);
-  EXPECT_FALSE(fit.at("credible").get<bool>());
+  EXPECT_EQ(fit.largest_n, 7'022'888'462);
+  EXPECT_FALSE(fit.credible.value());
 }
 
 SweepRun hnswlib_like_failing_beyond_40000(const std::vector<std::string>& arguments) {
@@ -682,17 +702,17 @@ TEST(Sweep, AnAdaptivePointThatFailsEndsTheAdaptivePoints) {
   SweepSettings settings;
   settings.engines = {"hnswlib"};
   std::vector<std::uint64_t> sizes;
-  const nlohmann::json sweep =
+  const SweepDocument sweep =
       sweep_recording_sizes(settings, hnswlib_like_failing_beyond_40000, sizes);
   EXPECT_EQ(sizes, (std::vector<std::uint64_t>{10000, 20000, 40000, 192000}));
-  ASSERT_EQ(sweep.at("failures").size(), 1u);
-  EXPECT_EQ(sweep.at("failures").at(0).at("n"), 192000);
-  EXPECT_EQ(sweep.at("failures").at(0).at("status"), 137);
-  const nlohmann::json& fit = sweep.at("fits").at(0);
-  EXPECT_EQ(fit.at("adaptive_points"), 1);
-  EXPECT_EQ(fit.at("largest_measured_n"), 40000);
-  EXPECT_FALSE(fit.at("credible").get<bool>());
-  EXPECT_EQ(fit.at("credible_at_least"), 320000);
+  ASSERT_EQ(sweep.failures.size(), 1u);
+  EXPECT_EQ(sweep.failures.at(0).n, 192000u);
+  EXPECT_EQ(sweep.failures.at(0).status, 137);
+  const SweepFit& fit = sweep.fits.at(0);
+  EXPECT_EQ(fit.adaptive_points, 1);
+  EXPECT_EQ(fit.largest_measured_n, 40000);
+  EXPECT_FALSE(fit.credible.value());
+  EXPECT_EQ(fit.credible_at_least, 320000);
 }
 
 TEST(Sweep, EachSizeIsRunOnce) {
@@ -701,9 +721,9 @@ TEST(Sweep, EachSizeIsRunOnce) {
   settings.sizes = {20000, 10000, 20000, 40000};
   settings.sizes_given = true;
   std::vector<std::uint64_t> sizes;
-  const nlohmann::json sweep = sweep_recording_sizes(settings, hnswlib_like, sizes);
+  const SweepDocument sweep = sweep_recording_sizes(settings, hnswlib_like, sizes);
   EXPECT_EQ(sizes, (std::vector<std::uint64_t>{10000, 20000, 40000}));
-  EXPECT_EQ(sweep.at("sizes"), (nlohmann::json{10000, 20000, 40000}));
+  EXPECT_EQ(sweep.sizes, (std::vector<std::uint64_t>{10000, 20000, 40000}));
 }
 
 TEST(Sweep, AnErrorInARunEndsTheSweepAndIsPassedOn) {
@@ -756,6 +776,58 @@ TEST(Sweep, AVerificationLabelSaysWhatRunsAndWhatIsExpected) {
   EXPECT_EQ(
       labels.at(4).rfind("verify index-hnswlib N=4614 under system (N + 10 %: must not; ~", 0), 0u)
       << labels.at(4);
+}
+
+// The document written and read back is the same record, for a sweep with every kind of entry: a
+// verified answer moved once, its verifications, a recall answer, a band, and a point that failed
+// with the fit it left without an answer.
+TEST(SweepDocument, ReadsBackWhatItWrote) {
+  SweepSettings settings = verified_sweep();
+  settings.engines = {"hnswlib", "faiss-hnsw"};
+  const SweepDocument sweep = memory_baseline::run_sweep(
+      settings, {"system"},
+      [](const std::string& engine, const std::string&, const std::vector<std::string>& arguments,
+         const std::string&) {
+        const double n = std::stod(arguments.at(1));
+        if (engine == "faiss-hnsw" && n > 1000) return SweepRun{139, std::nullopt, "crashed"};
+        const double rss = 8 * kMiB + 2000 * n + (n > 4000 ? 100 * (n - 4000) : 0);
+        return SweepRun{0, scripted_result(2e6 + 1000 * n, rss, rss > 16 * kMiB, 0.95), ""};
+      });
+  ASSERT_EQ(sweep.fits.size(), 2u);
+  ASSERT_TRUE(sweep.fits.at(0).refits && sweep.fits.at(0).band && sweep.verifications);
+  ASSERT_EQ(sweep.failures.size(), 2u);
+  const nlohmann::json written = scenarios::json_record::write(sweep);
+  EXPECT_EQ(scenarios::json_record::write(scenarios::json_record::read<SweepDocument>(written)),
+            written);
+  EXPECT_EQ(written.at("fits").at(1).at("largest_n"), nullptr);  // no answer: null, not absent
+}
+
+TEST(SweepDocument, AFieldMissingOrMistypedIsNamedByItsPointer) {
+  SweepSettings settings;
+  settings.engines = {"hnswlib"};
+  settings.sizes_given = true;
+  const nlohmann::json written = scenarios::json_record::write(memory_baseline::run_sweep(
+      settings, {"system"},
+      [](const std::string&, const std::string&, const std::vector<std::string>& arguments,
+         const std::string&) { return hnswlib_like(arguments); }));
+  const auto error_of = [](const nlohmann::json& document) {
+    try {
+      scenarios::json_record::read<SweepDocument>(document, "/sweep");
+    } catch (const scenarios::json_record::RecordError& error) {
+      return std::string(error.what());
+    }
+    return std::string("read");
+  };
+  EXPECT_EQ(error_of(written), "read");
+  nlohmann::json broken = written;
+  broken["fits"][0]["largest_n"] = "many";
+  EXPECT_EQ(error_of(broken), "/sweep/fits/0/largest_n must be a whole number of at least 0");
+  broken = written;
+  broken["points"][2].erase("peak_rss_bytes");
+  EXPECT_EQ(error_of(broken), "/sweep/points/2/peak_rss_bytes is missing");
+  broken = written;
+  broken["recall"][0]["held"]["recall"] = true;
+  EXPECT_EQ(error_of(broken), "/sweep/recall/0/held/recall must be a number");
 }
 
 }  // namespace

@@ -137,26 +137,22 @@ TEST(Breaches, GatedOnesComeFirst) {
 TEST(Breaches, RunsThatWroteNoResultAndSweepAnswersThatDidNotHoldAreBreaches) {
   Results results = with_tcmalloc();
   results.failed_runs = {kAbortedRun};
-  nlohmann::json& sweep = *results.sweep;
-  sweep["fits"][0]["verified"] = false;
-  sweep["failures"] = {{{"engine", "hnswlib"},
-                        {"allocator", "tcmalloc"},
-                        {"n", 20000},
-                        {"status", 1},
-                        {"message", "killed"}}};
+  memory_baseline::SweepDocument& sweep = *results.sweep;
+  sweep.fits.at(0).verified = false;
+  sweep.failures = {{"hnswlib", "tcmalloc", 20000, 1, "killed"}};
   const std::vector<Breach> all = memory_baseline::breaches(results);
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(memory_baseline::breach_line(all[0], "r.html"),
             "BREACHED: concurrent under system: the scenario runs to its end: exit status 134: "
             "Aborted (log: results/runs/concurrent-system.log) (this tool's own); see "
             "r.html#verdict");
-  EXPECT_EQ(all[1].scenario, "sweep index-" + sweep["fits"][0]["engine"].get<std::string>());
-  EXPECT_TRUE(all[1].gated == memory_baseline::gates_on(results, sweep["fits"][0]["allocator"]));
+  EXPECT_EQ(all[1].scenario, "sweep index-" + sweep.fits.at(0).engine);
+  EXPECT_TRUE(all[1].gated == memory_baseline::gates_on(results, sweep.fits.at(0).allocator));
   EXPECT_EQ(all[2].measured, "the point N=20000 wrote no result (exit status 1): killed");
   EXPECT_FALSE(all[2].gated);
   EXPECT_FALSE(memory_baseline::passes(results));
   EXPECT_EQ(all[1].origin, "the seed task's 1 GB process limit, 1 GiB here");
-  sweep["limit_mb"] = 512;
+  sweep.limit_mb = 512;
   EXPECT_EQ(memory_baseline::breaches(results)[1].origin,
             "this run's limit, in place of the seed task's 1 GB process limit, 1 GiB here");
 }
@@ -216,7 +212,7 @@ TEST(Reports, ShowEachBreachAndFindingWithItsSection) {
   EXPECT_NE(html.find("<h2 id=\"scenario-concepts\">concepts</h2>"), std::string::npos);
   // Every breach's link leads somewhere on the page: a run that wrote no result, a sweep answer.
   results.failed_runs = {kAbortedRun};
-  (*results.sweep)["fits"][0]["verified"] = false;
+  results.sweep->fits.at(0).verified = false;
   const std::string page = memory_baseline::html_report(results);
   const std::vector<Breach> all = memory_baseline::breaches(results);
   ASSERT_EQ(all.size(), 3u);

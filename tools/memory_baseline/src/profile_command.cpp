@@ -56,12 +56,12 @@ std::string read_whole(const std::string& path) {
   return text.str();
 }
 
-int status_of(const ProgramEnd& end) {
+int status_of(const process::Ending& end) {
   if (end.status) return *end.status;
   return end.signal ? 128 + *end.signal : 1;
 }
 
-std::string describe(const ProgramEnd& end) {
+std::string describe(const process::Ending& end) {
   if (!end.exception.empty()) return "crashed with exception " + end.exception;
   if (end.status) return fmt::format("exited with status {}", *end.status);
   if (end.signal) return fmt::format("was ended by signal {}", *end.signal);
@@ -69,18 +69,19 @@ std::string describe(const ProgramEnd& end) {
 }
 
 // Waits for the program, telling every 10 s how long it has run and its RSS.
-ProgramEnd wait_for(int process_id, const std::string& program,
-                    std::chrono::steady_clock::time_point start) {
+process::Ending wait_for(process::Process& child, const std::string& program,
+                         std::chrono::steady_clock::time_point start) {
   auto next_progress = start + std::chrono::seconds(10);
   for (;;) {
-    if (std::optional<ProgramEnd> end = platform::program_end(process_id)) return *end;
+    if (std::optional<process::Ending> end = child.poll()) return *end;
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_progress) {
       const double seconds = std::chrono::duration<double>(now - start).count();
-      std::fprintf(
-          stderr, "memory_baseline: %s running for %.0f s, RSS %.1f MiB\n", program.c_str(),
-          seconds,
-          static_cast<double>(monitor::read_rss_bytes_of(process_id).value_or(0)) / kBytesPerMB);
+      std::fprintf(stderr, "memory_baseline: %s running for %.0f s, RSS %.1f MiB\n",
+                   program.c_str(), seconds,
+                   static_cast<double>(
+                       monitor::read_rss_bytes_of(static_cast<int>(child.id())).value_or(0)) /
+                       kBytesPerMB);
       next_progress += std::chrono::seconds(10);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -130,20 +131,20 @@ int profile_command(const ProfileSettings& settings) {
   std::fprintf(stderr, "memory_baseline: profiling %s under %s\n", program->c_str(),
                settings.allocator.c_str());
   const auto start = std::chrono::steady_clock::now();
-  const int process_id =
+  process::Process child =
       platform::start_program(*program, settings.program, settings.arguments, library, environment);
+  const int process_id = static_cast<int>(child.id());
   monitor::Sampler sampler(
       std::chrono::milliseconds(settings.sample_interval_ms), 4096,
       {[process_id] { return monitor::read_rss_bytes_of(process_id).value_or(0); }, {}});
   sampler.start();
-  const ProgramEnd end = wait_for(process_id, *program, start);
+  const process::Ending end = wait_for(child, *program, start);
   sampler.stop();
   const double wall_time_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
   alloc_hooks::RawSites raw_sites;
-  const std::optional<nlohmann::json> figures =
-      parse_preload_report(read_whole(report_path), raw_sites);
+  std::optional<ProfileDocument> figures = parse_preload_report(read_whole(report_path), raw_sites);
   if (!figures) {
     std::fprintf(stderr,
                  "memory_baseline: %s %s without finishing its exit handlers (killed, _exit, "
@@ -162,47 +163,42 @@ int profile_command(const ProfileSettings& settings) {
   }
   std::fprintf(stderr, "memory_baseline: symbolizing %zu call stacks\n", raw_sites.stacks.size());
   const alloc_hooks::SiteReport sites(raw_sites);
-  const nlohmann::json document = profile_document(*figures, run, sites);
-  if (const std::string problem = profile_schema_problem(document); !problem.empty())
+  const ProfileDocument document = profile_document(std::move(*figures), run, sites);
+  const nlohmann::json written = write(document);
+  if (const std::string problem = profile_schema_problem(written); !problem.empty())
     throw std::runtime_error("the profile breaks docs/profile.schema.json: " + problem);
-  write_outputs(
-      {{outputs[0].path, document.dump(2) + "\n"},
-       {outputs[1].path, profile_markdown_report(document)},
-       {outputs[2].path, profile_html_report(document)},
-       {outputs[3].path, scenarios::folded_text(document.at("sites").at("peak_folded"))},
-       {outputs[4].path, scenarios::folded_text(document.at("sites").at("latency_folded"))}});
+  write_outputs({{outputs[0].path, written.dump(2) + "\n"},
+                 {outputs[1].path, profile_markdown_report(document)},
+                 {outputs[2].path, profile_html_report(document)},
+                 {outputs[3].path, scenarios::folded_text(document.sites.at("peak_folded"))},
+                 {outputs[4].path, scenarios::folded_text(document.sites.at("latency_folded"))}});
 
-  const nlohmann::json& totals = document.at("totals");
-  const nlohmann::json& by_source = document.at("by_source");
-  const auto allocations_via = [&by_source](const char* source) {
-    return by_source.contains(source) ? by_source.at(source).at("allocations").get<std::uint64_t>()
-                                      : std::uint64_t{0};
-  };
+  const ProfileSources& by_source = document.by_source;
   const std::string heap_part =
-      allocations_via("win32_heap") != 0
-          ? fmt::format(", {} via the Win32 heap", allocations_via("win32_heap"))
+      by_source.win32_heap.allocations != 0
+          ? fmt::format(", {} via the Win32 heap", by_source.win32_heap.allocations)
           : std::string();
   std::fprintf(
       stderr,
       "%s %s: %llu allocations (%llu via operator new, %llu via malloc%s), peak live %.2f MiB, "
       "peak RSS %.2f MiB\n",
-      program->c_str(), describe(end).c_str(), totals.at("allocations").get<unsigned long long>(),
-      static_cast<unsigned long long>(allocations_via("operator_new")),
-      static_cast<unsigned long long>(allocations_via("malloc")), heap_part.c_str(),
-      document.at("peak_live_bytes").get<double>() / kBytesPerMB,
-      document.at("memory").at("peak_rss_bytes").get<double>() / kBytesPerMB);
+      program->c_str(), describe(end).c_str(),
+      static_cast<unsigned long long>(document.totals.allocations),
+      static_cast<unsigned long long>(by_source.operator_new.allocations),
+      static_cast<unsigned long long>(by_source.malloc.allocations), heap_part.c_str(),
+      static_cast<double>(document.peak_live_bytes) / kBytesPerMB,
+      static_cast<double>(document.memory.peak_rss_bytes) / kBytesPerMB);
   std::fprintf(stderr, "At the peak, %s\n",
                alloc_hooks::top_sites_line(sites, alloc_hooks::SiteMeasure::peak_bytes).c_str());
-  for (const nlohmann::json& violation : document.at("violations"))
-    std::fprintf(stderr, "BUDGET BREACHED: %s\n",
-                 violation.at("message").get<std::string>().c_str());
+  for (const ProfileViolation& violation : document.violations)
+    std::fprintf(stderr, "BUDGET BREACHED: %s\n", violation.message.c_str());
   std::fprintf(
       stderr,
       "Profile:     %s\nHTML report: %s\nMarkdown:    %s\nFolded:      %s, %s (flamegraph.pl, "
       "speedscope)\n",
       outputs[0].path.c_str(), outputs[2].path.c_str(), outputs[1].path.c_str(),
       outputs[3].path.c_str(), outputs[4].path.c_str());
-  if (!document.at("passed").get<bool>()) return 1;
+  if (!document.passed) return 1;
   return status_of(end);
 }
 

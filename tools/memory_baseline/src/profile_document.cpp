@@ -3,12 +3,14 @@
 
 #include <cstdio>
 #include <sstream>
+#include <utility>
 
 #include <alloc_hooks/alloc_hooks.hpp>
 #include <alloc_hooks/profile_format.hpp>
 
 #include "embedded_files.hpp"
 #include "memory_baseline/profile.hpp"
+#include "memory_baseline/profile_model.hpp"
 #include "memory_baseline/results.hpp"
 #include "scenarios/sites_json.hpp"
 #include "schema_check.hpp"
@@ -19,36 +21,61 @@ namespace {
 
 namespace format = alloc_hooks::profile_format;
 
-nlohmann::json latency_json(std::istringstream& values) {
-  nlohmann::json latency = nlohmann::json::object();
-  for (const char* field : alloc_hooks::kLatencySummaryNames) {
-    std::uint64_t value = 0;
-    values >> value;
-    latency[field] = value;
-  }
+scenarios::LatencyFigures latency_figures(std::istringstream& values) {
+  scenarios::LatencyFigures latency;
+#define MEMORY_BASELINE_READ_LATENCY(member, name) values >> latency.member;
+  ALLOC_HOOKS_LATENCY_SUMMARY_FIELDS(MEMORY_BASELINE_READ_LATENCY)
+#undef MEMORY_BASELINE_READ_LATENCY
   return latency;
 }
 
-// "total.allocations" → figures["totals"]["allocations"]; a source's name → figures["by_source"].
-void store_counter(nlohmann::json& figures, const std::string& key, std::uint64_t value) {
-  const std::size_t dot = key.find('.');
-  const std::string group = key.substr(0, dot), field = key.substr(dot + 1);
-  if (group == format::kTotal) {
-    figures["totals"][field] = value;
-  } else {
-    figures["by_source"][group][field] = value;
-  }
+ProfiledAllocation profiled_allocation(std::istringstream& values) {
+  ProfiledAllocation allocation;
+  values >> allocation.latency_ns >> allocation.size >> allocation.thread_id >> allocation.stack_id;
+  return allocation;
 }
 
 }  // namespace
 
-std::optional<nlohmann::json> parse_preload_report(const std::string& text,
-                                                   alloc_hooks::RawSites& sites) {
-  nlohmann::json figures = {{"totals", nlohmann::json::object()},
-                            {"by_source", nlohmann::json::object()},
-                            {"alloc_latency_histogram", nlohmann::json::array()},
-                            {"slowest_allocations", nlohmann::json::array()},
-                            {"sized_delete_mismatches", nlohmann::json::array()}};
+std::uint64_t* counter_named(ProfileCounters& counters, std::string_view name) {
+#define MEMORY_BASELINE_COUNTER_NAMED(field) \
+  if (name == #field) return &counters.field;
+  ALLOC_HOOKS_SOURCE_COUNTER_FIELDS(MEMORY_BASELINE_COUNTER_NAMED)
+#undef MEMORY_BASELINE_COUNTER_NAMED
+  return nullptr;
+}
+
+const ProfileCounters* source_named(const ProfileSources& sources, std::string_view name) {
+#define MEMORY_BASELINE_SOURCE_NAMED(source) \
+  if (name == #source) return &sources.source;
+  ALLOC_HOOKS_SOURCES(MEMORY_BASELINE_SOURCE_NAMED)
+#undef MEMORY_BASELINE_SOURCE_NAMED
+  return nullptr;
+}
+
+ProfileCounters* source_named(ProfileSources& sources, std::string_view name) {
+  return const_cast<ProfileCounters*>(source_named(std::as_const(sources), name));
+}
+
+nlohmann::json write(const ProfileDocument& document) {
+  return scenarios::json_record::write(document);
+}
+
+ProfileDocument read_profile(const nlohmann::json& document) {
+  const nlohmann::json version =
+      document.is_object() ? document.value("schema_version", nlohmann::json()) : nlohmann::json();
+  if (version != kProfileSchemaVersion)
+    throw scenarios::json_record::RecordError(
+        fmt::format("the profile has schema_version {}; this runner reads {}",
+                    version.is_null() ? "none" : version.dump(), kProfileSchemaVersion));
+  if (document.value("kind", "") != "profile")
+    throw scenarios::json_record::RecordError("/kind must be \"profile\"");
+  return scenarios::json_record::read<ProfileDocument>(document);
+}
+
+std::optional<ProfileDocument> parse_preload_report(const std::string& text,
+                                                    alloc_hooks::RawSites& sites) {
+  ProfileDocument figures;
   std::istringstream lines(text);
   std::string line;
   bool started = false, ended = false;
@@ -68,49 +95,38 @@ std::optional<nlohmann::json> parse_preload_report(const std::string& text,
     } else if (key == format::kEnd) {
       ended = true;
     } else if (key == format::kBackend) {
-      std::string name;
-      words >> name;
-      figures["allocator"]["name"] = name;
+      words >> figures.allocator.name;
     } else if (key == format::kBackendVersion) {
-      std::string version;
-      std::getline(words >> std::ws, version);
-      figures["allocator"]["version"] = version;
+      std::getline(words >> std::ws, figures.allocator.version);
     } else if (key == format::kClock) {
-      std::string name;
-      double ns_per_tick = 0;
-      words >> name >> ns_per_tick;
-      figures["clock"] = {{"name", name}, {"ns_per_tick", ns_per_tick}};
-    } else if (key.find('.') != std::string::npos) {
-      std::uint64_t value = 0;
-      words >> value;
-      store_counter(figures, key, value);
-    } else if (key == format::kLiveBytes || key == format::kLiveReservedBytes) {
-      std::int64_t value = 0;
-      words >> value;
-      figures[key] = value;
+      words >> figures.clock.name >> figures.clock.ns_per_tick;
+    } else if (const std::size_t dot = key.find('.'); dot != std::string::npos) {
+      // "total.allocations": a total; "malloc.allocations": a source's.
+      const std::string group = key.substr(0, dot);
+      ProfileCounters* counters =
+          group == format::kTotal ? &figures.totals : source_named(figures.by_source, group);
+      std::uint64_t* counter =
+          counters ? counter_named(*counters, std::string_view(key).substr(dot + 1)) : nullptr;
+      if (counter) words >> *counter;
+    } else if (key == format::kLiveBytes) {
+      words >> figures.live_bytes;
+    } else if (key == format::kLiveReservedBytes) {
+      words >> figures.live_reserved_bytes;
     } else if (key == format::kPeakLiveBytes) {
-      std::uint64_t value = 0;
-      words >> value;
-      figures[key] = value;
-    } else if (key == format::kAllocLatency || key == format::kFreeLatency) {
-      figures[key + "_ns"] = latency_json(words);
+      words >> figures.peak_live_bytes;
+    } else if (key == format::kAllocLatency) {
+      figures.alloc_latency_ns = latency_figures(words);
+    } else if (key == format::kFreeLatency) {
+      figures.free_latency_ns = latency_figures(words);
     } else if (key == format::kAllocHistogram) {
-      std::uint64_t lowest = 0, highest = 0, count = 0;
-      words >> lowest >> highest >> count;
-      figures["alloc_latency_histogram"].push_back(
-          {{"lowest_ns", lowest}, {"highest_ns", highest}, {"count", count}});
+      HistogramBucket& bucket = figures.alloc_latency_histogram.emplace_back();
+      words >> bucket.lowest_ns >> bucket.highest_ns >> bucket.count;
     } else if (key == format::kSlowest) {
-      std::uint64_t latency = 0, size = 0, thread = 0;
-      std::uint32_t stack = 0;
-      words >> latency >> size >> thread >> stack;
-      figures["slowest_allocations"].push_back(
-          {{"latency_ns", latency}, {"size", size}, {"thread_id", thread}, {"stack_id", stack}});
+      figures.slowest_allocations.push_back(profiled_allocation(words));
     } else if (key == format::kBudget) {
-      std::uint64_t limit = 0, budget = 0, latency = 0, size = 0, thread = 0;
-      std::uint32_t stack = 0;
-      words >> limit >> budget >> latency >> size >> thread >> stack;
-      figures["worst_budget_violation"] = {
-          {"latency_ns", latency}, {"size", size}, {"thread_id", thread}, {"stack_id", stack}};
+      std::uint64_t limit = 0, budget = 0;
+      words >> limit >> budget;
+      figures.worst_budget_violation = profiled_allocation(words);
     } else if (key == format::kSampling) {
       alloc_hooks::SamplingReport& sampling = sites.sampling;
       std::string walker;
@@ -132,66 +148,48 @@ std::optional<nlohmann::json> parse_preload_report(const std::string& text,
       for (std::string address; words >> address;)
         frames.push_back(static_cast<std::uintptr_t>(std::stoull(address, nullptr, 16)));
     } else if (key == format::kSizedDeleteMismatch) {
-      std::uint64_t requested = 0, deleted = 0, thread = 0;
-      words >> requested >> deleted >> thread;
-      figures["sized_delete_mismatches"].push_back(
-          {{"requested_size", requested}, {"delete_size", deleted}, {"thread_id", thread}});
+      SizedDeleteMismatch& mismatch = figures.sized_delete_mismatches.emplace_back();
+      words >> mismatch.requested_size >> mismatch.delete_size >> mismatch.thread_id;
     }
   }
   if (!started || !ended) return std::nullopt;
   return figures;
 }
 
-nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun& run,
-                                const alloc_hooks::SiteReport& sites) {
-  nlohmann::json document = figures;
-  const auto name_site = [&sites](nlohmann::json& slow) {
-    slow["site"] = sites.site_of(slow.at("stack_id").get<std::uint32_t>()).where();
-    slow.erase("stack_id");
+ProfileDocument profile_document(ProfileDocument document, const ProfileRun& run,
+                                 const alloc_hooks::SiteReport& sites) {
+  const auto name_site = [&sites](ProfiledAllocation& slow) {
+    slow.site = sites.site_of(slow.stack_id).where();
   };
-  for (nlohmann::json& slow : document["slowest_allocations"]) name_site(slow);
-  if (document.contains("worst_budget_violation")) name_site(document["worst_budget_violation"]);
-  document["sites"] = scenarios::sites_json(sites);
+  for (ProfiledAllocation& slow : document.slowest_allocations) name_site(slow);
+  if (document.worst_budget_violation) name_site(*document.worst_budget_violation);
+  document.sites = scenarios::sites_json(sites);
   const std::string top_sites =
       alloc_hooks::top_sites_line(sites, alloc_hooks::SiteMeasure::peak_bytes);
-  document["schema_version"] = kProfileSchemaVersion;
-  document["kind"] = "profile";
-  document["program"] = run.program;
-  document["arguments"] = run.arguments;
-  document["exit"] = {{"status", run.end.status ? nlohmann::json(*run.end.status) : nullptr},
-                      {"signal", run.end.signal ? nlohmann::json(*run.end.signal) : nullptr}};
-  document["wall_time_ms"] = run.wall_time_ms;
-  nlohmann::json snapshots = nlohmann::json::array();
-  std::uint64_t peak_rss = 0;
+  document.program = run.program;
+  document.arguments = run.arguments;
+  document.exit = {run.end.status, run.end.signal};
+  document.wall_time_ms = run.wall_time_ms;
+  document.memory.sample_interval_ms = run.sample_interval_ms;
   for (const auto& [time_ms, rss] : run.rss_series) {
-    snapshots.push_back({{"time_ms", time_ms}, {"rss_bytes", rss}});
-    peak_rss = std::max(peak_rss, rss);
+    document.memory.snapshots.push_back({time_ms, rss});
+    document.memory.peak_rss_bytes = std::max(document.memory.peak_rss_bytes, rss);
   }
-  document["memory"] = {{"sample_interval_ms", run.sample_interval_ms},
-                        {"snapshots", snapshots},
-                        {"peak_rss_bytes", peak_rss}};
-  document["budgets"] = {
-      {"process_limit_mb", run.limit_mb ? nlohmann::json(*run.limit_mb) : nullptr},
-      {"alloc_budget_us", run.alloc_budget_us ? nlohmann::json(*run.alloc_budget_us) : nullptr}};
+  document.budgets = {run.limit_mb, run.alloc_budget_us};
 
-  nlohmann::json violations = nlohmann::json::array();
-  const auto add = [&violations](const char* budget, double limit, double observed,
-                                 const char* unit, std::string message) {
-    violations.push_back({{"budget", budget},
-                          {"limit", limit},
-                          {"observed", observed},
-                          {"unit", unit},
-                          {"message", std::move(message)}});
+  const auto add = [&document](const char* budget, double limit, double observed, const char* unit,
+                               std::string message) {
+    document.violations.push_back({budget, limit, observed, unit, std::move(message)});
   };
   if (run.limit_mb) {
     const double limit = static_cast<double>(*run.limit_mb);
-    const double peak_live = document.at("peak_live_bytes").get<double>() / kBytesPerMB;
+    const double peak_live = static_cast<double>(document.peak_live_bytes) / kBytesPerMB;
     if (peak_live > limit) {
       add("process_limit_mb", limit, peak_live, "MiB",
           fmt::format("peak live bytes {:.2f} MiB exceed the limit of {} MiB; {}", peak_live, limit,
                       top_sites));
     }
-    const double rss = static_cast<double>(peak_rss) / kBytesPerMB;
+    const double rss = static_cast<double>(document.memory.peak_rss_bytes) / kBytesPerMB;
     if (rss > limit) {
       add("process_limit_mb", limit, rss, "MiB",
           fmt::format(
@@ -199,19 +197,16 @@ nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun&
               limit, top_sites));
     }
   }
-  const std::uint64_t slow = document.at("totals").at("latency_budget_violations");
-  if (run.alloc_budget_us && slow > 0) {
-    const double worst_us =
-        document.at("worst_budget_violation").at("latency_ns").get<double>() / 1000.0;
+  const std::uint64_t slow = document.totals.latency_budget_violations;
+  if (run.alloc_budget_us && slow > 0 && document.worst_budget_violation) {
+    const ProfiledAllocation& worst = *document.worst_budget_violation;
+    const double worst_us = static_cast<double>(worst.latency_ns) / 1000.0;
     add("alloc_budget_us", static_cast<double>(*run.alloc_budget_us), worst_us, "us",
         fmt::format(
             "{} allocation(s) took longer than {} us; the slowest {:.1f} us ({} bytes) at {}", slow,
-            *run.alloc_budget_us, worst_us,
-            document.at("worst_budget_violation").at("size").get<std::uint64_t>(),
-            document.at("worst_budget_violation").at("site").get<std::string>()));
+            *run.alloc_budget_us, worst_us, worst.size, worst.site.value_or("")));
   }
-  document["violations"] = violations;
-  document["passed"] = violations.empty();
+  document.passed = document.violations.empty();
   return document;
 }
 

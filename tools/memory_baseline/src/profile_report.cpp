@@ -3,8 +3,11 @@
 // RSS over time. One table list feeds both formats.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <alloc_hooks/alloc_hooks.hpp>
 #include <alloc_hooks/site_report.hpp>
+#include <iterator>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,63 +28,74 @@ struct Table {
   std::vector<std::vector<std::string>> rows;
 };
 
-std::string verdict(const json& document) {
-  std::string text = document.at("passed").get<bool>() ? "every budget held" : "budgets breached";
-  const json& end = document.at("exit");
-  text += end.at("status").is_null()
-              ? fmt::format("; the program was ended by signal {}", end.at("signal").dump())
-              : fmt::format("; the program exited with status {}", end.at("status").dump());
+std::string verdict(const ProfileDocument& document) {
+  std::string text = document.passed ? "every budget held" : "budgets breached";
+  text += document.exit.status
+              ? fmt::format("; the program exited with status {}", *document.exit.status)
+              : fmt::format("; the program was ended by signal {}",
+                            document.exit.signal ? std::to_string(*document.exit.signal) : "null");
   return text;
 }
 
-std::vector<Table> tables(const json& document) {
+// The counters by name, in the order of their names.
+std::vector<std::pair<std::string_view, std::uint64_t ProfileCounters::*>> counters_by_name() {
+  std::vector<std::pair<std::string_view, std::uint64_t ProfileCounters::*>> counters = {
+#define MEMORY_BASELINE_COUNTER_ENTRY(name) {#name, &ProfileCounters::name},
+      ALLOC_HOOKS_SOURCE_COUNTER_FIELDS(MEMORY_BASELINE_COUNTER_ENTRY)
+#undef MEMORY_BASELINE_COUNTER_ENTRY
+  };
+  std::sort(counters.begin(), counters.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return counters;
+}
+
+std::vector<Table> tables(const ProfileDocument& document) {
   std::vector<Table> result;
-  const json& totals = document.at("totals");
-  const json& by_source = document.at("by_source");
-  // A column per source the profile has (a profile written before the Win32 heap was counted has
-  // two).
-  static constexpr std::pair<const char*, const char*> kSourceColumns[] = {
-      {"operator_new", "operator new"}, {"malloc", "malloc family"}, {"win32_heap", "Win32 heap"}};
+  // A column per source, headed by its words.
+  static constexpr std::pair<ProfileCounters ProfileSources::*, const char*> kSourceColumns[] = {
+      {&ProfileSources::operator_new, "operator new"},
+      {&ProfileSources::malloc, "malloc family"},
+      {&ProfileSources::win32_heap, "Win32 heap"}};
+  static_assert(std::size(kSourceColumns) == alloc_hooks::kSourceCount);
   Table counts{"Counts and bytes by source", {"figure", "total"}, {}};
-  for (const auto& [source, heading] : kSourceColumns) {
-    if (by_source.contains(source)) counts.header.push_back(heading);
-  }
-  for (const auto& [field, value] : totals.items()) {
-    const bool is_bytes = field.find("bytes") != std::string::npos;
-    const auto cell = [is_bytes](const json& number) {
-      return is_bytes ? fmt::format("{} ({})", number.get<std::uint64_t>(),
-                                    alloc_hooks::format_bytes(number.get<double>()))
-                      : std::to_string(number.get<std::uint64_t>());
+  for (const auto& [source, heading] : kSourceColumns) counts.header.push_back(heading);
+  for (const auto& [field, counter] : counters_by_name()) {
+    const bool is_bytes = field.find("bytes") != std::string_view::npos;
+    const auto cell = [is_bytes](std::uint64_t number) {
+      return is_bytes ? fmt::format("{} ({})", number,
+                                    alloc_hooks::format_bytes(static_cast<double>(number)))
+                      : std::to_string(number);
     };
-    std::vector<std::string> row{field, cell(value)};
-    for (const auto& [source, heading] : kSourceColumns) {
-      if (by_source.contains(source)) row.push_back(cell(by_source.at(source).at(field)));
-    }
+    std::vector<std::string> row{std::string(field), cell(document.totals.*counter)};
+    for (const auto& [source, heading] : kSourceColumns)
+      row.push_back(cell(document.by_source.*source.*counter));
     counts.rows.push_back(std::move(row));
   }
   result.push_back(counts);
 
-  const json& memory = document.at("memory");
+  const ProfileMemory& memory = document.memory;
   result.push_back(
       {"Memory",
        {"figure", "value"},
        {{"live bytes at exit (leaked or freed later)",
-         alloc_hooks::format_bytes(document.at("live_bytes").get<double>())},
+         alloc_hooks::format_bytes(static_cast<double>(document.live_bytes))},
         {"peak live bytes",
-         alloc_hooks::format_bytes(document.at("peak_live_bytes").get<double>())},
+         alloc_hooks::format_bytes(static_cast<double>(document.peak_live_bytes))},
         {"live reserved bytes at exit",
-         alloc_hooks::format_bytes(document.at("live_reserved_bytes").get<double>())},
-        {"peak RSS (sampled every " + memory.at("sample_interval_ms").dump() + " ms or more)",
-         alloc_hooks::format_bytes(memory.at("peak_rss_bytes").get<double>())},
-        {"wall time", fmt::format("{:.1f} ms", document.at("wall_time_ms").get<double>())}}});
+         alloc_hooks::format_bytes(static_cast<double>(document.live_reserved_bytes))},
+        {"peak RSS (sampled every " + std::to_string(memory.sample_interval_ms) + " ms or more)",
+         alloc_hooks::format_bytes(static_cast<double>(memory.peak_rss_bytes))},
+        {"wall time", fmt::format("{:.1f} ms", document.wall_time_ms)}}});
 
   Table latency{
       "Allocation latency (ns)", {"", "count", "p50", "p90", "p99", "p99.9", "max", "mean"}, {}};
-  for (const char* which : {"alloc_latency_ns", "free_latency_ns"}) {
-    std::vector<std::string> row{which == std::string("alloc_latency_ns") ? "allocations"
-                                                                          : "frees"};
-    for (const char* field : alloc_hooks::kLatencySummaryNames)
-      row.push_back(document.at(which).at(field).dump());
+  for (const auto& [words, figures] : {std::pair<const char*, const scenarios::LatencyFigures*>{
+                                           "allocations", &document.alloc_latency_ns},
+                                       {"frees", &document.free_latency_ns}}) {
+    std::vector<std::string> row{words};
+#define MEMORY_BASELINE_LATENCY_CELL(member, name) row.push_back(std::to_string(figures->member));
+    ALLOC_HOOKS_LATENCY_SUMMARY_FIELDS(MEMORY_BASELINE_LATENCY_CELL)
+#undef MEMORY_BASELINE_LATENCY_CELL
     latency.rows.push_back(row);
   }
   result.push_back(latency);
@@ -89,36 +103,35 @@ std::vector<Table> tables(const json& document) {
   Table slowest{
       "Slowest allocations", {"#", "latency (ns)", "size (bytes)", "thread", "made at"}, {}};
   std::size_t rank = 0;
-  for (const json& slow : document.at("slowest_allocations")) {
-    slowest.rows.push_back({std::to_string(++rank), slow.at("latency_ns").dump(),
-                            slow.at("size").dump(), slow.at("thread_id").dump(),
-                            slow.value("site", "")});
+  for (const ProfiledAllocation& slow : document.slowest_allocations) {
+    slowest.rows.push_back({std::to_string(++rank), std::to_string(slow.latency_ns),
+                            std::to_string(slow.size), std::to_string(slow.thread_id),
+                            slow.site.value_or("")});
   }
   result.push_back(slowest);
 
-  if (!document.at("sized_delete_mismatches").empty()) {
+  if (!document.sized_delete_mismatches.empty()) {
     Table mismatches{"Sized deletes of another size than allocated",
                      {"requested size", "delete size", "thread"},
                      {}};
-    for (const json& mismatch : document.at("sized_delete_mismatches")) {
-      mismatches.rows.push_back({mismatch.at("requested_size").dump(),
-                                 mismatch.at("delete_size").dump(),
-                                 mismatch.at("thread_id").dump()});
+    for (const SizedDeleteMismatch& mismatch : document.sized_delete_mismatches) {
+      mismatches.rows.push_back({std::to_string(mismatch.requested_size),
+                                 std::to_string(mismatch.delete_size),
+                                 std::to_string(mismatch.thread_id)});
     }
     result.push_back(mismatches);
   }
   return result;
 }
 
-std::string title(const json& document) {
-  std::string command = document.at("program").get<std::string>();
-  for (const json& argument : document.at("arguments")) {
+std::string title(const ProfileDocument& document) {
+  std::string command = document.program;
+  for (const std::string& argument : document.arguments) {
     command += ' ';  // appended apart: GCC 12 warns falsely (-Wrestrict) on " " + string
-    command += argument.get<std::string>();
+    command += argument;
   }
-  return fmt::format("Profile of {} ({} {})", command,
-                     document.at("allocator").at("name").get<std::string>(),
-                     document.at("allocator").at("version").get<std::string>());
+  return fmt::format("Profile of {} ({} {})", command, document.allocator.name,
+                     document.allocator.version);
 }
 
 constexpr const char* kProfileCharts = R"(
@@ -137,13 +150,13 @@ draw('rss-over-time', {
 
 }  // namespace
 
-std::string profile_markdown_report(const json& document) {
+std::string profile_markdown_report(const ProfileDocument& document) {
   std::string text = "# " + title(document) + "\n\n**Verdict:** " + verdict(document) + "\n";
-  for (const json& violation : document.at("violations"))
-    text += "- BREACHED: " + violation.at("message").get<std::string>() + "\n";
-  if (document.contains("sites")) {
+  for (const ProfileViolation& violation : document.violations)
+    text += "- BREACHED: " + violation.message + "\n";
+  if (!document.sites.is_null()) {
     text += "\n## Where the memory went\n\n" +
-            top_sites_markdown(document.at("sites"), document.at("peak_live_bytes").get<double>());
+            top_sites_markdown(document.sites, static_cast<double>(document.peak_live_bytes));
   }
   for (const Table& table : tables(document)) {
     text += "\n## " + table.title + "\n\n|";
@@ -160,32 +173,31 @@ std::string profile_markdown_report(const json& document) {
   return text;
 }
 
-std::string profile_html_report(const json& document) {
+std::string profile_html_report(const ProfileDocument& document) {
   json histogram = json::array();
-  for (const json& bucket : document.at("alloc_latency_histogram")) {
-    histogram.push_back({{"label", bucket.at("highest_ns").dump()}, {"count", bucket.at("count")}});
+  for (const HistogramBucket& bucket : document.alloc_latency_histogram) {
+    histogram.push_back({{"label", std::to_string(bucket.highest_ns)}, {"count", bucket.count}});
   }
   json rss = json::array();
-  for (const json& snapshot : document.at("memory").at("snapshots")) {
-    rss.push_back({{"x", snapshot.at("time_ms")},
-                   {"y", snapshot.at("rss_bytes").get<double>() / kBytesPerMB}});
+  for (const RssSnapshot& snapshot : document.memory.snapshots) {
+    rss.push_back(
+        {{"x", snapshot.time_ms}, {"y", static_cast<double>(snapshot.rss_bytes) / kBytesPerMB}});
   }
   std::string html = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" +
                      escape_html(title(document)) + "</title>\n<style>" + kReportStyle +
                      "</style>\n" + chart_js_element() + "</head><body>\n<h1>" +
                      escape_html(title(document)) + "</h1>\n";
   html += "<p>Verdict: <b>" + escape_html(verdict(document)) + "</b></p>\n<ul>\n";
-  for (const json& violation : document.at("violations"))
-    html +=
-        "<li class=\"bad\">" + escape_html(violation.at("message").get<std::string>()) + "</li>\n";
+  for (const ProfileViolation& violation : document.violations)
+    html += "<li class=\"bad\">" + escape_html(violation.message) + "</li>\n";
   html +=
       "</ul>\n<div class=\"charts\"><div class=\"chart\"><canvas id=\"latency-histogram\">"
       "</canvas></div><div class=\"chart\"><canvas id=\"rss-over-time\"></canvas></div></div>\n";
   json flame_graphs = json::array();
-  if (document.contains("sites")) {
-    const json& sites = document.at("sites");
+  if (!document.sites.is_null()) {
+    const json& sites = document.sites;
     html += "<h2>Where the memory went</h2>\n" +
-            top_sites_html(sites, document.at("peak_live_bytes").get<double>()) +
+            top_sites_html(sites, static_cast<double>(document.peak_live_bytes)) +
             flame_graph_elements("flame", "Live bytes at the peak (click a frame to zoom)",
                                  "Time spent allocating");
     add_flame_graphs(flame_graphs, "flame", sites.at("peak_folded"), sites.at("latency_folded"));

@@ -109,49 +109,47 @@ nlohmann::json relative_chart_data(const SummaryTable& summary, const Results& r
 
 // Per engine: peak RSS against N per allocator, the fitted lines out to the largest N, and the
 // budget's line.
-nlohmann::json sweep_chart_data(const nlohmann::json& sweep) {
+nlohmann::json sweep_chart_data(const SweepDocument& sweep) {
   nlohmann::json charts = nlohmann::json::array();
-  const double limit_mb = sweep.at("limit_mb").get<double>();
+  const auto limit_mb = static_cast<double>(sweep.limit_mb);
   std::vector<std::string> engines;
-  for (const nlohmann::json& fit : sweep.at("fits")) {
-    const std::string engine = fit.at("engine");
-    if (std::find(engines.begin(), engines.end(), engine) == engines.end())
-      engines.push_back(engine);
+  for (const SweepFit& fit : sweep.fits) {
+    if (std::find(engines.begin(), engines.end(), fit.engine) == engines.end())
+      engines.push_back(fit.engine);
   }
   for (const std::string& engine : engines) {
     double x_max = 0;
-    for (const nlohmann::json& fit : sweep.at("fits")) {
-      if (fit.at("engine") == engine && fit.at("largest_n").is_number())
-        x_max = std::max(x_max, fit.at("largest_n").get<double>() * 1.1);
+    for (const SweepFit& fit : sweep.fits) {
+      if (fit.engine == engine && fit.largest_n)
+        x_max = std::max(x_max, static_cast<double>(*fit.largest_n) * 1.1);
     }
-    for (const nlohmann::json& point : sweep.at("points"))
-      x_max = std::max(x_max, point.at("n").get<double>());
+    for (const SweepPoint& point : sweep.points)
+      x_max = std::max(x_max, static_cast<double>(point.n));
     nlohmann::json datasets = nlohmann::json::array();
-    for (const nlohmann::json& fit : sweep.at("fits")) {
-      if (fit.at("engine") != engine) continue;
-      const std::string allocator = fit.at("allocator");
+    for (const SweepFit& fit : sweep.fits) {
+      if (fit.engine != engine) continue;
       nlohmann::json measured = nlohmann::json::array();
-      for (const nlohmann::json& point : sweep.at("points")) {
-        if (point.at("engine") == engine && point.at("allocator") == allocator) {
-          measured.push_back({{"x", point.at("n")},
-                              {"y", point.at("peak_rss_bytes").get<double>() / kBytesPerMB}});
+      for (const SweepPoint& point : sweep.points) {
+        if (point.engine == engine && point.allocator == fit.allocator) {
+          measured.push_back(
+              {{"x", point.n}, {"y", static_cast<double>(point.peak_rss_bytes) / kBytesPerMB}});
         }
       }
-      const double intercept = fit.at("rss").at("intercept_bytes").get<double>() / kBytesPerMB;
-      const double slope = fit.at("rss").at("bytes_per_vector").get<double>() / kBytesPerMB;
+      const double intercept = fit.rss.intercept_bytes / kBytesPerMB;
+      const double slope = fit.rss.bytes_per_vector / kBytesPerMB;
       datasets.push_back(
-          {{"label", allocator + " peak RSS"}, {"kind", "points"}, {"points", measured}});
+          {{"label", fit.allocator + " peak RSS"}, {"kind", "points"}, {"points", measured}});
       datasets.push_back(
-          {{"label", allocator + " fit"},
+          {{"label", fit.allocator + " fit"},
            {"kind", "line"},
            {"points",
             {{{"x", 0}, {"y", intercept}}, {{"x", x_max}, {"y", intercept + slope * x_max}}}}});
     }
     // Peak live bytes are the program's requests, the same under every allocator: one line.
-    for (const nlohmann::json& fit : sweep.at("fits")) {
-      if (fit.at("engine") != engine) continue;
-      const double intercept = fit.at("live").at("intercept_bytes").get<double>() / kBytesPerMB;
-      const double slope = fit.at("live").at("bytes_per_vector").get<double>() / kBytesPerMB;
+    for (const SweepFit& fit : sweep.fits) {
+      if (fit.engine != engine) continue;
+      const double intercept = fit.live.intercept_bytes / kBytesPerMB;
+      const double slope = fit.live.bytes_per_vector / kBytesPerMB;
       datasets.push_back(
           {{"label", "peak live bytes fit"},
            {"kind", "live"},
@@ -170,16 +168,16 @@ nlohmann::json sweep_chart_data(const nlohmann::json& sweep) {
   // Per engine whose points measured recall: the lowest recall over the allocators at each N
   // (as the recall answer pools them) against N on a log scale, and the minimum.
   for (const std::string& engine : engines) {
-    std::vector<nlohmann::json> own;
-    for (const nlohmann::json& point : sweep.at("points")) {
-      if (point.at("engine") == engine) own.push_back(point);
+    std::vector<SweepPoint> own;
+    for (const SweepPoint& point : sweep.points) {
+      if (point.engine == engine) own.push_back(point);
     }
-    const std::map<std::uint64_t, nlohmann::json> lowest = lowest_recall_by_n(own);
+    const std::map<std::uint64_t, SweepPoint> lowest = lowest_recall_by_n(own);
     if (lowest.empty()) continue;
-    const std::string measure = lowest.begin()->second.value("recall_measure", "recall_at_10");
+    const std::string measure = lowest.begin()->second.recall_measure.value_or("recall_at_10");
     nlohmann::json measured = nlohmann::json::array();
-    for (const auto& [n, point] : lowest) measured.push_back({{"x", n}, {"y", point.at("recall")}});
-    const double min_recall = sweep.value("min_recall", 0.9);
+    for (const auto& [n, point] : lowest) measured.push_back({{"x", n}, {"y", *point.recall}});
+    const double min_recall = sweep.min_recall.value_or(0.9);
     const auto first = lowest.begin()->first, last = lowest.rbegin()->first;
     charts.push_back(
         {{"id", "sweep-recall-" + engine},
@@ -196,7 +194,7 @@ nlohmann::json sweep_chart_data(const nlohmann::json& sweep) {
 }
 
 // The sweep's answers as a table (sweep_answer_table), the "NOT CREDIBLE" ones marked.
-std::string sweep_table_html(const nlohmann::json& sweep) {
+std::string sweep_table_html(const SweepDocument& sweep) {
   const std::vector<std::vector<std::string>> table = sweep_answer_table(sweep);
   std::string html = "<table id=\"sweep-table\">";
   for (std::size_t row = 0; row < table.size(); ++row) {
@@ -339,7 +337,7 @@ std::string html_report(const Results& results) {
     html += "</div>\n";
   }
   if (results.sweep) {
-    const nlohmann::json& sweep = *results.sweep;
+    const SweepDocument& sweep = *results.sweep;
     html += "<h2 id=\"sweep\">Largest N within the budget</h2>\n<div class=\"charts\">";
     for (const nlohmann::json& chart : sweep_chart_data(sweep)) {
       html += fmt::format("<div class=\"chart\"><canvas id=\"{}\"></canvas></div>",

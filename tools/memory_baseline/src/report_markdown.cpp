@@ -40,7 +40,7 @@ std::string summary_markdown(const Results& results) {
 // engine's recall answer beside it), then in words.
 std::string sweep_markdown(const Results& results) {
   if (!results.sweep) return {};
-  const nlohmann::json& sweep = *results.sweep;
+  const SweepDocument& sweep = *results.sweep;
   std::string text = "\n## Largest N within the budget\n\n";
   const std::vector<std::vector<std::string>> table = sweep_answer_table(sweep);
   for (std::size_t row = 0; row < table.size(); ++row) {

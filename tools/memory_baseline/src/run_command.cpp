@@ -15,6 +15,7 @@
 #include "memory_baseline/reports.hpp"
 #include "memory_baseline/verdict.hpp"
 #include "platform/platform.hpp"
+#include "process/process.hpp"
 #include "report_sites.hpp"
 
 namespace memory_baseline {
@@ -127,7 +128,10 @@ class ScenarioRunner {
     arguments.insert(arguments.begin(), program.arguments.begin(), program.arguments.end());
     arguments.insert(arguments.end(), {"--allocator", allocator, "--json", json_path});
     const auto start = std::chrono::steady_clock::now();
-    run.status = platform::run_process(program_path(program), arguments, run.log_path);
+    const std::optional<process::Ending> ending = process::run(
+        {program_path(program), "", arguments, {}, process::Output::file, run.log_path});
+    // -1: it did not start, or did not exit (a signal).
+    run.status = ending ? ending->status.value_or(-1) : -1;
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     // Status 1 without a result: refused before it ran, or an allocation failed outside the run.
     if ((run.status == 0 || run.status == 1) && std::filesystem::exists(json_path))
@@ -305,7 +309,7 @@ int run_command(const RunSettings& settings) {
     }
   }
 
-  nlohmann::json sweep;
+  std::optional<SweepDocument> sweep;
   if (sweep_settings && !sweep_settings->engines.empty()) {
     // Points may run several at once (--jobs): then each prints a line when it starts and one
     // with its outcome when it ends; one at a time, the outcome ends the line the label began.
@@ -332,14 +336,14 @@ int run_command(const RunSettings& settings) {
                         throw_if_rejected(run);
                         return SweepRun{run.status, std::move(run.result), last_line(run.log_path)};
                       });
-    for (const std::string& line : sweep_answer_lines(sweep)) fmt::print("{}\n", line);
+    for (const std::string& line : sweep_answer_lines(*sweep)) fmt::print("{}\n", line);
   }
 
   // The verdict covers the runs, the runs that wrote no result, and the sweep's answers (one
   // whose last run at full scale did not hold, a point that did not run): verdict.cpp.
   Results results = make_results(std::move(runs), gating);
   results.failed_runs = std::move(failed_runs);
-  if (!sweep.is_null()) results.sweep = std::move(sweep);
+  results.sweep = std::move(sweep);
   results.passed = passes(results);
   const std::string text = write(results).dump(2) + "\n";
   std::vector<scenarios::OutputFile> files = report_files(results, out_dir.string());

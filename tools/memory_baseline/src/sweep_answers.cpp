@@ -33,194 +33,172 @@ std::string measure_words(const std::string& measure) {
                                         : "k-recall@10";
 }
 
-std::string band_words(const nlohmann::json& fit) {
-  if (!fit.contains("band") || fit["band"].is_null())
-    return fmt::format("no band: {}", fit.value("band_note", std::string("no residuals")));
-  const nlohmann::json& band = fit["band"];
-  if (band.at("high").is_null())
+std::string band_words(const SweepFit& fit) {
+  if (!fit.band) return fmt::format("no band: {}", fit.band_note.value_or("no residuals"));
+  if (!fit.band->high)
     return fmt::format(
         "95 % band from {} up (no upper end: the slope is not distinguishable "
         "from zero)",
-        grouped(band.at("low").get<std::uint64_t>()));
-  return fmt::format("95 % band {} to {}", grouped(band.at("low").get<std::uint64_t>()),
-                     grouped(band.at("high").get<std::uint64_t>()));
+        grouped(fit.band->low));
+  return fmt::format("95 % band {} to {}", grouped(fit.band->low), grouped(*fit.band->high));
 }
 
 // "extrapolated 7.2x beyond the largest N measured (191,000)" and the like.
-std::string mark_words(const nlohmann::json& fit) {
-  const std::string mark = fit.value("mark", std::string("extrapolated"));
-  const std::string largest = grouped(fit.value("largest_measured_n", std::uint64_t{0}));
-  if (mark == "verified") return "verified: run at full scale, it held";
-  if (mark == "measured") return fmt::format("measured: within the N run (up to {})", largest);
+std::string mark_words(const SweepFit& fit) {
+  const std::string mark = fit.mark.value_or(answer_mark::kExtrapolated);
+  const std::string largest = grouped(fit.largest_measured_n.value_or(0));
+  if (mark == answer_mark::kVerified) return "verified: run at full scale, it held";
+  if (mark == answer_mark::kMeasured)
+    return fmt::format("measured: within the N run (up to {})", largest);
   return fmt::format("extrapolated {:.1f}x beyond the largest N measured, {}",
-                     fit.at("extrapolation_factor").get<double>(), largest);
+                     fit.extrapolation_factor.value_or(0), largest);
 }
 
-std::string recall_words(const nlohmann::json& answer) {
-  const std::string who = "index-" + answer.at("engine").get<std::string>();
-  const std::string measure = measure_words(answer.value("measure", std::string()));
-  const double min = answer.at("min_recall").get<double>();
-  const std::string how = answer.at("how");
+std::string recall_words(const RecallAnswer& answer) {
+  const std::string who = "index-" + answer.engine;
+  const std::string measure = measure_words(answer.measure);
+  const double min = answer.min_recall;
   // A point's N and recall, with its search parameters when they differ between the two points
   // named (IVF-PQ's nlist and nprobe follow N); else they are said once, at the end.
-  const auto at = [](const nlohmann::json& point, bool parameters) {
-    return fmt::format("{} ({:.3f}{}{})", grouped(point.at("n").get<std::uint64_t>()),
-                       point.at("recall").get<double>(), parameters ? " at " : "",
-                       parameters ? parameters_words(point.at("search_parameters")) : "");
+  const auto at = [](const RecallPoint& point, bool parameters) {
+    return fmt::format("{} ({:.3f}{}{})", grouped(point.n), point.recall, parameters ? " at " : "",
+                       parameters ? parameters_words(point.search_parameters) : "");
   };
-  const auto defaults = [](const nlohmann::json& point) {
-    return ", at the default search parameters " + parameters_words(point.at("search_parameters"));
+  const auto defaults = [](const RecallPoint& point) {
+    return ", at the default search parameters " + parameters_words(point.search_parameters);
   };
-  if (how == "interpolated") {
-    const nlohmann::json& held = answer.at("held");
-    const nlohmann::json& fell = answer.at("fell");
-    const bool same = held.at("search_parameters") == fell.at("search_parameters");
+  if (answer.how == recall_how::kInterpolated) {
+    const RecallPoint& held = answer.held.value();
+    const RecallPoint& fell = answer.fell.value();
+    const bool same = held.search_parameters == fell.search_parameters;
     return fmt::format("{}: {} >= {} up to N ~ {}, interpolated in log N between {} and {}{}", who,
-                       measure, min, grouped(answer.at("largest_n").get<std::uint64_t>()),
-                       at(held, !same), at(fell, !same),
+                       measure, min, grouped(answer.largest_n.value()), at(held, !same),
+                       at(fell, !same),
                        same ? defaults(held) : std::string(", the default search parameters"));
   }
-  if (how == "all held") {
+  if (answer.how == recall_how::kAllHeld) {
     return fmt::format("{}: {} >= {} at every N measured, so up to at least {}{}", who, measure,
-                       min, at(answer.at("held"), false), defaults(answer.at("held")));
+                       min, at(answer.held.value(), false), defaults(answer.held.value()));
   }
-  if (how == "none held") {
+  if (answer.how == recall_how::kNoneHeld) {
     return fmt::format("{}: {} below {} at every N measured, already at {}{}", who, measure, min,
-                       at(answer.at("fell"), false), defaults(answer.at("fell")));
+                       at(answer.fell.value(), false), defaults(answer.fell.value()));
   }
   return fmt::format("{}: no recall measured", who);
 }
 
 // The fit with its mark: as written, or for a document written before answers were marked, marked
 // here from its points.
-nlohmann::json marked(const nlohmann::json& fit, const nlohmann::json& sweep) {
-  if (fit.contains("mark") || !fit.at("largest_n").is_number()) return fit;
-  nlohmann::json copy = fit;
-  if (!copy.contains("largest_measured_n")) {
+SweepFit marked(const SweepFit& fit, const SweepDocument& sweep) {
+  if (fit.mark || !fit.largest_n) return fit;
+  SweepFit copy = fit;
+  if (!copy.largest_measured_n) {
     std::uint64_t largest = 0;
-    for (const nlohmann::json& point : sweep.at("points")) {
-      if (point.at("engine") == fit.at("engine") && point.at("allocator") == fit.at("allocator"))
-        largest = std::max(largest, point.at("n").get<std::uint64_t>());
+    for (const SweepPoint& point : sweep.points) {
+      if (point.engine == fit.engine && point.allocator == fit.allocator)
+        largest = std::max(largest, point.n);
     }
-    copy["largest_measured_n"] = largest;
+    copy.largest_measured_n = largest;
   }
   mark_answer(copy);
   return copy;
 }
 
-std::string recall_cell(const nlohmann::json& sweep, const std::string& engine) {
-  for (const nlohmann::json& answer : sweep.value("recall", nlohmann::json::array())) {
-    if (answer.at("engine") != engine) continue;
-    const std::string how = answer.at("how");
+std::string recall_cell(const SweepDocument& sweep, const std::string& engine) {
+  for (const RecallAnswer& answer : sweep.recall) {
+    if (answer.engine != engine) continue;
     // fmt rather than +: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
-    if (how == "interpolated")
-      return fmt::format("~{}", grouped(answer.at("largest_n").get<std::uint64_t>()));
-    if (how == "all held")
-      return fmt::format(">= {}", grouped(answer.at("largest_n").get<std::uint64_t>()));
-    if (how == "none held")
-      return fmt::format("< {}", grouped(answer.at("fell").at("n").get<std::uint64_t>()));
+    if (answer.how == recall_how::kInterpolated)
+      return fmt::format("~{}", grouped(answer.largest_n.value()));
+    if (answer.how == recall_how::kAllHeld)
+      return fmt::format(">= {}", grouped(answer.largest_n.value()));
+    if (answer.how == recall_how::kNoneHeld)
+      return fmt::format("< {}", grouped(answer.fell.value().n));
   }
   return "-";
 }
 
 }  // namespace
 
-std::vector<std::string> sweep_answer_lines(const nlohmann::json& sweep) {
+std::vector<std::string> sweep_answer_lines(const SweepDocument& sweep) {
   std::vector<std::string> lines;
-  const nlohmann::json recall = sweep.value("recall", nlohmann::json::array());
   std::vector<std::string> engines;
-  for (const nlohmann::json& fit : sweep.at("fits")) {
-    if (std::find(engines.begin(), engines.end(), fit.at("engine")) == engines.end())
-      engines.push_back(fit.at("engine"));
+  for (const SweepFit& fit : sweep.fits) {
+    if (std::find(engines.begin(), engines.end(), fit.engine) == engines.end())
+      engines.push_back(fit.engine);
   }
   for (const std::string& engine : engines) {
-    for (const nlohmann::json& written : sweep.at("fits")) {
-      if (written.at("engine") != engine) continue;
-      const nlohmann::json fit = marked(written, sweep);
-      const std::string who =
-          fmt::format("index-{} under {}", engine, fit.at("allocator").get<std::string>());
-      if (!fit.at("largest_n").is_number()) {
-        lines.push_back(
-            fmt::format("{}: no answer ({})", who, fit.at("bound_by").get<std::string>()));
+    for (const SweepFit& written : sweep.fits) {
+      if (written.engine != engine) continue;
+      const SweepFit fit = marked(written, sweep);
+      const std::string who = fmt::format("index-{} under {}", engine, fit.allocator);
+      if (!fit.largest_n) {
+        lines.push_back(fmt::format("{}: no answer ({})", who, fit.bound_by));
         continue;
       }
       const std::string moved =
-          fit.contains("refits")
-              ? fmt::format("; moved after {} run{} at full scale that did not hold",
-                            fit.at("refits").get<int>(),
-                            fit.at("refits").get<int>() == 1 ? "" : "s")
-              : std::string();
+          fit.refits ? fmt::format("; moved after {} run{} at full scale that did not hold",
+                                   *fit.refits, *fit.refits == 1 ? "" : "s")
+                     : std::string();
       const std::string details =
           fmt::format("{}; {}; bound by {}; {:.0f} bytes of RSS per vector{}", mark_words(fit),
-                      band_words(fit), fit.at("bound_by").get<std::string>(),
-                      fit.at("rss").at("bytes_per_vector").get<double>(), moved);
-      const auto dim = sweep.at("dim").get<std::uint64_t>();
-      const auto limit = sweep.at("limit_mb").get<std::uint64_t>();
-      if (fit.value("credible", true)) {
+                      band_words(fit), fit.bound_by, fit.rss.bytes_per_vector, moved);
+      if (fit.credible.value_or(true)) {
         lines.push_back(fmt::format("{}: at most {} vectors of {} dimensions within {} MiB ({})",
-                                    who, grouped(fit.at("largest_n").get<std::uint64_t>()), dim,
-                                    limit, details));
+                                    who, grouped(*fit.largest_n), sweep.dim, sweep.limit_mb,
+                                    details));
         continue;
       }
       // Too far beyond the points: what they support first, the fit's answer marked.
       lines.push_back(fmt::format(
           "{}: at least {} vectors of {} dimensions within {} MiB, all the points support; the "
           "fit's {} is NOT CREDIBLE, more than {:.0f}x beyond the largest N measured ({})",
-          who, grouped(fit.value("credible_at_least", std::uint64_t{0})), dim, limit,
-          grouped(fit.at("largest_n").get<std::uint64_t>()),
-          sweep.value("max_extrapolation", kMaxExtrapolation), details));
+          who, grouped(fit.credible_at_least.value_or(0)), sweep.dim, sweep.limit_mb,
+          grouped(*fit.largest_n), sweep.max_extrapolation.value_or(kMaxExtrapolation), details));
     }
-    for (const nlohmann::json& answer : recall) {
-      if (answer.at("engine") == engine) lines.push_back(recall_words(answer));
+    for (const RecallAnswer& answer : sweep.recall) {
+      if (answer.engine == engine) lines.push_back(recall_words(answer));
     }
   }
-  if (sweep.contains("verifications")) {
-    for (const nlohmann::json& check : sweep["verifications"]) {
-      lines.push_back(fmt::format(
-          "verified index-{} N={} under {}: {} ({})", check.at("engine").get<std::string>(),
-          check.at("n").get<std::uint64_t>(), check.at("allocator").get<std::string>(),
-          check.at("held").get<bool>() ? "held" : "did not hold",
-          check.at("as_predicted").get<bool>() ? "as predicted" : "NOT as predicted"));
+  if (sweep.verifications) {
+    for (const SweepVerification& check : *sweep.verifications) {
+      lines.push_back(fmt::format("verified index-{} N={} under {}: {} ({})", check.engine, check.n,
+                                  check.allocator, check.held ? "held" : "did not hold",
+                                  check.as_predicted ? "as predicted" : "NOT as predicted"));
     }
   }
   return lines;
 }
 
-std::vector<std::vector<std::string>> sweep_answer_table(const nlohmann::json& sweep) {
+std::vector<std::vector<std::string>> sweep_answer_table(const SweepDocument& sweep) {
   std::vector<std::vector<std::string>> rows = {
-      {"engine", "allocator",
-       fmt::format("largest N within {} MiB", sweep.at("limit_mb").get<std::uint64_t>()),
+      {"engine", "allocator", fmt::format("largest N within {} MiB", sweep.limit_mb),
        "the answer is", "95 % band", "bound by", "RSS bytes per vector",
-       fmt::format("recall >= {} up to N", sweep.value("min_recall", 0.9))}};
-  for (const nlohmann::json& written : sweep.at("fits")) {
-    const nlohmann::json fit = marked(written, sweep);
-    const std::string engine = fit.at("engine");
-    std::vector<std::string> row = {"index-" + engine, fit.at("allocator")};
-    if (!fit.at("largest_n").is_number()) {
-      row.insert(row.end(), {"-", "no answer", "-", fit.at("bound_by"), "-"});
+       fmt::format("recall >= {} up to N", sweep.min_recall.value_or(0.9))}};
+  for (const SweepFit& written : sweep.fits) {
+    const SweepFit fit = marked(written, sweep);
+    std::vector<std::string> row = {"index-" + fit.engine, fit.allocator};
+    if (!fit.largest_n) {
+      row.insert(row.end(), {"-", "no answer", "-", fit.bound_by, "-"});
     } else {
-      std::string mark = fit.value("mark", std::string("extrapolated"));
-      if (mark == "extrapolated")
-        mark += fmt::format(" {:.1f}x", fit.at("extrapolation_factor").get<double>());
-      if (!fit.value("credible", true)) mark += ", NOT CREDIBLE";
+      std::string mark = fit.mark.value_or(answer_mark::kExtrapolated);
+      if (mark == answer_mark::kExtrapolated)
+        mark += fmt::format(" {:.1f}x", fit.extrapolation_factor.value_or(0));
+      if (!fit.credible.value_or(true)) mark += ", NOT CREDIBLE";
       std::string band = "-";
-      if (fit.contains("band") && !fit["band"].is_null()) {
-        const nlohmann::json& range = fit["band"];
-        band = grouped(range.at("low").get<std::uint64_t>()) + " to " +
-               (range.at("high").is_null() ? std::string("unbounded")
-                                           : grouped(range.at("high").get<std::uint64_t>()));
+      if (fit.band) {
+        band = grouped(fit.band->low) + " to " +
+               (fit.band->high ? grouped(*fit.band->high) : std::string("unbounded"));
       }
       const std::string answer =
-          fit.value("credible", true)
-              ? grouped(fit.at("largest_n").get<std::uint64_t>())
-              : fmt::format(">= {} (fit: {})",
-                            grouped(fit.value("credible_at_least", std::uint64_t{0})),
-                            grouped(fit.at("largest_n").get<std::uint64_t>()));
-      row.insert(row.end(),
-                 {answer, mark, band, fit.at("bound_by"),
-                  fmt::format("{:.0f}", fit.at("rss").at("bytes_per_vector").get<double>())});
+          fit.credible.value_or(true)
+              ? grouped(*fit.largest_n)
+              : fmt::format(">= {} (fit: {})", grouped(fit.credible_at_least.value_or(0)),
+                            grouped(*fit.largest_n));
+      row.insert(row.end(), {answer, mark, band, fit.bound_by,
+                             fmt::format("{:.0f}", fit.rss.bytes_per_vector)});
     }
-    row.push_back(recall_cell(sweep, engine));
+    row.push_back(recall_cell(sweep, fit.engine));
     rows.push_back(std::move(row));
   }
   return rows;

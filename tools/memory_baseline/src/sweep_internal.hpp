@@ -1,10 +1,9 @@
 // What the size sweep's source files share (memory_baseline/sweep.hpp is the interface): the
-// points' and fits' JSON and the answer's mark (sweep.cpp), and the runner of the points with its
-// adaptive planning and time estimates (sweep_points.cpp).
+// points' and fits' records and the answer's mark (sweep.cpp), and the runner of the points with
+// its adaptive planning and time estimates (sweep_points.cpp).
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,29 +15,29 @@ namespace memory_baseline {
 // A scenario process's arguments for a point of N vectors.
 std::vector<std::string> point_arguments(const SweepSettings& settings, std::uint64_t n);
 
-// The largest "n" among `points`.
-std::uint64_t largest_point(const std::vector<nlohmann::json>& points);
+// The largest N among `points`.
+std::uint64_t largest_point(const std::vector<SweepPoint>& points);
 
 // A point's entry in the document from its scenario result.
-nlohmann::json point_json(const std::string& engine, const std::string& allocator, std::uint64_t n,
-                          int round, double seconds, const scenarios::ScenarioResult& result);
+SweepPoint sweep_point(const std::string& engine, const std::string& allocator, std::uint64_t n,
+                       int round, double seconds, const scenarios::ScenarioResult& result);
 
 // The fit of one engine under one allocator, its answer and the answer's band.
-nlohmann::json fit_json(const std::string& engine, const std::string& allocator,
-                        const std::vector<nlohmann::json>& points, double limit_bytes);
+SweepFit fit_points(const std::string& engine, const std::string& allocator,
+                    const std::vector<SweepPoint>& points, double limit_bytes);
 
 // Marks a fit's answer verified, measured or extrapolated (and whether credible).
-void mark_answer(nlohmann::json& fit);
+void mark_answer(SweepFit& fit);
 
 // One engine under one allocator: its points so far and how its adaptive points went.
 struct Combo {
   std::string engine, allocator;
-  std::vector<nlohmann::json> points;
-  nlohmann::json failures = nlohmann::json::array();  // points that wrote no result
-  std::vector<std::uint64_t> planned;                 // points queued or running
-  int rounds = 0;                                     // adaptive points queued so far
-  std::uint64_t previous_answer = 0;  // the answer when the last adaptive point was planned
-  bool stopped = false;               // an adaptive point wrote no result: no more of them
+  std::vector<SweepPoint> points;
+  std::vector<SweepFailure> failures;  // points that wrote no result
+  std::vector<std::uint64_t> planned;  // points queued or running
+  int rounds = 0;                      // adaptive points queued so far
+  std::uint64_t previous_answer = 0;   // the answer when the last adaptive point was planned
+  bool stopped = false;                // an adaptive point wrote no result: no more of them
 };
 
 // How long a point took: what the time estimates of the progress lines are made from.

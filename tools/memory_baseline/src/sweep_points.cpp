@@ -164,22 +164,18 @@ class PointRunner {
     combo.planned.erase(std::find(combo.planned.begin(), combo.planned.end(), job.n));
     if (run.result) {
       combo.points.push_back(
-          point_json(combo.engine, combo.allocator, job.n, job.round, seconds, *run.result));
+          sweep_point(combo.engine, combo.allocator, job.n, job.round, seconds, *run.result));
       timings_.push_back({combo.engine, static_cast<double>(job.n), seconds});
     } else {
-      combo.failures.push_back({{"engine", combo.engine},
-                                {"allocator", combo.allocator},
-                                {"n", job.n},
-                                {"status", run.status},
-                                {"message", run.last_line}});
+      combo.failures.push_back({combo.engine, combo.allocator, job.n, run.status, run.last_line});
       if (job.round > 0) combo.stopped = true;
     }
     if (!combo.planned.empty() || settings_.sizes_given || combo.stopped ||
         combo.rounds >= kMaxRounds)
       return;
-    const nlohmann::json fit = fit_json(combo.engine, combo.allocator, combo.points, limit_bytes_);
-    if (!fit.at("largest_n").is_number()) return;
-    const auto answer = fit.at("largest_n").get<std::uint64_t>();
+    const SweepFit fit = fit_points(combo.engine, combo.allocator, combo.points, limit_bytes_);
+    if (!fit.largest_n) return;
+    const std::uint64_t answer = *fit.largest_n;
     if (const std::optional<std::uint64_t> next = adaptive_point(
             answer, largest_point(combo.points), combo.previous_answer, settings_.max_n)) {
       ++combo.rounds;
@@ -206,9 +202,8 @@ class PointRunner {
     if (!settings_.sizes_given) {
       for (const Combo& combo : combos_) {
         if (combo.stopped || combo.points.size() < 2 || combo.rounds >= kMaxRounds) continue;
-        const nlohmann::json fit =
-            fit_json(combo.engine, combo.allocator, combo.points, limit_bytes_);
-        if (!fit.at("largest_n").is_number()) continue;
+        const SweepFit fit = fit_points(combo.engine, combo.allocator, combo.points, limit_bytes_);
+        if (!fit.largest_n) continue;
         // The next step the current answer calls for beyond the largest point run, queued or
         // running (the job being labelled is among the planned). Only the next: an answer from
         // the first small points can lie far off (IVF-PQ's training hides its slope there), and
@@ -216,8 +211,7 @@ class PointRunner {
         std::uint64_t largest = largest_point(combo.points);
         for (const std::uint64_t n : combo.planned) largest = std::max(largest, n);
         if (const std::optional<std::uint64_t> next =
-                adaptive_point(fit.at("largest_n").get<std::uint64_t>(), largest,
-                               combo.previous_answer, settings_.max_n)) {
+                adaptive_point(*fit.largest_n, largest, combo.previous_answer, settings_.max_n)) {
           ++total;
           add(combo.engine, static_cast<double>(*next), 0);
         }

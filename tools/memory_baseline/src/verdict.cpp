@@ -146,39 +146,41 @@ std::vector<Breach> breaches(const Results& results) {
     all.push_back(std::move(breach));
   }
   if (results.sweep) {
-    const nlohmann::json& sweep = *results.sweep;
-    const auto sweep_breach = [&](const nlohmann::json& entry, std::string measured) {
+    const SweepDocument& sweep = *results.sweep;
+    const auto sweep_breach = [&](const std::string& engine, const std::string& allocator,
+                                  std::string measured) {
       Breach breach;
-      breach.scenario = "sweep index-" + entry.at("engine").get<std::string>();
-      breach.allocator = entry.at("allocator").get<std::string>();
+      breach.scenario = "sweep index-" + engine;
+      breach.allocator = allocator;
       breach.budget = "process_limit_mb";
       breach.words = "the largest N found holds at full scale";
       breach.measured = std::move(measured);
       scenarios::Budgets sweep_budgets;
-      sweep_budgets.process_limit_mb = sweep.value("limit_mb", std::uint64_t{0});
+      sweep_budgets.process_limit_mb = sweep.limit_mb;
       breach.origin = limit_origin(*scenarios::budget_kind("process_limit_mb"), sweep_budgets);
       breach.anchor = "sweep";
       breach.gated = gates_on(results, breach.allocator);
       return breach;
     };
-    for (const nlohmann::json& failure : sweep.value("failures", nlohmann::json::array())) {
+    for (const SweepFailure& failure : sweep.failures) {
       Breach breach =
-          sweep_breach(failure, fmt::format("the point N={} wrote no result (exit status {}): {}",
-                                            failure.value("n", 0), failure.value("status", 0),
-                                            failure.value("message", std::string())));
+          sweep_breach(failure.engine, failure.allocator,
+                       fmt::format("the point N={} wrote no result (exit status {}): {}", failure.n,
+                                   failure.status, failure.message));
       breach.budget = "run";
       breach.words = "every sweep point runs";
       breach.origin = "this tool's own";
       all.push_back(std::move(breach));
     }
-    for (const nlohmann::json& fit : sweep.value("fits", nlohmann::json::array())) {
-      if (fit.contains("verified") && !fit["verified"].get<bool>()) {
-        all.push_back(
-            sweep_breach(fit, fmt::format("N={} did not stay within {} MiB when run",
-                                          fit.value("largest_n", 0), sweep.value("limit_mb", 0))));
+    for (const SweepFit& fit : sweep.fits) {
+      if (fit.verified && !*fit.verified) {
+        all.push_back(sweep_breach(fit.engine, fit.allocator,
+                                   fmt::format("N={} did not stay within {} MiB when run",
+                                               fit.largest_n.value_or(0), sweep.limit_mb)));
       }
     }
   }
+
   std::stable_partition(all.begin(), all.end(), [](const Breach& breach) { return breach.gated; });
   return all;
 }

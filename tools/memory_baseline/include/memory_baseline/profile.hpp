@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "alloc_hooks/site_report.hpp"
+#include "memory_baseline/profile_model.hpp"
+#include "process/process.hpp"
 
 namespace memory_baseline {
-
-inline constexpr int kProfileSchemaVersion = 1;
 
 struct ProfileSettings {
   std::string allocator = "system";
@@ -27,43 +27,34 @@ struct ProfileSettings {
 
 int profile_command(const ProfileSettings& settings);
 
-// How the profiled program ended.
-struct ProgramEnd {
-  std::optional<int> status;  // its exit status, when it exited
-  std::optional<int> signal;  // the signal that ended it, when one did
-  // Windows: the unhandled exception that ended it, e.g. "0xC0000005 (access violation)"; its
-  // code is also the status.
-  std::string exception;
-};
-
-// The figures part of a profile document from the preload library's report (the lines of
+// The figures of a profile document from the preload library's report (the lines of
 // alloc_hooks/profile_format.hpp), and its sites (stacks and modules) into `sites`; nullopt when
 // the report is missing its end (the program did not run its exit handlers to the end). Throws
 // std::runtime_error, naming both versions, for a report of another format version. Slow
-// allocations carry a "stack_id" until profile_document names their sites.
-std::optional<nlohmann::json> parse_preload_report(const std::string& text,
-                                                   alloc_hooks::RawSites& sites);
+// allocations carry their stack_id until profile_document names their sites.
+std::optional<ProfileDocument> parse_preload_report(const std::string& text,
+                                                    alloc_hooks::RawSites& sites);
 
 // The whole document: figures, how the program ended, the RSS series, budgets and their verdict.
 struct ProfileRun {
   std::string program;
   std::vector<std::string> arguments;
-  ProgramEnd end;
+  process::Ending end;  // how the program ended
   double wall_time_ms = 0;
   std::uint64_t sample_interval_ms = 0;
   std::vector<std::pair<double, std::uint64_t>> rss_series;  // (ms since start, bytes)
   std::optional<std::uint64_t> limit_mb;
   std::optional<std::uint64_t> alloc_budget_us;
 };
-// `sites`: the program's, symbolized; the document's "sites", the sites of its slow allocations,
-// and the top sites its violations name.
-nlohmann::json profile_document(const nlohmann::json& figures, const ProfileRun& run,
-                                const alloc_hooks::SiteReport& sites);
+// `figures`: parse_preload_report's. `sites`: the program's, symbolized; the document's sites, the
+// sites of its slow allocations, and the top sites its violations name.
+ProfileDocument profile_document(ProfileDocument figures, const ProfileRun& run,
+                                 const alloc_hooks::SiteReport& sites);
 // The embedded docs/profile.schema.json; "" when `document` follows it, else the first problem.
 std::string profile_schema_problem(const nlohmann::json& document);
 
 // The reports of a profile document.
-std::string profile_markdown_report(const nlohmann::json& document);
-std::string profile_html_report(const nlohmann::json& document);
+std::string profile_markdown_report(const ProfileDocument& document);
+std::string profile_html_report(const ProfileDocument& document);
 
 }  // namespace memory_baseline

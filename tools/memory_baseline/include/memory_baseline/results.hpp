@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "memory_baseline/sweep_document.hpp"
+
 namespace memory_baseline {
 
 inline constexpr int kResultsSchemaVersion = 1;
@@ -44,7 +46,7 @@ struct Results {
   std::vector<scenarios::ScenarioResult> runs;
   std::vector<FailedRun> failed_runs;  // left out of the file when empty
   // The size sweep's document (sweep.hpp), when the run swept.
-  std::optional<nlohmann::json> sweep;
+  std::optional<SweepDocument> sweep;
 
   // The run of that "scenario/allocator" key (run_key); nullptr when there is none.
   const scenarios::ScenarioResult* find_run(const std::string& key) const;

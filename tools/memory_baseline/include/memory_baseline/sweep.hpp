@@ -9,13 +9,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <scenarios/budgets.hpp>
 #include <scenarios/result_model.hpp>
 #include <string>
 #include <vector>
 
+#include "memory_baseline/sweep_document.hpp"
 #include "memory_baseline/sweep_fit.hpp"
 
 namespace memory_baseline {
@@ -53,17 +53,16 @@ std::optional<std::uint64_t> adaptive_point(std::uint64_t answer, std::uint64_t 
                                             std::uint64_t previous_answer = 0,
                                             std::uint64_t max_n = 0);
 
-// The point with the lowest recall at each N among `points` (those with "recall"): the
+// The point with the lowest recall at each N among `points` (those with a recall): the
 // allocators' builds are deterministic and agree; if they did not, the lowest is the one to trust.
-std::map<std::uint64_t, nlohmann::json> lowest_recall_by_n(
-    const std::vector<nlohmann::json>& points);
+std::map<std::uint64_t, SweepPoint> lowest_recall_by_n(const std::vector<SweepPoint>& points);
 
-// The recall answer of one engine from its points (each with "n", "recall"), pooled over the
-// allocators with the lowest recall at each N: the largest N whose recall reaches `min_recall`.
-// Walking up in N, the first point below the minimum and the point before it bracket the answer,
-// interpolated in log N; every point held: at least the largest; none held: below the smallest.
-nlohmann::json recall_answer(const std::string& engine, const std::vector<nlohmann::json>& points,
-                             double min_recall);
+// The recall answer of one engine from its points, pooled over the allocators with the lowest
+// recall at each N: the largest N whose recall reaches `min_recall`. Walking up in N, the first
+// point below the minimum and the point before it bracket the answer, interpolated in log N; every
+// point held: at least the largest; none held: below the smallest.
+RecallAnswer recall_answer(const std::string& engine, const std::vector<SweepPoint>& points,
+                           double min_recall);
 
 // Runs one index scenario process and returns its result document (nullopt: it wrote none; then
 // `status` and `last_line` say why). A verification holds when the memory budget held (peak live
@@ -80,15 +79,15 @@ using RunIndex =
 
 // The sweep document (docs/runner.md): points, fits and answers, recall answers, and the
 // verification runs. Progress goes to stdout (through `run_index`'s labels).
-nlohmann::json run_sweep(const SweepSettings& settings, const std::vector<std::string>& allocators,
-                         const RunIndex& run_index);
+SweepDocument run_sweep(const SweepSettings& settings, const std::vector<std::string>& allocators,
+                        const RunIndex& run_index);
 
 // The sweep's answers in words: per engine, one line per allocator, then the recall line; then
 // one line per verification run. A document written before answers were marked is marked from its
 // points.
-std::vector<std::string> sweep_answer_lines(const nlohmann::json& sweep);
+std::vector<std::string> sweep_answer_lines(const SweepDocument& sweep);
 
 // The same answers as a table for the reports: the header, then one row per engine and allocator.
-std::vector<std::vector<std::string>> sweep_answer_table(const nlohmann::json& sweep);
+std::vector<std::vector<std::string>> sweep_answer_table(const SweepDocument& sweep);
 
 }  // namespace memory_baseline

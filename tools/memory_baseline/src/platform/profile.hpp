@@ -25,12 +25,11 @@ std::string allocator_problem(const std::string& allocator);
 std::string hooks_library();
 // Starts the program file `program` with `argument0` (the name as the user gave it) and
 // `arguments` as its arguments, the hooks' `library` in it and `extra_environment`
-// ("NAME=value") over the runner's own; it shares the runner's standard streams. Returns its
-// process id; throws InputError when it cannot start.
-int start_program(const std::string& program, const std::string& argument0,
-                  const std::vector<std::string>& arguments, const std::string& library,
-                  const std::vector<std::string>& extra_environment);
-// How the program ended, or nullopt while it runs (does not wait).
-std::optional<ProgramEnd> program_end(int process_id);
+// ("NAME=value") over the runner's own; it shares the runner's standard streams. Throws
+// InputError when it cannot start.
+process::Process start_program(const std::string& program, const std::string& argument0,
+                               const std::vector<std::string>& arguments,
+                               const std::string& library,
+                               const std::vector<std::string>& extra_environment);
 
 }  // namespace memory_baseline::platform

@@ -1,10 +1,8 @@
-// Linux process control of `memory_baseline profile`: PATH search, the ELF check for a dynamic
-// loader (PT_INTERP), posix_spawn with the preload library and extra environment, and waitpid
-// without blocking.
+// Linux part of `memory_baseline profile`: PATH search, the ELF check for a dynamic loader
+// (PT_INTERP), and the program started with the preload library (LD_PRELOAD) and extra
+// environment.
 #include <elf.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,8 +14,6 @@
 #include "memory_baseline/results.hpp"
 #include "platform/platform.hpp"
 #include "platform/profile.hpp"
-
-extern char** environ;
 
 namespace memory_baseline::platform {
 
@@ -76,49 +72,21 @@ std::string allocator_problem(const std::string&) {
   return "";
 }
 
-int start_program(const std::string& program, const std::string& argument0,
-                  const std::vector<std::string>& arguments, const std::string& library,
-                  const std::vector<std::string>& hooks_environment) {
-  std::vector<std::string> extra_environment = hooks_environment;
+process::Process start_program(const std::string& program, const std::string& argument0,
+                               const std::vector<std::string>& arguments,
+                               const std::string& library,
+                               const std::vector<std::string>& hooks_environment) {
+  process::Command command{program, argument0, arguments, hooks_environment};
+  // The hooks first, before any library the user preloads.
   const char* preloaded = std::getenv("LD_PRELOAD");
-  extra_environment.push_back(
+  command.environment.push_back(
       "LD_PRELOAD=" + library +
       (preloaded != nullptr && *preloaded != '\0' ? std::string(":") + preloaded : ""));
-  std::vector<std::string> words{argument0};
-  words.insert(words.end(), arguments.begin(), arguments.end());
-  std::vector<char*> argv;
-  for (std::string& word : words) argv.push_back(word.data());
-  argv.push_back(nullptr);
-
-  std::vector<std::string> environment = extra_environment;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    const std::string variable = *entry;
-    const std::string name = variable.substr(0, variable.find('='));
-    bool replaced = false;
-    for (const std::string& extra : extra_environment)
-      replaced = replaced || extra.compare(0, name.size() + 1, name + "=") == 0;
-    if (!replaced) environment.push_back(variable);
+  try {
+    return process::Process::start(command);
+  } catch (const process::StartError& error) {
+    throw InputError(program + ": cannot start it: " + error.what());
   }
-  std::vector<char*> envp;
-  for (std::string& variable : environment) envp.push_back(variable.data());
-  envp.push_back(nullptr);
-
-  pid_t child = 0;
-  const int error =
-      posix_spawn(&child, program.c_str(), nullptr, nullptr, argv.data(), envp.data());
-  if (error != 0) throw InputError(program + ": cannot start it: " + std::strerror(error));
-  return child;
-}
-
-std::optional<ProgramEnd> program_end(int process_id) {
-  int status = 0;
-  pid_t ended;
-  while ((ended = waitpid(process_id, &status, WNOHANG)) < 0 && errno == EINTR) {
-  }
-  if (ended == 0) return std::nullopt;
-  if (ended < 0) return ProgramEnd{};  // already reaped: nothing more to learn
-  if (WIFEXITED(status)) return ProgramEnd{WEXITSTATUS(status), std::nullopt, ""};
-  return ProgramEnd{std::nullopt, WIFSIGNALED(status) ? WTERMSIG(status) : 0, ""};
 }
 
 std::string hooks_library() {

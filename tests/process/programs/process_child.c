@@ -1,0 +1,54 @@
+/* The program process_test starts: `print [NAME...]` writes its arguments (argv[0] first), one per
+ * line between brackets, then the value of each environment variable NAME; `exit N` exits with
+ * N; `crash` writes through a null pointer; `both` writes a line to stdout and one to stderr;
+ * `wait-for FILE` returns once FILE exists. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <unistd.h>
+#endif
+
+int main(int argc, char** argv) {
+  if (argc < 2) return 2;
+  if (strcmp(argv[1], "print") == 0) {
+    for (int i = 0; i < argc; ++i) printf("[%s]\n", argv[i]);
+    return 0;
+  }
+  if (strcmp(argv[1], "env") == 0) {
+    for (int i = 2; i < argc; ++i) {
+      const char* value = getenv(argv[i]);
+      printf("%s=%s\n", argv[i], value != NULL ? value : "(unset)");
+    }
+    return 0;
+  }
+  if (strcmp(argv[1], "exit") == 0 && argc > 2) return atoi(argv[2]);
+  if (strcmp(argv[1], "crash") == 0) {
+    volatile int* volatile nowhere = NULL;
+    *nowhere = 1;
+    return 0;
+  }
+  if (strcmp(argv[1], "both") == 0) {
+    printf("to stdout\n");
+    fflush(stdout);
+    fprintf(stderr, "to stderr\n");
+    return 0;
+  }
+  if (strcmp(argv[1], "wait-for") == 0 && argc > 2) {
+    for (;;) {
+      FILE* file = fopen(argv[2], "r");
+      if (file != NULL) {
+        fclose(file);
+        return 0;
+      }
+#if defined(_WIN32)
+      Sleep(5);
+#else
+      usleep(5000);
+#endif
+    }
+  }
+  return 2;
+}
