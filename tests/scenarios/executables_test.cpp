@@ -47,8 +47,9 @@ std::string counts_only_budgets() {
          test_support::write_counts_only_budgets(scratch("counts_only_budgets.json")).string();
 }
 
-// The seed task's memory budgets in bytes (scenarios/src/*_scenario.cpp): memory <= 2x expected,
-// counted in the bytes the allocator reserved; fragmentation growth < 100 MB in peak live bytes.
+// The seed task's memory budgets in bytes (scenarios/src/harness/workloads/*_scenario.cpp):
+// memory <= 2x expected, counted in the bytes the allocator reserved; fragmentation growth
+// < 100 MB in peak live bytes.
 void expect_memory_budgets_in_bytes(const std::string& scenario, const nlohmann::json& measured) {
   const auto expected = measured["expected_requested_bytes"].get<std::uint64_t>();
   if (scenario == "fragmentation") {

@@ -46,13 +46,18 @@ struct Ending {
   std::string exception;  // Windows: "0xC0000005 (access violation)"; else empty
 };
 
+// "exited with status 3", "was ended by signal 9", "crashed with exception 0xC0000005 (access
+// violation)".
+std::string describe(const Ending& ending);
+
 // The program could not be started: what() says why ("no such file or directory").
 class StartError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-// A started program. Destroying one that has not ended waits for it.
+// A started program. Destroying one that has not ended (or assigning over it) closes its captured
+// output, lets it run if it was suspended, and waits for it.
 class Process {
  public:
   // Starts `command`; throws StartError when it cannot.
@@ -78,6 +83,7 @@ class Process {
  private:
   struct State;
   explicit Process(std::unique_ptr<State> state);
+  void finish();  // what destroying a running one does
   std::unique_ptr<State> state_;
 };
 

@@ -32,7 +32,9 @@ std::vector<std::string> merged_environment(const std::vector<std::string>& extr
   std::vector<std::string> environment = extra;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string variable = *entry;
-    const std::string prefix = variable.substr(0, variable.find('=') + 1);
+    const std::size_t equals = variable.find('=');
+    const std::string prefix =
+        equals == std::string::npos ? variable + "=" : variable.substr(0, equals + 1);
     bool replaced = false;
     for (const std::string& added : extra) replaced = replaced || added.rfind(prefix, 0) == 0;
     if (!replaced) environment.push_back(variable);
@@ -66,9 +68,25 @@ Ending ending_of(int status) {
 
 Process::Process(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Process::Process(Process&& other) noexcept = default;
-Process& Process::operator=(Process&& other) noexcept = default;
+Process& Process::operator=(Process&& other) noexcept {
+  if (this != &other) {
+    finish();
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
 Process::~Process() {
-  if (state_ && state_->id > 0 && !state_->ending) wait();
+  finish();
+}
+
+void Process::finish() {
+  if (!state_ || state_->id <= 0 || state_->ending) return;
+  // A program writing into a pipe nobody reads would never end: the pipe goes first.
+  if (state_->output >= 0) {
+    close(state_->output);
+    state_->output = -1;
+  }
+  wait();
 }
 
 Process Process::start(const Command& command) {

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <utility>
 
 #include "process/process.hpp"
@@ -141,7 +142,12 @@ std::string last_error_text() {
 
 std::string command_line_of(const std::string& argument0,
                             const std::vector<std::string>& arguments) {
-  std::string command_line = quote_argument(argument0);
+  // The first word is read apart: up to a blank, or between quotes with no escapes at all (a
+  // program's name holds no quote).
+  std::string command_line =
+      argument0.find_first_of(" \t") == std::string::npos && !argument0.empty()
+          ? argument0
+          : "\"" + argument0 + "\"";
   for (const std::string& argument : arguments) {
     command_line.push_back(' ');
     command_line.append(quote_argument(argument));
@@ -158,12 +164,23 @@ struct Process::State {
 
 Process::Process(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Process::Process(Process&& other) noexcept = default;
-Process& Process::operator=(Process&& other) noexcept = default;
-Process::~Process() {
-  if (state_ && state_->process.handle != nullptr && !state_->ending) {
-    resume();
-    wait();
+Process& Process::operator=(Process&& other) noexcept {
+  if (this != &other) {
+    finish();
+    state_ = std::move(other.state_);
   }
+  return *this;
+}
+Process::~Process() {
+  finish();
+}
+
+void Process::finish() {
+  if (!state_ || state_->process.handle == nullptr || state_->ending) return;
+  // A program writing into a pipe nobody reads would never end: the pipe goes first.
+  state_->output.reset();
+  resume();
+  wait();
 }
 
 Process Process::start(const Command& command) {
@@ -172,7 +189,6 @@ Process Process::start(const Command& command) {
   std::string environment;
   if (!command.environment.empty()) environment = environment_block(command.environment);
 
-  SECURITY_ATTRIBUTES inheritable{sizeof inheritable, nullptr, TRUE};
   STARTUPINFOA startup{};
   startup.cb = sizeof startup;
   startup.dwFlags = STARTF_USESTDHANDLES;
@@ -180,30 +196,40 @@ Process Process::start(const Command& command) {
   startup.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
   startup.hStdError = inheritable_standard_handle(STD_ERROR_HANDLE);
   auto state = std::make_unique<State>();
-  Handle child_output;  // this process's copy of what the program writes to
+  // This process's copy of what the program writes to: made without inheritance, and inheritable
+  // only while this program is started (under start_lock), so that a program started beside it
+  // does not hold it too (a captured pipe would not end while that one runs).
+  Handle child_output;
   if (command.output == Output::file) {
     child_output.handle = CreateFileA(command.output_file.c_str(), GENERIC_WRITE, FILE_SHARE_READ,
-                                      &inheritable, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
-    if (child_output.handle == INVALID_HANDLE_VALUE)
+                                      nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (child_output.handle == INVALID_HANDLE_VALUE) {
+      child_output.handle = nullptr;
       throw StartError("cannot write " + command.output_file + ": " + last_error_text());
+    }
     startup.hStdOutput = startup.hStdError = child_output.handle;
   } else if (command.output == Output::captured) {
-    if (!CreatePipe(&state->output.handle, &child_output.handle, &inheritable, 0))
+    if (!CreatePipe(&state->output.handle, &child_output.handle, nullptr, 0))
       throw StartError("cannot make a pipe: " + last_error_text());
-    SetHandleInformation(state->output.handle, HANDLE_FLAG_INHERIT,
-                         0);  // the program's is the other
     startup.hStdOutput = child_output.handle;
   } else {
     startup.hStdOutput = inheritable_standard_handle(STD_OUTPUT_HANDLE);
   }
   PROCESS_INFORMATION child{};
-  if (!CreateProcessA(command.program.c_str(), command_line.data(), nullptr, nullptr, TRUE,
-                      command.suspended ? CREATE_SUSPENDED : 0,
-                      environment.empty() ? nullptr : environment.data(), nullptr, &startup,
-                      &child))
-    throw StartError(last_error_text());
-  // The program holds its own copy: once it exits, a captured pipe ends.
-  child_output.reset();
+  {
+    static std::mutex start_lock;
+    const std::lock_guard<std::mutex> lock(start_lock);
+    if (child_output.handle != nullptr)
+      SetHandleInformation(child_output.handle, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    const bool started = CreateProcessA(command.program.c_str(), command_line.data(), nullptr,
+                                        nullptr, TRUE, command.suspended ? CREATE_SUSPENDED : 0,
+                                        environment.empty() ? nullptr : environment.data(), nullptr,
+                                        &startup, &child);
+    const std::string why = started ? std::string() : last_error_text();
+    // The program holds its own copy now: once it exits, a captured pipe ends.
+    child_output.reset();
+    if (!started) throw StartError(why);
+  }
   state->process.handle = child.hProcess;
   state->thread.handle = child.hThread;
   state->id = child.dwProcessId;
@@ -246,8 +272,11 @@ std::optional<Ending> Process::poll() {
 
 Ending Process::wait() {
   if (state_->ending) return *state_->ending;
-  WaitForSingleObject(state_->process.handle, INFINITE);
-  return *poll();
+  if (WaitForSingleObject(state_->process.handle, INFINITE) != WAIT_OBJECT_0) {
+    state_->ending = Ending{};  // nothing more can be learnt
+    return *state_->ending;
+  }
+  return poll().value_or(Ending{});
 }
 
 }  // namespace process

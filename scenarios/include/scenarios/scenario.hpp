@@ -108,7 +108,7 @@ struct Scenario {
   // A test seam, empty in every real scenario: reads the figures above instead of the steady clock
   // and the scheduler (monitor::read_thread_schedule). A test scenario sets it to report its thread
   // preempted, blocked or busy whatever the machine does, so that the preemption rules are tested
-  // without waiting for the scheduler to act (tests/scenarios/slow_backend_scenario.cpp).
+  // without waiting for the scheduler to act (tests/scenarios/harness/slow_backend_scenario.cpp).
   std::function<ScheduleReading()> read_schedule;
 };
 

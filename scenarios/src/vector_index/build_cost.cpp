@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "platform/vector_index.hpp"
+#include "vector_index/platform/vector_index.hpp"
 
 namespace scenarios::vector_index {
 
@@ -42,10 +42,8 @@ double unhooked_build_seconds(const IndexFlags& flags, std::uint64_t threads,
   }
   const std::optional<double> seconds = read_build_seconds(output);
   if (ending.status != 0 || !seconds) {
-    throw std::runtime_error(fmt::format(
-        "vector_index_build failed ({}): {}",
-        ending.status ? fmt::format("status {}", *ending.status) : std::string("it did not exit"),
-        output));
+    throw std::runtime_error(
+        fmt::format("vector_index_build {}: {}", process::describe(ending), output));
   }
   return *seconds;
 }

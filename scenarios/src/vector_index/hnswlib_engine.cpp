@@ -9,8 +9,8 @@
 #include <mutex>
 #include <thread>
 
-#include "platform/vector_index.hpp"
 #include "vector_index/engines.hpp"
+#include "vector_index/platform/vector_index.hpp"
 
 #if defined(__SANITIZE_THREAD__)
 // hnswlib 0.6.2's own concurrency, which ThreadSanitizer is told to let be; every data race

@@ -11,12 +11,12 @@
 #include <filesystem>
 #include <thread>
 
-#include "platform/vector_index.hpp"
 #include "scenarios/command_line.hpp"
 #include "scenarios/harness.hpp"
 #include "vector_index/build_cost.hpp"
 #include "vector_index/engine.hpp"
 #include "vector_index/index_flags.hpp"
+#include "vector_index/platform/vector_index.hpp"
 
 namespace scenarios::vector_index {
 
@@ -123,9 +123,9 @@ std::vector<Case> phases(const std::shared_ptr<IndexState>& state) {
 }
 
 // A library makes some state once per process on first use and keeps it (OpenMP keeps its last
-// thread team: 192 bytes from libgomp's GOMP_parallel in FAISS's first build): a small index of
-// the same engine is built, searched and freed before the phases, so that this state is not
-// taken for the measured index's, nor for a leak.
+// thread team: docs/scenarios.md has its size): a small index of the same engine is built,
+// searched and freed before the phases, so that this state is not taken for the measured
+// index's, nor for a leak.
 constexpr std::uint64_t kWarmUpVectors = 512;
 
 void warm_up(const IndexParameters& parameters) {

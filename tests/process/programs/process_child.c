@@ -1,7 +1,8 @@
 /* The program process_test starts: `print [NAME...]` writes its arguments (argv[0] first), one per
  * line between brackets, then the value of each environment variable NAME; `exit N` exits with
  * N; `crash` writes through a null pointer; `both` writes a line to stdout and one to stderr;
- * `wait-for FILE` returns once FILE exists. */
+ * `lines N` writes N lines of 99 'x' (and stops at the first failed write); `wait-for FILE`
+ * returns once FILE exists. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,16 @@ int main(int argc, char** argv) {
     printf("to stdout\n");
     fflush(stdout);
     fprintf(stderr, "to stderr\n");
+    return 0;
+  }
+  if (strcmp(argv[1], "lines") == 0 && argc > 2) {
+    char line[101];
+    memset(line, 'x', 99);
+    line[99] = '\n';
+    line[100] = '\0';
+    for (int i = atoi(argv[2]); i > 0; --i) {
+      if (fputs(line, stdout) == EOF) return 1;
+    }
     return 0;
   }
   if (strcmp(argv[1], "wait-for") == 0 && argc > 2) {

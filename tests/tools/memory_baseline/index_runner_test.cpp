@@ -60,9 +60,9 @@ TEST(IndexRunner, ReportsLeadWithTheVerdictSummaryAndTheCostOfMeasuring) {
 }
 
 // The limit (MiB) leaves ~20 MiB above what a process holds besides its index, ~12 MiB of RSS on
-// Linux. Not under wine: there a process's working set held 33.4 MiB at N = 4,000 (4.8 MiB live)
-// in one sweep and 75.8 MiB before its index in a later run (wine's own mappings,
-// docs/windows.md), so the answer under a small limit would be wine's.
+// Linux. Not under wine: there a process's working set before its index varies by tens of MiB
+// from run to run (wine's own mappings, docs/windows.md), so the answer under a small limit would
+// be wine's.
 constexpr int kSweepLimitMb = 32;
 
 TEST(IndexRunner, SweepAnswersTheLargestNAndVerifiesIt) {

@@ -61,13 +61,6 @@ int status_of(const process::Ending& end) {
   return end.signal ? 128 + *end.signal : 1;
 }
 
-std::string describe(const process::Ending& end) {
-  if (!end.exception.empty()) return "crashed with exception " + end.exception;
-  if (end.status) return fmt::format("exited with status {}", *end.status);
-  if (end.signal) return fmt::format("was ended by signal {}", *end.signal);
-  return "ended in a way that could not be read";
-}
-
 // Waits for the program, telling every 10 s how long it has run and its RSS.
 process::Ending wait_for(process::Process& child, const std::string& program,
                          std::chrono::steady_clock::time_point start) {
@@ -149,7 +142,7 @@ int profile_command(const ProfileSettings& settings) {
     std::fprintf(stderr,
                  "memory_baseline: %s %s without finishing its exit handlers (killed, _exit, "
                  "or exec), or its report could not be written: no figures, nothing written\n",
-                 program->c_str(), describe(end).c_str());
+                 program->c_str(), process::describe(end).c_str());
     return status_of(end);  // the program's own: no budget verdict was reached
   }
 
@@ -182,7 +175,7 @@ int profile_command(const ProfileSettings& settings) {
       stderr,
       "%s %s: %llu allocations (%llu via operator new, %llu via malloc%s), peak live %.2f MiB, "
       "peak RSS %.2f MiB\n",
-      program->c_str(), describe(end).c_str(),
+      program->c_str(), process::describe(end).c_str(),
       static_cast<unsigned long long>(document.totals.allocations),
       static_cast<unsigned long long>(by_source.operator_new.allocations),
       static_cast<unsigned long long>(by_source.malloc.allocations), heap_part.c_str(),

@@ -123,7 +123,7 @@ SweepPoint sweep_point(const std::string& engine, const std::string& allocator, 
   if (result.index) {
     const nlohmann::json& index = *result.index;
     if (index.contains("index_live_bytes"))
-      point.index_live_bytes = index["index_live_bytes"].get<std::uint64_t>();
+      point.index_live_bytes = index["index_live_bytes"].get<std::int64_t>();
     // The scenario's own recall measure: k-recall@10 for the graph indexes, the true nearest in
     // the top 10 for IVF-PQ (docs/scenarios.md, "Quality").
     const std::string measure = index.value("recall_budget_measure", "recall_at_10");

@@ -22,7 +22,7 @@ struct SweepPoint {
   std::optional<double> seconds;  // how long the run took
   std::uint64_t peak_live_bytes = 0, peak_rss_bytes = 0;
   bool passed = false;
-  std::optional<std::uint64_t> index_live_bytes;
+  std::optional<std::int64_t> index_live_bytes;     // the build phase's live bytes delta
   std::optional<double> recall;                     // by recall_measure
   std::optional<std::string> recall_measure;        // "recall_at_10" or "nearest_in_top_10"
   std::optional<nlohmann::json> search_parameters;  // the engine's own, name to value

@@ -1,7 +1,7 @@
 // What `memory_baseline profile` needs of the OS: find a program, tell whether the hooks' library
-// can be put into it, start it with that library and extra environment and its own standard
-// streams, and learn how it ended. Linux preloads liballoc_hooks_preload.so (LD_PRELOAD); Windows
-// starts the program suspended and loads alloc_hooks_inject.dll into it before it runs.
+// can be put into it, and start it with that library and extra environment and its own standard
+// streams (process/ then says how it ended). Linux preloads liballoc_hooks_preload.so (LD_PRELOAD);
+// Windows starts the program suspended and loads alloc_hooks_inject.dll into it before it runs.
 #pragma once
 
 #include <optional>

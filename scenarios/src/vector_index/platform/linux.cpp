@@ -1,4 +1,4 @@
-// Linux part of the index scenario (platform/vector_index.hpp): the unhooked build runs with the
+// Linux part of the index scenario (vector_index.hpp): the unhooked build runs with the
 // allocator's library preloaded.
 #include <link.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "platform/vector_index.hpp"
+#include "vector_index/platform/vector_index.hpp"
 
 namespace scenarios::platform {
 

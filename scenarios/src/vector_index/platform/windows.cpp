@@ -1,4 +1,4 @@
-// Windows part of the index scenario (platform/vector_index.hpp). Nothing is preloaded on Windows:
+// Windows part of the index scenario (vector_index.hpp). Nothing is preloaded on Windows:
 // the build is linked with the allocator instead (vector_index_build_mimalloc: mimalloc's operator
 // new and delete, the C runtime's malloc, which is what the hooks give a program under their
 // mimalloc backend there: docs/windows.md).
@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "platform/vector_index.hpp"
+#include "vector_index/platform/vector_index.hpp"
 
 namespace scenarios::platform {
 
@@ -31,8 +31,8 @@ std::filesystem::path program_folder() {
 std::size_t mutex_state_bytes() {
 #if defined(__MINGW32__)
   // winpthreads (mutex.c): a std::mutex is a pointer whose mutex_impl_t (24 bytes) is calloc'd at
-  // the first lock, freed when the mutex is destroyed. Measured under wine: hnswlib's build of
-  // 2,000 elements malloc'd 96,072 bytes beyond its own, 24 x (2 x 2,000 + 3) mutexes locked.
+  // the first lock, freed when the mutex is destroyed (docs/windows.md has the build that shows
+  // it).
   return 24;
 #else
   return 0;  // MSVC's std::mutex holds its state

@@ -1,5 +1,5 @@
 // The OS part of the index scenario (vector_index/), one implementation file per OS
-// (vector_index_linux.cpp, vector_index_windows.cpp): what a mutex costs, the id its saved index is
+// (linux.cpp, windows.cpp beside it): what a mutex costs, the id its saved index is
 // named by, and how the build is run in a process with no hooks (build_cost.hpp).
 #pragma once
 
@@ -23,7 +23,8 @@ long process_id();
 // `allocator` ("system", "mimalloc", ...), with no hooks: Linux preloads the allocator's library
 // the hooks loaded; Windows runs the build linked with that allocator
 // (vector_index_build_mimalloc), whose operator new is the allocator's and malloc the C runtime's,
-// as under the hooks there. Throws std::runtime_error when there is no such build.
+// as under the hooks there. Throws std::runtime_error when there is none (Linux: the allocator's
+// library is not loaded here; Windows: no build linked with it lies beside this program).
 process::Command unhooked_build_command(const std::vector<std::string>& arguments,
                                         const std::string& allocator);
 

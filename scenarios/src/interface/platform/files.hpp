@@ -1,5 +1,5 @@
 // The platform part of writing output files (files.cpp), one implementation file per OS
-// (files_linux.cpp, files_windows.cpp).
+// (linux.cpp, windows.cpp beside it).
 #pragma once
 
 namespace scenarios::platform {
