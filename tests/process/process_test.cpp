@@ -58,9 +58,9 @@ TEST(Process, ArgumentsReachTheProgramUnchanged) {
   EXPECT_EQ(captured({"", "the name it goes by", arguments}), expected);
 }
 
-TEST(Process, ANameEndingInABackslashReachesTheProgramUnchanged) {
-  // Windows reads the first word of a command line without escapes: quoted, the backslash stays.
-  EXPECT_EQ(captured({"", "a name ending in\\", {"print"}}), "[a name ending in\\]\n[print]\n");
+TEST(Process, AProgramsPathWithBlanksAndBackslashesReachesItUnchanged) {
+  EXPECT_EQ(captured({"", "C:\\a folder\\the program", {"print"}}),
+            "[C:\\a folder\\the program]\n[print]\n");
 }
 
 TEST(Process, WithoutANameTheProgramIsArgumentZero) {

@@ -142,8 +142,9 @@ std::string last_error_text() {
 
 std::string command_line_of(const std::string& argument0,
                             const std::vector<std::string>& arguments) {
-  // The first word is read apart: up to a blank, or between quotes with no escapes at all (a
-  // program's name holds no quote).
+  // The first word, a program's path, is quoted when it holds a blank; its backslashes stay as
+  // they are (a path holds no quote; the C runtimes differ only on a backslash ending a quoted
+  // first word, which Microsoft's keeps and msvcrt under wine reads as an escape).
   std::string command_line =
       argument0.find_first_of(" \t") == std::string::npos && !argument0.empty()
           ? argument0

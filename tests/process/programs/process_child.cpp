@@ -1,11 +1,11 @@
-/* The program process_test starts: `print [NAME...]` writes its arguments (argv[0] first), one per
- * line between brackets, then the value of each environment variable NAME; `exit N` exits with
- * N; `crash` writes through a null pointer; `both` writes a line to stdout and one to stderr;
- * `lines N` writes N lines of 99 'x' (and stops at the first failed write); `wait-for FILE`
- * returns once FILE exists. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+// The program process_test starts: `print` writes its arguments (argv[0] first), one per line
+// between brackets; `env NAME...` the value of each environment variable NAME; `exit N` exits
+// with N; `crash` writes through a null pointer; `both` writes a line to stdout and one to
+// stderr; `lines N` writes N lines of 99 'x' (and stops at the first failed write); `wait-for
+// FILE` returns once FILE exists. C++ only for the build (the sanitizer builds enable no C).
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #if defined(_WIN32)
 #include <windows.h>
 #else
@@ -21,13 +21,13 @@ int main(int argc, char** argv) {
   if (strcmp(argv[1], "env") == 0) {
     for (int i = 2; i < argc; ++i) {
       const char* value = getenv(argv[i]);
-      printf("%s=%s\n", argv[i], value != NULL ? value : "(unset)");
+      printf("%s=%s\n", argv[i], value != nullptr ? value : "(unset)");
     }
     return 0;
   }
   if (strcmp(argv[1], "exit") == 0 && argc > 2) return atoi(argv[2]);
   if (strcmp(argv[1], "crash") == 0) {
-    volatile int* volatile nowhere = NULL;
+    volatile int* volatile nowhere = nullptr;
     *nowhere = 1;
     return 0;
   }
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   if (strcmp(argv[1], "wait-for") == 0 && argc > 2) {
     for (;;) {
       FILE* file = fopen(argv[2], "r");
-      if (file != NULL) {
+      if (file != nullptr) {
         fclose(file);
         return 0;
       }
