@@ -33,6 +33,9 @@ windows_stage() {
   scripts/windows/build_dependencies.sh build-windows-deps
   export WINEPREFIX="$PWD/build-windows/wine" WINEDEBUG=-all
   mkdir -p "$WINEPREFIX"
+  # A wineserver of this prefix left by an interrupted stage would make -p fail (status 2).
+  wineserver -k 2>/dev/null || true
+  wineserver -w 2>/dev/null || true
   wineserver -p
   trap 'wineserver -k 2>/dev/null || true' EXIT
   # Creates the prefix and starts wine's background services now, on /dev/null: started by the
