@@ -124,8 +124,14 @@ int profile_command(const ProfileSettings& settings) {
   std::fprintf(stderr, "memory_baseline: profiling %s under %s\n", program->c_str(),
                settings.allocator.c_str());
   const auto start = std::chrono::steady_clock::now();
-  process::Process child =
-      platform::start_program(*program, settings.program, settings.arguments, library, environment);
+  process::Process child = [&] {
+    try {
+      return platform::start_program(*program, settings.program, settings.arguments, library,
+                                     environment);
+    } catch (const process::StartError& error) {
+      throw InputError(*program + ": cannot start it: " + error.what());
+    }
+  }();
   const int process_id = static_cast<int>(child.id());
   monitor::Sampler sampler(
       std::chrono::milliseconds(settings.sample_interval_ms), 4096,

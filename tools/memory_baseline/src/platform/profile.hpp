@@ -26,7 +26,7 @@ std::string hooks_library();
 // Starts the program file `program` with `argument0` (the name as the user gave it) and
 // `arguments` as its arguments, the hooks' `library` in it and `extra_environment`
 // ("NAME=value") over the runner's own; it shares the runner's standard streams. Throws
-// InputError when it cannot start.
+// process::StartError when it cannot start.
 process::Process start_program(const std::string& program, const std::string& argument0,
                                const std::vector<std::string>& arguments,
                                const std::string& library,

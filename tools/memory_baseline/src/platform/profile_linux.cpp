@@ -82,11 +82,7 @@ process::Process start_program(const std::string& program, const std::string& ar
   command.environment.push_back(
       "LD_PRELOAD=" + library +
       (preloaded != nullptr && *preloaded != '\0' ? std::string(":") + preloaded : ""));
-  try {
-    return process::Process::start(command);
-  } catch (const process::StartError& error) {
-    throw InputError(program + ": cannot start it: " + error.what());
-  }
+  return process::Process::start(command);
 }
 
 std::string hooks_library() {

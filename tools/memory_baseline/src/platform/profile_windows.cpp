@@ -121,20 +121,15 @@ process::Process start_program(const std::string& program, const std::string& ar
                                const std::vector<std::string>& extra_environment) {
   process::Command command{program, argument0, arguments, extra_environment};
   command.suspended = true;
-  std::optional<process::Process> child;
-  try {
-    child.emplace(process::Process::start(command));
-  } catch (const process::StartError& error) {
-    throw InputError(program + ": cannot start it: " + error.what());
-  }
-  const auto handle = static_cast<HANDLE>(child->native_handle());
+  process::Process child = process::Process::start(command);
+  const auto handle = static_cast<HANDLE>(child.native_handle());
   if (const std::string problem = load_into(handle, library); !problem.empty()) {
     TerminateProcess(handle, 1);
-    child->wait();
+    child.wait();
     throw std::runtime_error(program + ": cannot put the hooks into it: " + problem);
   }
-  child->resume();
-  return std::move(*child);
+  child.resume();
+  return child;
 }
 
 }  // namespace memory_baseline::platform
