@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <scenarios/allocators.hpp>
 #include <scenarios/catalogue.hpp>
+#include <scenarios/result_model.hpp>
 #include <string>
 
 #include "support/counts_only_budgets.hpp"
@@ -125,13 +126,14 @@ TEST(Executables, ABreachNamesTheSitesBehindIt) {
       << outcome.out;
   EXPECT_NE(outcome.out.find("; top: "), std::string::npos) << outcome.out;
   EXPECT_NE(outcome.out.find("; made at " + site), std::string::npos) << outcome.out;
-  const nlohmann::json result = nlohmann::json::parse(read_file(json_path));
-  for (const nlohmann::json& measured : result["cases"]) {
-    ASSERT_FALSE(measured["sites"]["top"].empty()) << measured["name"];
+  const scenarios::ScenarioResult result =
+      scenarios::read_result(nlohmann::json::parse(read_file(json_path)));
+  for (const scenarios::CaseFigures& measured : result.cases) {
+    ASSERT_TRUE(measured.sites && !measured.sites->top.empty()) << measured.name;
+    const scenarios::TopSiteFigures& top = measured.sites->top[0];
     // The case's one vector per iteration: exactly its bytes at the peak, at that one site.
-    EXPECT_EQ(measured["sites"]["top"][0]["peak_bytes"], measured["peak_live_bytes"]);
-    EXPECT_EQ(measured["sites"]["top"][0]["where"].get<std::string>().rfind(site, 0), 0u)
-        << measured["sites"]["top"][0]["where"];
+    EXPECT_EQ(top.peak_bytes, static_cast<std::int64_t>(measured.peak_live_bytes));
+    EXPECT_EQ(top.where.rfind(site, 0), 0u) << top.where;
   }
 }
 

@@ -81,7 +81,7 @@ struct CaseResult {
   alloc_hooks::SlowestAllocations slowest;
   // Symbolized when the run is over, after its process figures were read: the results' "sites",
   // and the words a violation names the sites with.
-  nlohmann::json sites;
+  std::optional<SitesFigures> sites;
   std::string peak_sites;    // "top: ..." at the peak
   std::string leak_sites;    // "top: ..." by live bytes left
   std::string slowest_site;  // where the slowest allocation was made
@@ -108,7 +108,7 @@ struct RunResult {
   alloc_hooks::KernelEventWatch kernel_events;  // what was counted on the scenario's thread
   std::vector<std::string> slowest_sites;       // where each was made
   std::vector<Violation> violations;
-  nlohmann::json scenario_figures;  // ScenarioOutcome::figures, null when the scenario has none
+  std::optional<IndexFigures> index;  // ScenarioOutcome::index
   bool passed = false;
 };
 

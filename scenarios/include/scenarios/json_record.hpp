@@ -8,11 +8,12 @@
 //   }
 //
 // write() and read() walk that list. A member is a number, a bool, a std::string, an
-// nlohmann::json (taken as it is), another record, a std::vector of one of these, or a
-// std::optional of one: an empty optional is left out of the document (or written as null when
-// its field says Empty::null), and may be absent or null on read; a vector whose field says
-// Empty::omitted is left out when empty, and read as empty when absent. read() checks every field's
-// presence and type and throws RecordError naming the field by its JSON pointer
+// nlohmann::json (taken as it is), another record, a std::pair of these (a two-element array), a
+// std::vector of one of these, or a std::optional of one: an empty optional is left out of the
+// document (or written as null when its field says Empty::null), and may be absent or null on read;
+// a vector whose field says Empty::omitted is left out when empty, and read as empty when absent.
+// read() checks every field's presence and type and throws RecordError naming the field by its JSON
+// pointer
 // ("/runs/3/cases/0/peak_live_bytes is missing"), so that a reader of the record needs no lookup
 // by string and meets no field it cannot trust.
 #pragma once
@@ -46,6 +47,10 @@ template <class T>
 struct is_optional : std::false_type {};
 template <class T>
 struct is_optional<std::optional<T>> : std::true_type {};
+template <class T>
+struct is_pair : std::false_type {};
+template <class A, class B>
+struct is_pair<std::pair<A, B>> : std::true_type {};
 template <class T>
 struct is_vector : std::false_type {};
 template <class T, class A>
@@ -99,6 +104,8 @@ nlohmann::json write(const T& value) {
     nlohmann::json array = nlohmann::json::array();
     for (const auto& element : value) array.push_back(write(element));
     return array;
+  } else if constexpr (is_pair<T>::value) {
+    return nlohmann::json::array({write(value.first), write(value.second)});
   } else {
     return nlohmann::json(value);
   }
@@ -148,6 +155,10 @@ void read(const nlohmann::json& json, T& value, const std::string& pointer) {
     value.resize(json.size());
     for (std::size_t i = 0; i < json.size(); ++i)
       read(json[i], value[i], pointer + "/" + std::to_string(i));
+  } else if constexpr (is_pair<T>::value) {
+    if (!json.is_array() || json.size() != 2) detail::fail(pointer, "must be an array of two");
+    read(json[0], value.first, pointer + "/0");
+    read(json[1], value.second, pointer + "/1");
   } else if constexpr (std::same_as<T, nlohmann::json>) {
     value = json;
   } else if constexpr (std::same_as<T, std::string>) {

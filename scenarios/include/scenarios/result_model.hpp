@@ -14,6 +14,7 @@
 #include "scenarios/budgets.hpp"
 #include "scenarios/json_record.hpp"
 #include "scenarios/scenario.hpp"
+#include "scenarios/site_figures.hpp"
 
 namespace scenarios {
 
@@ -83,7 +84,7 @@ struct CaseFigures {
   LatencyFigures alloc_latency_ns;
   IterationFigures iteration_ns;
   CaseKernelEvents kernel_events;
-  std::optional<nlohmann::json> sites;  // sites_json.hpp's document
+  std::optional<SitesFigures> sites;
 };
 
 struct ProcessFigures {
@@ -162,7 +163,7 @@ struct ScenarioResult {
   std::vector<Violation> violations;
   bool passed = false;
   Provenance provenance;
-  std::optional<nlohmann::json> index;  // the vector index scenario's own figures
+  std::optional<IndexFigures> index;  // the vector index scenario's own figures
 
   // The case of that name; nullptr when the run has none.
   const CaseFigures* find_case(const std::string& name) const;

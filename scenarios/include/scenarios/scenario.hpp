@@ -15,6 +15,7 @@ class App;
 
 #include "scenarios/budgets.hpp"
 #include "scenarios/catalogue.hpp"
+#include "scenarios/index_figures.hpp"
 
 namespace scenarios {
 
@@ -63,7 +64,7 @@ struct Violation {
 // What a scenario with a life of its own (the vector index) adds to the result after the run:
 // its own figures (the result document's "index") and the checks they failed.
 struct ScenarioOutcome {
-  nlohmann::json figures;
+  std::optional<IndexFigures> index;
   std::vector<Violation> violations;
 };
 

@@ -20,7 +20,7 @@
 #include "budget_checker.hpp"
 #include "case_measurement.hpp"
 #include "scenarios/harness.hpp"
-#include "scenarios/sites_json.hpp"
+#include "scenarios/site_figures.hpp"
 
 namespace scenarios {
 
@@ -45,7 +45,7 @@ void symbolize_sites(RunResult& run) {
     for (std::size_t i = 0; i < result.slowest.size; ++i)
       alloc_hooks::add_stack(raw, result.slowest.items[i].stack_id);
     const alloc_hooks::SiteReport report(raw, symbolizer);
-    result.sites = sites_json(report);
+    result.sites = sites_figures(report);
     result.peak_sites = alloc_hooks::top_sites_line(report, alloc_hooks::SiteMeasure::peak_bytes);
     result.leak_sites = alloc_hooks::top_sites_line(report, alloc_hooks::SiteMeasure::live_bytes);
     if (result.slowest.size > 0)
@@ -195,7 +195,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   if (failure) run.violations.push_back(std::move(*failure));
   if (scenario.outcome) {
     ScenarioOutcome outcome = scenario.outcome(run);
-    run.scenario_figures = std::move(outcome.figures);
+    run.index = std::move(outcome.index);
     for (Violation& violation : outcome.violations) run.violations.push_back(std::move(violation));
   }
   run.passed = run.violations.empty();

@@ -74,7 +74,7 @@ CaseFigures case_figures(const CaseResult& result) {
                           result.iteration_ns.p99, result.iteration_ns.max};
   figures.kernel_events.in_allocations = kernel_event_figures(result.kernel_events_in_allocations);
   figures.kernel_events.in_frees = kernel_event_figures(result.kernel_events_in_frees);
-  if (!result.sites.is_null()) figures.sites = result.sites;
+  figures.sites = result.sites;
   return figures;
 }
 
@@ -129,7 +129,7 @@ ScenarioResult result_record(const RunResult& run) {
   result.violations = run.violations;
   result.passed = run.passed;
   result.provenance = provenance();
-  if (!run.scenario_figures.is_null()) result.index = run.scenario_figures;
+  result.index = run.index;
   return result;
 }
 

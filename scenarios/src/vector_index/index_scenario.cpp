@@ -198,47 +198,45 @@ ScenarioOutcome outcome(const RunResult& run, IndexState& state) {
   ScenarioOutcome outcome;
   const IndexParameters& parameters = state.parameters;
   const TheoreticalSize theory = theoretical_size(parameters);
-  nlohmann::json& figures = outcome.figures;
-  figures["theoretical"] = {{"bytes_per_vector", theory.bytes_per_vector},
-                            {"fixed_bytes", theory.fixed_bytes},
-                            {"total_bytes", theory.bytes(parameters.n)},
-                            {"formula", theory.formula}};
+  IndexFigures& figures = outcome.index.emplace();
+  figures.theoretical = {theory.bytes_per_vector, theory.fixed_bytes, theory.bytes(parameters.n),
+                         theory.formula};
   const CaseResult* build = find_phase(run, "build");
   const CaseResult* query = find_phase(run, "query");
   if (build == nullptr || query == nullptr || find_phase(run, "query_loaded") == nullptr)
     return outcome;  // an allocation failure stopped the run: no index to describe
   const auto n = static_cast<double>(parameters.n);
-  figures["index_live_bytes"] = build->live_bytes_delta;
-  nlohmann::json by_source = nlohmann::json::object();
-  for (std::size_t source = 0; source < alloc_hooks::kSourceCount; ++source) {
-    const alloc_hooks::SourceCounters& counters = build->by_source[source];
-    by_source[alloc_hooks::source_name(static_cast<alloc_hooks::Source>(source))] =
-        static_cast<std::int64_t>(counters.bytes_allocated) -
-        static_cast<std::int64_t>(counters.bytes_freed);
-  }
-  figures["index_live_bytes_by_source"] = by_source;
-  figures["bytes_per_vector"] = static_cast<double>(build->live_bytes_delta) / n;
-  figures["measured_over_theoretical"] =
+  figures.index_live_bytes = build->live_bytes_delta;
+  const auto kept = [&build](alloc_hooks::Source source) {
+    const alloc_hooks::SourceCounters& counters =
+        build->by_source[static_cast<std::size_t>(source)];
+    return static_cast<std::int64_t>(counters.bytes_allocated) -
+           static_cast<std::int64_t>(counters.bytes_freed);
+  };
+  figures.index_live_bytes_by_source =
+      IndexBytesBySource{kept(alloc_hooks::Source::operator_new), kept(alloc_hooks::Source::malloc),
+                         kept(alloc_hooks::Source::win32_heap)};
+  figures.bytes_per_vector = static_cast<double>(build->live_bytes_delta) / n;
+  figures.measured_over_theoretical =
       static_cast<double>(build->live_bytes_delta) / theory.bytes(parameters.n);
-  figures["build_seconds"] = static_cast<double>(build->iteration_ns.max) / 1e9;
-  figures["vectors_per_second"] =
+  figures.build_seconds = static_cast<double>(build->iteration_ns.max) / 1e9;
+  figures.vectors_per_second =
       n / std::max(1e-9, static_cast<double>(build->iteration_ns.max) / 1e9);
-  figures["queries_per_second"] =
-      static_cast<double>(state.queries) /
-      std::max(1e-9, static_cast<double>(query->iteration_ns.max) / 1e9);
-  figures["recall_at_10"] = recall(state.found, state.truth);
-  figures["recall_at_10_after_load"] = recall(state.found_after_load, state.truth);
-  figures["nearest_in_top_10"] = nearest_found(state.found, state.truth);
+  figures.queries_per_second = static_cast<double>(state.queries) /
+                               std::max(1e-9, static_cast<double>(query->iteration_ns.max) / 1e9);
+  figures.recall_at_10 = recall(state.found, state.truth);
+  figures.recall_at_10_after_load = recall(state.found_after_load, state.truth);
+  figures.nearest_in_top_10 = nearest_found(state.found, state.truth);
   // The budget's measure: k-recall@10 for a graph index, which keeps the vectors exact; for a
   // compressed one (IVF-PQ), whose codes blur the order among close neighbours, FAISS's R@10.
   const bool compressed = parameters.engine == "faiss-ivfpq";
   const char* measure = compressed ? "nearest_in_top_10" : "recall_at_10";
-  figures["recall_budget_measure"] = measure;
-  const double recall_at_10 = figures[measure].get<double>();
-  figures["loaded_answers_identical"] = state.found_after_load == state.found;
-  figures["rss_over_live"] = run.peak_live_bytes > 0 ? static_cast<double>(run.peak_rss_bytes) /
-                                                           static_cast<double>(run.peak_live_bytes)
-                                                     : 0.0;
+  figures.recall_budget_measure = measure;
+  const double recall_at_10 = *figures.budget_recall();
+  figures.loaded_answers_identical = state.found_after_load == state.found;
+  figures.rss_over_live = run.peak_live_bytes > 0 ? static_cast<double>(run.peak_rss_bytes) /
+                                                        static_cast<double>(run.peak_live_bytes)
+                                                  : 0.0;
 
   if (run.budgets.min_recall && recall_at_10 < *run.budgets.min_recall) {
     outcome.violations.push_back(
@@ -260,15 +258,12 @@ ScenarioOutcome outcome(const RunResult& run, IndexState& state) {
   }
   if (state.build_cost) {
     try {
-      nlohmann::json points = nlohmann::json::array();
+      std::vector<BuildCostFigures> points;
       for (const BuildCostPoint& point :
-           measure_build_cost(*state.engine, *state.source, state.flags, run.allocator.name)) {
-        points.push_back({{"threads", point.threads},
-                          {"hooked_seconds", point.hooked_seconds},
-                          {"unhooked_seconds", point.unhooked_seconds},
-                          {"ratio", point.ratio()}});
-      }
-      figures["build_cost"] = points;
+           measure_build_cost(*state.engine, *state.source, state.flags, run.allocator.name))
+        points.push_back(
+            {point.threads, point.hooked_seconds, point.unhooked_seconds, point.ratio()});
+      figures.build_cost = std::move(points);
     } catch (const std::exception& error) {
       outcome.violations.push_back(
           {"build_cost", "", 0, 0, "",

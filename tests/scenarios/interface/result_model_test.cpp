@@ -23,7 +23,10 @@ nlohmann::json real_document() {
   options.warmup = 1;
   options.budgets = scenario.default_budgets;
   scenarios::RunResult run = scenarios::run_scenario(scenario, options);
-  run.scenario_figures = {{"theoretical", {{"bytes_per_vector", 512.0}}}, {"index_live_bytes", 7}};
+  run.index = scenarios::IndexFigures{};
+  run.index->theoretical = {512.0, 4096.0, 1.5e6, "4d"};
+  run.index->index_live_bytes = 7;
+  run.index->build_cost = {{1, 2.5, 2.0, 1.25}};
   return scenarios::to_json(run);
 }
 
@@ -55,7 +58,9 @@ TEST(ResultModel, ARealRunWritesBackByteForByteWithItsFiguresTyped) {
   EXPECT_EQ(result.find_case(result.cases.back().name), &result.cases.back());
   EXPECT_EQ(result.find_case("no such case"), nullptr);
   ASSERT_TRUE(result.index.has_value());
-  EXPECT_EQ((*result.index)["index_live_bytes"], 7);
+  EXPECT_EQ(result.index->index_live_bytes, 7);
+  EXPECT_EQ(result.index->build_cost->at(0).ratio, 1.25);
+  EXPECT_FALSE(result.index->recall_at_10.has_value());
 }
 
 TEST(ResultModel, ACaseWithoutAnExpectationWritesNullAndReadsEmpty) {
@@ -89,6 +94,31 @@ TEST(ResultModel, AMistypedFieldIsNamedByItsPointer) {
   document = fixture_runs()[0];
   document["passed"] = "yes";
   EXPECT_EQ(record_error(document), "/runs/0/passed must be true or false");
+  // A folded stack is a [stack, value] pair.
+  document = fixture_runs()[0];
+  using nlohmann::json;
+  document["cases"][0]["sites"]["peak_folded"] = json::array({json::array({"main;f", 8, 9})});
+  EXPECT_EQ(record_error(document), "/runs/0/cases/0/sites/peak_folded/0 must be an array of two");
+  document["cases"][0]["sites"]["peak_folded"] = json::array({json::array({"main;f", "8"})});
+  EXPECT_EQ(record_error(document), "/runs/0/cases/0/sites/peak_folded/0/1 must be a whole number");
+  document = fixture_runs()[0];
+  document["cases"][0]["sites"]["top"][0]["stack"][0].erase("line");
+  EXPECT_EQ(record_error(document), "/runs/0/cases/0/sites/top/0/stack/0/line is missing");
+}
+
+TEST(ResultModel, TheSitesOfACaseReadTyped) {
+  const nlohmann::json run = fixture_runs()[0];
+  const scenarios::ScenarioResult result = scenarios::read_result(run);
+  const nlohmann::json& sites = run["cases"][0]["sites"];
+  ASSERT_TRUE(result.cases[0].sites);
+  const scenarios::SitesFigures& read = *result.cases[0].sites;
+  EXPECT_EQ(read.sample_bytes, sites["sample_bytes"]);
+  ASSERT_EQ(read.top.size(), sites["top"].size());
+  EXPECT_EQ(read.top[0].where, sites["top"][0]["where"]);
+  EXPECT_EQ(read.top[0].stack.size(), sites["top"][0]["stack"].size());
+  ASSERT_EQ(read.peak_folded.size(), sites["peak_folded"].size());
+  EXPECT_EQ(read.peak_folded[0].first, sites["peak_folded"][0][0]);
+  EXPECT_EQ(read.peak_folded[0].second, sites["peak_folded"][0][1]);
 }
 
 // A document made in code holds its whole numbers as signed integers: those of at least 0 read.

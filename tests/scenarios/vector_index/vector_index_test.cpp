@@ -9,8 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <scenarios/allocators.hpp>
+#include <scenarios/result_model.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -42,37 +44,44 @@ std::vector<std::string> built_engines() {
 const std::string kNoTimeBudget = " --alloc-budget-us 3600000000";
 constexpr std::uint64_t kN = 2000, kDim = 64, kM = 8, kSeed = 7;
 
-nlohmann::json run_index(const std::string& arguments, const std::string& json_path,
-                         const std::string& budgets = "") {
+// The run's result as the runner reads it (scenarios::read_result); empty when it wrote none.
+std::optional<scenarios::ScenarioResult> run_index(const std::string& arguments,
+                                                   const std::string& json_path,
+                                                   const std::string& budgets = "") {
   std::filesystem::remove(json_path);
   const Outcome outcome = run(arguments + kNoTimeBudget + budgets + " --json " + json_path);
   EXPECT_EQ(outcome.status, 0) << arguments << "\n" << outcome.out << outcome.err;
-  if (!std::filesystem::exists(json_path)) return {};
-  return nlohmann::json::parse(test_support::read_file(json_path));
+  if (!std::filesystem::exists(json_path)) return std::nullopt;
+  return scenarios::read_result(nlohmann::json::parse(test_support::read_file(json_path)));
+}
+
+std::string violations_text(const scenarios::ScenarioResult& result) {
+  return scenarios::json_record::write(result.violations).dump();
 }
 
 // The phases in order, and teardown returning live bytes to where build began: exact.
-void expect_phases_free_everything(const nlohmann::json& result) {
+void expect_phases_free_everything(const scenarios::ScenarioResult& result) {
   std::vector<std::string> names;
   std::int64_t kept = 0;
-  for (const nlohmann::json& phase : result.at("cases")) {
-    names.push_back(phase.at("name"));
-    if (phase.at("name") != "teardown") kept += phase.at("live_bytes_delta").get<std::int64_t>();
+  for (const scenarios::CaseFigures& phase : result.cases) {
+    names.push_back(phase.name);
+    if (phase.name != "teardown") kept += phase.live_bytes_delta;
   }
   EXPECT_EQ(names,
             (std::vector<std::string>{"build", "query", "save_load", "query_loaded", "teardown"}));
-  const nlohmann::json& teardown = result.at("cases").back();
-  EXPECT_EQ(teardown.at("live_bytes_delta").get<std::int64_t>(), -kept);
-  EXPECT_EQ(teardown.at("leaked_iterations"), 0);
+  const scenarios::CaseFigures& teardown = result.cases.back();
+  EXPECT_EQ(teardown.live_bytes_delta, -kept);
+  EXPECT_EQ(teardown.leaked_iterations, 0u);
   EXPECT_GT(kept, 0);
-  for (const nlohmann::json& phase : result.at("cases")) {
-    EXPECT_TRUE(phase.at("expected_requested_bytes").is_null());
+  for (const scenarios::CaseFigures& phase : result.cases) {
+    EXPECT_FALSE(phase.expected_requested_bytes.has_value());
     // Every source's part (Windows adds win32_heap: the C runtime's own blocks, such as a saved
     // file's buffer).
     std::int64_t by_sources = 0;
-    for (const nlohmann::json& source : phase.at("by_source"))
-      by_sources += source.at("live_bytes_delta").get<std::int64_t>();
-    EXPECT_EQ(by_sources, phase.at("live_bytes_delta").get<std::int64_t>());
+#define VECTOR_INDEX_TEST_ADD_SOURCE(name) by_sources += phase.by_source.name.live_bytes_delta;
+    ALLOC_HOOKS_SOURCES(VECTOR_INDEX_TEST_ADD_SOURCE)
+#undef VECTOR_INDEX_TEST_ADD_SOURCE
+    EXPECT_EQ(by_sources, phase.live_bytes_delta);
   }
 }
 
@@ -88,20 +97,23 @@ TEST(VectorIndex, EveryEngineUnderEveryAllocatorFreesAllItKeptAndAnswersWell) {
     const std::string n = engine == "faiss-ivfpq" ? "10000" : "3000";
     for (const std::string& allocator : allocators()) {
       SCOPED_TRACE(engine + " under " + allocator);
-      const nlohmann::json result =
+      const std::optional<scenarios::ScenarioResult> result =
           run_index("--engine " + engine + " --n " + n + " --queries 50 --allocator " + allocator,
                     scratch(engine + "-" + allocator + ".json"));
-      ASSERT_FALSE(result.is_null());
-      EXPECT_TRUE(result.at("passed").get<bool>()) << result.at("violations").dump();
-      EXPECT_EQ(result.at("scenario"), "index-" + engine);
-      EXPECT_EQ(result.at("allocator").at("name"), allocator);
-      expect_phases_free_everything(result);
-      const nlohmann::json& index = result.at("index");
-      const std::string measure = index.at("recall_budget_measure");
-      EXPECT_GE(index.at(measure).get<double>(), 0.9);
-      EXPECT_TRUE(index.at("loaded_answers_identical").get<bool>());
-      EXPECT_EQ(index.at("recall_at_10"), index.at("recall_at_10_after_load"));
-      EXPECT_EQ(index.at("index_live_bytes"), result.at("cases").at(0).at("live_bytes_delta"));
+      ASSERT_TRUE(result);
+      EXPECT_TRUE(result->passed) << violations_text(*result);
+      EXPECT_EQ(result->scenario, "index-" + engine);
+      EXPECT_EQ(result->allocator.name, allocator);
+      expect_phases_free_everything(*result);
+      ASSERT_TRUE(result->index);
+      const scenarios::IndexFigures& index = *result->index;
+      EXPECT_EQ(index.budget_recall_measure(),
+                engine == "faiss-ivfpq" ? "nearest_in_top_10" : "recall_at_10");
+      ASSERT_TRUE(index.budget_recall());
+      EXPECT_GE(*index.budget_recall(), 0.9);
+      EXPECT_EQ(index.loaded_answers_identical, true);
+      EXPECT_EQ(index.recall_at_10, index.recall_at_10_after_load);
+      EXPECT_EQ(index.index_live_bytes, result->cases.at(0).live_bytes_delta);
     }
   }
 }
@@ -137,16 +149,16 @@ std::int64_t hnswlib_malloc_bytes(std::uint64_t n, std::uint64_t dim, std::uint6
 
 TEST(VectorIndex, HnswlibMallocsExactlyWhatItsDefinitionSays) {
   if (!MALLOC_COUNTED) GTEST_SKIP() << "the malloc family is not counted in this build";
-  const nlohmann::json result = run_index("--engine hnswlib --n " + std::to_string(kN) + " --dim " +
-                                              std::to_string(kDim) + " --m " + std::to_string(kM) +
-                                              " --seed " + std::to_string(kSeed) + " --queries 20",
-                                          scratch("exact.json"));
-  ASSERT_FALSE(result.is_null());
-  EXPECT_EQ(result.at("index").at("index_live_bytes_by_source").at("malloc").get<std::int64_t>(),
+  const std::optional<scenarios::ScenarioResult> result = run_index(
+      "--engine hnswlib --n " + std::to_string(kN) + " --dim " + std::to_string(kDim) + " --m " +
+          std::to_string(kM) + " --seed " + std::to_string(kSeed) + " --queries 20",
+      scratch("exact.json"));
+  ASSERT_TRUE(result && result->index && result->index->index_live_bytes_by_source);
+  EXPECT_EQ(result->index->index_live_bytes_by_source->malloc,
             hnswlib_malloc_bytes(kN, kDim, kM, kSeed));
   // And the whole index (operator new too: mutexes, label map, visited list) within 1 % of the
   // theoretical figure.
-  EXPECT_NEAR(result.at("index").at("measured_over_theoretical").get<double>(), 1.0, 0.01);
+  EXPECT_NEAR(result->index->measured_over_theoretical.value_or(0), 1.0, 0.01);
 }
 
 // Two threads insert in an order the scheduler decides, and the graph, hence the recall, follows
@@ -155,28 +167,26 @@ TEST(VectorIndex, HnswlibMallocsExactlyWhatItsDefinitionSays) {
 TEST(VectorIndex, MultiThreadedBuildFreesAllItKept) {
   const std::string no_recall_budget = scratch("no_recall_budget.json");
   std::ofstream(no_recall_budget) << R"({"min_recall": 0})";
-  const nlohmann::json result =
+  const std::optional<scenarios::ScenarioResult> result =
       run_index("--engine hnswlib --n 3000 --threads 2 --queries 50", scratch("threads.json"),
                 " --budgets " + no_recall_budget);
-  ASSERT_FALSE(result.is_null());
-  EXPECT_TRUE(result.at("passed").get<bool>()) << result.at("violations").dump();
-  expect_phases_free_everything(result);
-  EXPECT_EQ(result.at("parameters").at("threads"), 2);
+  ASSERT_TRUE(result);
+  EXPECT_TRUE(result->passed) << violations_text(*result);
+  expect_phases_free_everything(*result);
+  EXPECT_EQ(result->parameters.at("threads"), 2);
 }
 
 TEST(VectorIndex, BuildCostComparesHookedAndUnhookedBuilds) {
-  const nlohmann::json result =
+  const std::optional<scenarios::ScenarioResult> result =
       run_index("--engine hnswlib --n 2000 --queries 20 --build-cost", scratch("cost.json"));
-  ASSERT_FALSE(result.is_null());
-  const nlohmann::json& points = result.at("index").at("build_cost");
+  ASSERT_TRUE(result && result->index && result->index->build_cost);
+  const std::vector<scenarios::BuildCostFigures>& points = *result->index->build_cost;
   ASSERT_GE(points.size(), 1u);
-  EXPECT_EQ(points.at(0).at("threads"), 1);
-  for (const nlohmann::json& point : points) {
-    EXPECT_GT(point.at("hooked_seconds").get<double>(), 0);
-    EXPECT_GT(point.at("unhooked_seconds").get<double>(), 0);
-    EXPECT_DOUBLE_EQ(
-        point.at("ratio").get<double>(),
-        point.at("hooked_seconds").get<double>() / point.at("unhooked_seconds").get<double>());
+  EXPECT_EQ(points.at(0).threads, 1u);
+  for (const scenarios::BuildCostFigures& point : points) {
+    EXPECT_GT(point.hooked_seconds, 0);
+    EXPECT_GT(point.unhooked_seconds, 0);
+    EXPECT_DOUBLE_EQ(point.ratio, point.hooked_seconds / point.unhooked_seconds);
   }
 }
 

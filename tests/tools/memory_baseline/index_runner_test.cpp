@@ -48,7 +48,8 @@ TEST(IndexRunner, ReportsLeadWithTheVerdictSummaryAndTheCostOfMeasuring) {
     if (result.scenario != "index-hnswlib") continue;
     EXPECT_EQ(result.iterations, 1u);  // --iterations is not the phases'
     ASSERT_TRUE(result.index);
-    EXPECT_FALSE(result.index->at("build_cost").empty());
+    ASSERT_TRUE(result.index->build_cost);
+    EXPECT_FALSE(result.index->build_cost->empty());
   }
   const std::string markdown = test_support::read_file(folder / "out" / "report.md");
   const std::size_t summary = markdown.find("## Summary");

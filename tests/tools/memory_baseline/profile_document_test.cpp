@@ -83,7 +83,7 @@ memory_baseline::ProfileDocument whole_document() {
   document.slowest_allocations.at(0).site = "main (prog.c:7)";
   document.budgets.process_limit_mb = 64;
   document.memory = {10, {{1.5, 4096}, {11.5, 8192}}, 8192};
-  document.sites = {{"top", nlohmann::json::array()}};
+  document.sites = scenarios::SitesFigures{1, 3, "libunwind", {}, {{"main", 96}}, {}};
   document.violations = {{"process_limit_mb", 64, 65.5, "MiB", "peak RSS 65.50 MiB exceeds"}};
   return document;
 }

@@ -155,7 +155,9 @@ TEST(Profile, ABreachedBudgetExitsOneAndSaysWhich) {
             std::string::npos)
       << breached.outcome.err;
   EXPECT_EQ(breached.outcome.out, "");  // the runner's lines go to standard error
-  EXPECT_EQ(breached.document->sites.at("top")[0].at("peak_bytes"), 4 << 20);
+  ASSERT_TRUE(breached.document->sites);
+  ASSERT_FALSE(breached.document->sites->top.empty());
+  EXPECT_EQ(breached.document->sites->top[0].peak_bytes, 4 << 20);
   const Profile held = profile(scratch() / "held", "--limit-mb 64", kEveryFunction + " 1 big");
   EXPECT_EQ(held.outcome.status, 0) << held.outcome.err;
 }

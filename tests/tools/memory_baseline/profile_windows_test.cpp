@@ -154,15 +154,17 @@ TEST(ProfileWindows, ABreachedBudgetExitsOneAndNamesTheProgramsSite) {
   ASSERT_TRUE(breached.document) << breached.outcome.err;
   ASSERT_FALSE(breached.document->violations.empty());
   EXPECT_EQ(breached.document->violations.at(0).budget, "process_limit_mb");
-  const json& top = breached.document->sites.at("top");
+  ASSERT_TRUE(breached.document->sites);
+  const std::vector<scenarios::TopSiteFigures>& top = breached.document->sites->top;
   ASSERT_FALSE(top.empty());
-  EXPECT_EQ(top[0].at("peak_bytes"), 4 << 20);
-  ASSERT_FALSE(top[0].at("stack").empty());
-  EXPECT_EQ(top[0].at("stack")[0].at("module"), "every_function_windows.exe") << top[0].dump();
+  const std::string site = scenarios::json_record::write(top[0]).dump();
+  EXPECT_EQ(top[0].peak_bytes, 4 << 20);
+  ASSERT_FALSE(top[0].stack.empty());
+  EXPECT_EQ(top[0].stack[0].module, "every_function_windows.exe") << site;
   EXPECT_NE(breached.outcome.err.find("BUDGET BREACHED: peak live bytes"), std::string::npos);
   // Named from the program's DWARF by DbgHelp: main, at the line of the 4 MiB malloc.
-  EXPECT_EQ(top[0].at("stack")[0].at("function"), "main") << top[0].dump();
-  EXPECT_EQ(top[0].at("stack")[0].at("line"), big_line()) << top[0].dump();
+  EXPECT_EQ(top[0].stack[0].function, "main") << site;
+  EXPECT_EQ(top[0].stack[0].line, big_line()) << site;
   EXPECT_NE(breached.outcome.err.find("; top: 4.00 MiB main (every_function_windows.c:" +
                                       std::to_string(big_line()) + ")"),
             std::string::npos)

@@ -174,9 +174,10 @@ scenarios::ScenarioResult scripted_result(double live, double rss, bool over_lim
                        {"ef_search", ef_search}};
   result.process = {static_cast<std::uint64_t>(live), static_cast<std::uint64_t>(rss)};
   result.passed = !over_limit;
-  result.index = {{"index_live_bytes", live - 1'000'000},
-                  {"recall_at_10", recall},
-                  {"recall_budget_measure", "recall_at_10"}};
+  result.index = scenarios::IndexFigures{};
+  result.index->index_live_bytes = live - 1'000'000;
+  result.index->recall_at_10 = recall;
+  result.index->recall_budget_measure = "recall_at_10";
   return result;
 }
 

@@ -18,7 +18,7 @@
 #include "memory_baseline/profile.hpp"
 #include "memory_baseline/results.hpp"
 #include "platform/profile.hpp"
-#include "scenarios/sites_json.hpp"
+#include "scenarios/site_figures.hpp"
 
 namespace memory_baseline {
 
@@ -169,8 +169,8 @@ int profile_command(const ProfileSettings& settings) {
   write_outputs({{outputs[0].path, written.dump(2) + "\n"},
                  {outputs[1].path, profile_markdown_report(document)},
                  {outputs[2].path, profile_html_report(document)},
-                 {outputs[3].path, scenarios::folded_text(document.sites.at("peak_folded"))},
-                 {outputs[4].path, scenarios::folded_text(document.sites.at("latency_folded"))}});
+                 {outputs[3].path, scenarios::folded_text(document.sites->peak_folded)},
+                 {outputs[4].path, scenarios::folded_text(document.sites->latency_folded)}});
 
   const ProfileSources& by_source = document.by_source;
   const std::string heap_part =

@@ -12,7 +12,7 @@
 #include "memory_baseline/profile.hpp"
 #include "memory_baseline/profile_model.hpp"
 #include "memory_baseline/results.hpp"
-#include "scenarios/sites_json.hpp"
+#include "scenarios/site_figures.hpp"
 #include "schema_check.hpp"
 
 namespace memory_baseline {
@@ -163,7 +163,7 @@ ProfileDocument profile_document(ProfileDocument document, const ProfileRun& run
   };
   for (ProfiledAllocation& slow : document.slowest_allocations) name_site(slow);
   if (document.worst_budget_violation) name_site(*document.worst_budget_violation);
-  document.sites = scenarios::sites_json(sites);
+  document.sites = scenarios::sites_figures(sites);
   const std::string top_sites =
       alloc_hooks::top_sites_line(sites, alloc_hooks::SiteMeasure::peak_bytes);
   document.program = run.program;

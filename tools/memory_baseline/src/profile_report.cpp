@@ -154,9 +154,9 @@ std::string profile_markdown_report(const ProfileDocument& document) {
   std::string text = "# " + title(document) + "\n\n**Verdict:** " + verdict(document) + "\n";
   for (const ProfileViolation& violation : document.violations)
     text += "- BREACHED: " + violation.message + "\n";
-  if (!document.sites.is_null()) {
+  if (document.sites) {
     text += "\n## Where the memory went\n\n" +
-            top_sites_markdown(document.sites, static_cast<double>(document.peak_live_bytes));
+            top_sites_markdown(*document.sites, static_cast<double>(document.peak_live_bytes));
   }
   for (const Table& table : tables(document)) {
     text += "\n## " + table.title + "\n\n|";
@@ -194,13 +194,13 @@ std::string profile_html_report(const ProfileDocument& document) {
       "</ul>\n<div class=\"charts\"><div class=\"chart\"><canvas id=\"latency-histogram\">"
       "</canvas></div><div class=\"chart\"><canvas id=\"rss-over-time\"></canvas></div></div>\n";
   json flame_graphs = json::array();
-  if (!document.sites.is_null()) {
-    const json& sites = document.sites;
+  if (document.sites) {
+    const scenarios::SitesFigures& sites = *document.sites;
     html += "<h2>Where the memory went</h2>\n" +
             top_sites_html(sites, static_cast<double>(document.peak_live_bytes)) +
             flame_graph_elements("flame", "Live bytes at the peak (click a frame to zoom)",
                                  "Time spent allocating");
-    add_flame_graphs(flame_graphs, "flame", sites.at("peak_folded"), sites.at("latency_folded"));
+    add_flame_graphs(flame_graphs, "flame", sites.peak_folded, sites.latency_folded);
   }
   for (const Table& table : tables(document)) {
     html += "<h2>" + escape_html(table.title) + "</h2>\n<table><tr>";

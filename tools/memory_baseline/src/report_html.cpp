@@ -370,7 +370,7 @@ std::string html_report(const Results& results) {
           prefix,
           fmt::format("Live bytes at the peak of case {} (click a frame to zoom)", view.case_name),
           "Time spent allocating, every case");
-      add_flame_graphs(flame_graphs, prefix, view.sites.at("peak_folded"), view.latency_folded);
+      add_flame_graphs(flame_graphs, prefix, view.sites.peak_folded, view.latency_folded);
     }
   }
   html +=

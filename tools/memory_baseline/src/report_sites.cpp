@@ -16,18 +16,17 @@ struct SiteRow {
   std::string where;
 };
 
-std::vector<SiteRow> top_rows(const nlohmann::json& sites, double peak_bytes) {
+std::vector<SiteRow> top_rows(const scenarios::SitesFigures& sites, double peak_bytes) {
   std::vector<SiteRow> rows;
-  for (const nlohmann::json& site : sites.at("top")) {
-    const double bytes = site.at("peak_bytes").get<double>();
-    rows.push_back({bytes, peak_bytes > 0 ? 100.0 * bytes / peak_bytes : 0.0,
-                    site.at("where").get<std::string>()});
+  for (const scenarios::TopSiteFigures& site : sites.top) {
+    const auto bytes = static_cast<double>(site.peak_bytes);
+    rows.push_back({bytes, peak_bytes > 0 ? 100.0 * bytes / peak_bytes : 0.0, site.where});
   }
   return rows;
 }
 
-std::string sampling_note(const nlohmann::json& sites) {
-  const auto interval = sites.at("sample_bytes").get<std::uint64_t>();
+std::string sampling_note(const scenarios::SitesFigures& sites) {
+  const std::uint64_t interval = sites.sample_bytes;
   if (interval == 0) return "sampling was off (ALLOC_HOOKS_SAMPLE_BYTES=0)";
   if (interval == 1) return "every allocation recorded (ALLOC_HOOKS_SAMPLE_BYTES=1): exact";
   return fmt::format(
@@ -44,11 +43,11 @@ std::vector<SitesView> sites_views(const Results& results) {
     for (const scenarios::ScenarioResult& run : results.runs) {
       if (run.scenario != scenario) continue;
       const scenarios::CaseFigures* highest = nullptr;
-      nlohmann::json latency = nlohmann::json::array();
+      std::vector<scenarios::FoldedStack> latency;
       for (const scenarios::CaseFigures& measured : run.cases) {
         if (!measured.sites) continue;
-        for (const nlohmann::json& stack : measured.sites->at("latency_folded"))
-          latency.push_back(stack);
+        latency.insert(latency.end(), measured.sites->latency_folded.begin(),
+                       measured.sites->latency_folded.end());
         if (highest == nullptr || measured.peak_live_bytes > highest->peak_live_bytes)
           highest = &measured;
       }
@@ -63,17 +62,16 @@ std::vector<SitesView> sites_views(const Results& results) {
 
 namespace {
 
-std::string folded_report(const Results& results, const char* field) {
+std::string folded_report(const Results& results,
+                          std::vector<scenarios::FoldedStack> scenarios::SitesFigures::*stacks) {
   std::string text;
   for (const scenarios::ScenarioResult& run : results.runs) {
     for (const scenarios::CaseFigures& measured : run.cases) {
       if (!measured.sites) continue;
       const std::string root =
           fmt::format("{}/{};{}", run.scenario, run.allocator.name, measured.name);
-      for (const nlohmann::json& stack : measured.sites->at(field)) {
-        text += fmt::format("{};{} {}\n", root, stack.at(0).get<std::string>(),
-                            stack.at(1).get<std::int64_t>());
-      }
+      for (const auto& [stack, value] : *measured.sites.*stacks)
+        text += fmt::format("{};{} {}\n", root, stack, value);
     }
   }
   return text;
@@ -82,14 +80,14 @@ std::string folded_report(const Results& results, const char* field) {
 }  // namespace
 
 std::string peak_folded_report(const Results& results) {
-  return folded_report(results, "peak_folded");
+  return folded_report(results, &scenarios::SitesFigures::peak_folded);
 }
 
 std::string latency_folded_report(const Results& results) {
-  return folded_report(results, "latency_folded");
+  return folded_report(results, &scenarios::SitesFigures::latency_folded);
 }
 
-std::string top_sites_markdown(const nlohmann::json& sites, double peak_bytes) {
+std::string top_sites_markdown(const scenarios::SitesFigures& sites, double peak_bytes) {
   const std::vector<SiteRow> rows = top_rows(sites, peak_bytes);
   if (rows.empty()) return fmt::format("No sampled site ({}).\n", sampling_note(sites));
   std::string text = fmt::format(
@@ -100,7 +98,7 @@ std::string top_sites_markdown(const nlohmann::json& sites, double peak_bytes) {
   return text;
 }
 
-std::string top_sites_html(const nlohmann::json& sites, double peak_bytes) {
+std::string top_sites_html(const scenarios::SitesFigures& sites, double peak_bytes) {
   const std::vector<SiteRow> rows = top_rows(sites, peak_bytes);
   std::string html = "<p>Top sites at the peak (" + escape_html(sampling_note(sites)) + ")</p>\n";
   if (rows.empty()) return html;
@@ -119,9 +117,14 @@ std::string flame_graph_elements(const std::string& prefix, const std::string& p
 }
 
 void add_flame_graphs(nlohmann::json& graphs, const std::string& prefix,
-                      const nlohmann::json& peak_folded, const nlohmann::json& latency_folded) {
-  graphs.push_back({{"id", prefix + "-peak"}, {"unit", "bytes"}, {"folded", peak_folded}});
-  graphs.push_back({{"id", prefix + "-latency"}, {"unit", "ns"}, {"folded", latency_folded}});
+                      const std::vector<scenarios::FoldedStack>& peak_folded,
+                      const std::vector<scenarios::FoldedStack>& latency_folded) {
+  graphs.push_back({{"id", prefix + "-peak"},
+                    {"unit", "bytes"},
+                    {"folded", scenarios::json_record::write(peak_folded)}});
+  graphs.push_back({{"id", prefix + "-latency"},
+                    {"unit", "ns"},
+                    {"folded", scenarios::json_record::write(latency_folded)}});
 }
 
 }  // namespace memory_baseline

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "memory_baseline/results.hpp"
+#include "scenarios/site_figures.hpp"
 
 namespace memory_baseline {
 
@@ -17,15 +18,15 @@ struct SitesView {
   std::string scenario;
   std::string allocator;
   std::string case_name;
-  double peak_bytes = 0;          // the case's peak live bytes, which its sites share
-  nlohmann::json sites;           // the case's "sites"
-  nlohmann::json latency_folded;  // every case's latency stacks
+  double peak_bytes = 0;  // the case's peak live bytes, which its sites share
+  scenarios::SitesFigures sites;
+  std::vector<scenarios::FoldedStack> latency_folded;  // every case's latency stacks
 };
 std::vector<SitesView> sites_views(const Results& results);
 
 // "| bytes at the peak | share | site |" rows of the top sites; `peak_bytes` the peak they share.
-std::string top_sites_markdown(const nlohmann::json& sites, double peak_bytes);
-std::string top_sites_html(const nlohmann::json& sites, double peak_bytes);
+std::string top_sites_markdown(const scenarios::SitesFigures& sites, double peak_bytes);
+std::string top_sites_html(const scenarios::SitesFigures& sites, double peak_bytes);
 
 // Every case's folded stacks in one file, each stack under "scenario/allocator;case;": the live
 // bytes at each case's peak, or the time spent allocating (peak.folded, latency.folded).
@@ -37,6 +38,7 @@ std::string latency_folded_report(const Results& results);
 std::string flame_graph_elements(const std::string& prefix, const std::string& peak_title,
                                  const std::string& latency_title);
 void add_flame_graphs(nlohmann::json& graphs, const std::string& prefix,
-                      const nlohmann::json& peak_folded, const nlohmann::json& latency_folded);
+                      const std::vector<scenarios::FoldedStack>& peak_folded,
+                      const std::vector<scenarios::FoldedStack>& latency_folded);
 
 }  // namespace memory_baseline

@@ -309,10 +309,10 @@ std::string summary_cell(const std::optional<double>& value) {
 std::vector<BuildCostRow> build_cost_rows(const Results& results) {
   std::vector<BuildCostRow> rows;
   for (const scenarios::ScenarioResult& run : results.runs) {
-    if (!run.index || !run.index->contains("build_cost")) continue;
-    for (const nlohmann::json& point : (*run.index)["build_cost"]) {
-      rows.push_back({run.scenario, run.allocator.name, point.at("threads"),
-                      point.at("hooked_seconds"), point.at("unhooked_seconds"), point.at("ratio")});
+    if (!run.index || !run.index->build_cost) continue;
+    for (const scenarios::BuildCostFigures& point : *run.index->build_cost) {
+      rows.push_back({run.scenario, run.allocator.name, point.threads, point.hooked_seconds,
+                      point.unhooked_seconds, point.ratio});
     }
   }
   return rows;

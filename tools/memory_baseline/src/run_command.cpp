@@ -184,11 +184,9 @@ std::string memory_outcome(const ScenarioRun& run) {
   if (!run.result) return failure_words(run);
   const scenarios::ProcessFigures& process = run.result->process;
   std::string recall;
-  if (run.result->index) {
-    const nlohmann::json& index = *run.result->index;
-    const std::string measure = index.value("recall_budget_measure", "recall_at_10");
-    if (index.contains(measure))
-      recall = fmt::format(", {} {:.3f}", measure, index[measure].get<double>());
+  if (run.result->index && run.result->index->budget_recall()) {
+    const scenarios::IndexFigures& index = *run.result->index;
+    recall = fmt::format(", {} {:.3f}", index.budget_recall_measure(), *index.budget_recall());
   }
   std::string broken;
   for (const scenarios::Violation& violation : run.result->violations)

@@ -121,15 +121,13 @@ SweepPoint sweep_point(const std::string& engine, const std::string& allocator, 
   point.peak_rss_bytes = result.process.peak_rss_bytes;
   point.passed = result.passed;
   if (result.index) {
-    const nlohmann::json& index = *result.index;
-    if (index.contains("index_live_bytes"))
-      point.index_live_bytes = index["index_live_bytes"].get<std::int64_t>();
+    const scenarios::IndexFigures& index = *result.index;
+    point.index_live_bytes = index.index_live_bytes;
     // The scenario's own recall measure: k-recall@10 for the graph indexes, the true nearest in
     // the top 10 for IVF-PQ (docs/scenarios.md, "Quality").
-    const std::string measure = index.value("recall_budget_measure", "recall_at_10");
-    if (index.contains(measure)) {
-      point.recall = index[measure].get<double>();
-      point.recall_measure = measure;
+    if (index.budget_recall()) {
+      point.recall = index.budget_recall();
+      point.recall_measure = index.budget_recall_measure();
     }
   }
   point.search_parameters = search_parameters(result.parameters);

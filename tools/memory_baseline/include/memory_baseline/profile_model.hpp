@@ -100,7 +100,7 @@ struct ProfileDocument {
   // The run around it (profile_document).
   ProfileBudgets budgets;
   ProfileMemory memory;
-  nlohmann::json sites;  // scenarios/sites_json.hpp
+  std::optional<scenarios::SitesFigures> sites;
   std::vector<ProfileViolation> violations;
   bool passed = false;
 };
