@@ -30,7 +30,7 @@ raw_targets=(bench_raw_system bench_raw_mimalloc)
 for backend in "${extra_backends[@]}"; do raw_targets+=("bench_raw_$backend"); done
 build . "${raw_targets[@]}" bench_hooks
 build "$old_tree" bench_hooks
-# jemalloc's static TLS room, as the build defines it (alloc_hooks/src/backends.hpp.in).
+# jemalloc's static TLS room, as the build defines it (alloc_hooks/src/backends/backends.hpp.in).
 jemalloc_tunable=$(grep -o 'glibc\.rtld\.optional_static_tls=[0-9]*' build-bench/alloc_hooks/include/alloc_hooks/backends.hpp)
 rm -rf "$out" && mkdir -p "$out"
 filter='--benchmark_filter=(new_delete_pair|new_delete_pair_floor)/1024/real_time/threads:(1|4)$|mixed_sizes'

@@ -16,7 +16,7 @@
 #if defined(_WIN32)
 #include <mimalloc.h>  // Windows links mimalloc into the hooks
 #else
-#include <dlfcn.h>  // elsewhere it is loaded at run time (alloc_hooks/src/mimalloc_loaded.cpp)
+#include <dlfcn.h>  // elsewhere it is loaded at run time (alloc_hooks/src/backends/mimalloc_loaded.cpp)
 #endif
 
 namespace {

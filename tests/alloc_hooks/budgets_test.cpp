@@ -7,7 +7,7 @@
 #include <new>
 
 #include "alloc_hooks/alloc_hooks.hpp"
-#include "clock.hpp"  // the hooks' tick conversion, to know the budget in ticks
+#include "core/clock.hpp"  // the hooks' tick conversion, to know the budget in ticks
 #include "support/observe.hpp"
 
 namespace {

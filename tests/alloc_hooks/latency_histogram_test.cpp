@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "alloc_hooks/alloc_hooks.hpp"
-#include "clock.hpp"
+#include "core/clock.hpp"
 
 namespace {
 

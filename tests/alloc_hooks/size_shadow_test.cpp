@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "size_shadow.hpp"
+#include "core/size_shadow.hpp"
 
 namespace {
 

@@ -1,8 +1,8 @@
 // The Windows symbolizer under wine: a module whose DWARF holds a name of 1,000 characters or
 // more is not given to wine's DbgHelp, which crashes the process on names of about 2,000
-// (symbolize_windows.cpp); its frames name the module and the offset. A module whose longest
-// name is 900 characters is read and named. Both modules are built from
-// one source (programs/named_module.cpp.in), only the name's length differs.
+// (alloc_hooks/src/symbolize/platform/windows.cpp); its frames name the module and the offset. A
+// module whose longest name is 900 characters is read and named. Both modules are built from one
+// source (programs/named_module.cpp.in), only the name's length differs.
 #include <gtest/gtest.h>
 #include <windows.h>
 

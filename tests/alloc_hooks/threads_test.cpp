@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "alloc_hooks/alloc_hooks.hpp"
+#include "core/thread_counters.hpp"  // the record registry, to count records
 #include "support/observe.hpp"
-#include "thread_counters.hpp"  // the record registry, to count records
 
 namespace {
 

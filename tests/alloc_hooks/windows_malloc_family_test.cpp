@@ -1,5 +1,5 @@
 // The C runtime's malloc family and the Win32 heap, counted on Windows through patched imports
-// (alloc_hooks::alloc_hooks_malloc, src/platform/windows_malloc_family.cpp): each counted function
+// (alloc_hooks::alloc_hooks_malloc, src/malloc_family/platform/windows.cpp): each counted function
 // once, exact bytes, under the outermost source; growth; a block from before the hooks; a DLL
 // loaded later; GetProcAddress; 8 threads; the runtime's sizes unchanged. Run under wine in the
 // cross build. Each expected figure is derived in the comment beside it.

@@ -1,8 +1,9 @@
 // The profile report: what the preload library (Linux) or the hooks' DLL (Windows) writes at the
 // end of a profiled program, for `memory_baseline profile` to read. A text file of lines "KEY
-// VALUES...", values separated by one space. The writer (alloc_hooks/src/profile_report.cpp) and
-// the reader (tools/memory_baseline/src/profile_document.cpp) both take the version, the keys
-// and each line's values from here; the reader refuses a report of another version.
+// VALUES...", values separated by one space. The writer
+// (alloc_hooks/src/preload/profile_report.cpp) and the reader
+// (tools/memory_baseline/src/profile_document.cpp) both take the version, the keys and each line's
+// values from here; the reader refuses a report of another version.
 #pragma once
 
 namespace alloc_hooks::profile_format {

@@ -1,0 +1,23 @@
+// glibc's allocator as a table of functions: the system backend calls through it
+// (platform/linux.cpp), and the hooks' malloc family chooses what it holds
+// (malloc_family/platform/linux.cpp).
+#pragma once
+
+#include <cstddef>
+
+namespace alloc_hooks::platform {
+
+struct SystemAllocator {
+  void* (*malloc)(std::size_t size);
+  void (*free)(void* block);
+  void* (*calloc)(std::size_t count, std::size_t size);
+  void* (*realloc)(void* block, std::size_t size);
+  void* (*memalign)(std::size_t alignment, std::size_t size);
+  std::size_t (*usable_size)(void* block);
+};
+
+}  // namespace alloc_hooks::platform
+
+// Defined only where the hooks replace the malloc family (malloc_family/platform/linux.cpp); a weak
+// reference otherwise, null.
+extern "C" [[gnu::weak]] alloc_hooks::platform::SystemAllocator alloc_hooks_bind_libc_allocator();

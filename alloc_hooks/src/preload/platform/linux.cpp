@@ -1,0 +1,119 @@
+// The preload library's own part (liballoc_hooks_preload.so, Linux): the hooks and the malloc
+// family are the same objects as in the static targets; this adds what a program that was never
+// linked with them needs: a start before main, children left alone, and the figures written to a
+// file when the program exits, for `memory_baseline profile` (docs/profile.md).
+//
+// - ALLOC_HOOKS_PROFILE_OUT names the file. The report is written by this library's destructor,
+//   which the dynamic loader runs after the program's exit handlers and static destructors, so
+//   allocations made while the program exits are in it; frees glibc makes after that are not.
+// - The library takes itself out of LD_PRELOAD at start: programs this one starts with exec (a
+//   shell command, posix_spawn) are not measured, as under heaptrack.
+// - A fork child keeps the hooks (they hold no lock, so fork cannot deadlock them) but writes no
+//   report: only the process that started writes one.
+// Nothing here allocates (profile_report.hpp); the stacks are raw addresses with the module list,
+// symbolized by the runner.
+#include <dlfcn.h>
+#include <link.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "core/backend.hpp"
+#include "core/platform/platform.hpp"
+#include "preload/profile_report.hpp"
+
+namespace alloc_hooks::detail {
+
+namespace {
+
+char report_path[4096];
+pid_t starting_process = 0;
+
+// Removes the entry naming this library from LD_PRELOAD, in place (the string only shrinks).
+void leave_children_alone() {
+  Dl_info self{};
+  if (dladdr(reinterpret_cast<void*>(&leave_children_alone), &self) == 0 ||
+      self.dli_fname == nullptr)
+    return;
+  const char* own_name = std::strrchr(self.dli_fname, '/');
+  own_name = own_name != nullptr ? own_name + 1 : self.dli_fname;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    if (std::strncmp(*entry, "LD_PRELOAD=", 11) != 0) continue;
+    char* write = *entry + 11;
+    const char* read = write;
+    bool first = true;
+    while (*read != '\0') {
+      const char* end = read + std::strcspn(read, ": ");
+      const char* base = end;
+      while (base > read && base[-1] != '/') --base;
+      const bool own = static_cast<std::size_t>(end - base) == std::strlen(own_name) &&
+                       std::strncmp(base, own_name, static_cast<std::size_t>(end - base)) == 0;
+      if (!own && end > read) {
+        if (!first) *write++ = ':';
+        std::memmove(write, read, static_cast<std::size_t>(end - read));
+        write += end - read;
+        first = false;
+      }
+      read = *end != '\0' ? end + 1 : end;
+    }
+    *write = '\0';
+  }
+}
+
+__attribute__((constructor)) void start_preloaded() {
+  (void)active_backend();
+  starting_process = getpid();
+  if (const char* path = platform::environment("ALLOC_HOOKS_PROFILE_OUT")) {
+    std::snprintf(report_path, sizeof report_path, "%s", path);
+  }
+  leave_children_alone();
+}
+
+// The modules, for symbolizing the stacks after the process is gone; the first one without a
+// name is the program.
+void list_modules(ModuleLine line) {
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* emit) {
+        const char* path = info->dlpi_name;
+        static char executable[4096];
+        static bool first = true;
+        if (first && (path == nullptr || *path == '\0')) {
+          const ssize_t length = readlink("/proc/self/exe", executable, sizeof executable - 1);
+          executable[length > 0 ? length : 0] = '\0';
+          path = executable;
+        }
+        first = false;
+        if (path != nullptr && path[0] == '/')
+          reinterpret_cast<ModuleLine>(emit)(static_cast<std::uintptr_t>(info->dlpi_addr), path);
+        return 0;
+      },
+      reinterpret_cast<void*>(line));
+}
+
+// The C++ runtime's emergency exception pool (72,704 B, which libsupc++ mallocs at start-up and
+// frees only in __gnu_cxx::__freeres, for leak checkers): freed before the report, as valgrind
+// and heaptrack do, so that it is not the program's leak. The runtime outlives this library
+// (a dependency is finalized after it); an exception thrown after this is malloc'd as always,
+// only the pool that serves one when malloc fails is gone.
+void free_cxx_runtime_pool() {
+  using Freeres = void (*)();
+  if (const auto freeres =
+          reinterpret_cast<Freeres>(dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv")))
+    freeres();
+}
+
+__attribute__((destructor)) void write_report() {
+  if (report_path[0] == '\0' || getpid() != starting_process) return;
+  free_cxx_runtime_pool();
+  // The program's exit status is its own: a report that cannot be written is said, and the
+  // runner finds no figures.
+  if (!write_profile_report(report_path, list_modules))
+    platform::say(
+        "cannot write the profile report (ALLOC_HOOKS_PROFILE_OUT): no figures; the exit status "
+        "stays the program's");
+}
+
+}  // namespace
+
+}  // namespace alloc_hooks::detail
