@@ -13,6 +13,10 @@
 
 #include "process/process.hpp"
 
+#if !defined(_WIN32)
+extern char** environ;
+#endif
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -80,6 +84,23 @@ TEST(Process, TheEnvironmentIsSetOverThisProcesssOwn) {
   EXPECT_EQ(captured({"", "", {"env", "PROCESS_TEST_SET", "PROCESS_TEST_NEW"}}),
             "PROCESS_TEST_SET=parent\nPROCESS_TEST_NEW=(unset)\n");
 }
+
+#if !defined(_WIN32)
+// In this process's order: a variable set over one of its own stands where that one stood, a new
+// one comes last.
+TEST(Process, TheEnvironmentKeepsThisProcesssOrder) {
+  set_variable("PROCESS_TEST_SET", "parent");
+  std::string expected;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string variable = *entry;
+    expected +=
+        (variable.rfind("PROCESS_TEST_SET=", 0) == 0 ? "PROCESS_TEST_SET=child" : variable) + "\n";
+  }
+  expected += "PROCESS_TEST_NEW=new\n";
+  EXPECT_EQ(captured({"", "", {"environ"}, {"PROCESS_TEST_NEW=new", "PROCESS_TEST_SET=child"}}),
+            expected);
+}
+#endif
 
 TEST(Process, TheExitStatusIsTheProgramsOwn) {
   for (const int status : {0, 1, 7, 255}) {

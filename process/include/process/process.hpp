@@ -29,7 +29,7 @@ struct Command {
   std::string argument0{};
   std::vector<std::string> arguments{};  // handed over unchanged, whatever they hold
   // "NAME=value" entries set over this process's environment (the rest of which the program
-  // inherits as it is).
+  // inherits as it is): on Linux each in the place of the variable it replaces, new ones last.
   std::vector<std::string> environment{};
   Output output = Output::inherit;
   std::string output_file{};  // with Output::file

@@ -27,18 +27,29 @@ struct Process::State {
 
 namespace {
 
-// `extra` ("NAME=value") first, then this process's variables that `extra` does not name.
+// This process's variables in their order, each that `extra` ("NAME=value") names replaced where it
+// stands, then the rest of `extra`: a program started with a variable set over the caller's finds
+// its environment in the order the caller had it.
 std::vector<std::string> merged_environment(const std::vector<std::string>& extra) {
-  std::vector<std::string> environment = extra;
+  const auto name_of = [](const std::string& variable) {
+    const std::size_t equals = variable.find('=');
+    return equals == std::string::npos ? variable + "=" : variable.substr(0, equals + 1);
+  };
+  std::vector<std::string> environment;
+  std::vector<bool> placed(extra.size(), false);
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string variable = *entry;
-    const std::size_t equals = variable.find('=');
-    const std::string prefix =
-        equals == std::string::npos ? variable + "=" : variable.substr(0, equals + 1);
+    const std::string name = name_of(variable);
     bool replaced = false;
-    for (const std::string& added : extra) replaced = replaced || added.rfind(prefix, 0) == 0;
+    for (std::size_t i = 0; i < extra.size(); ++i) {
+      if (placed[i] || name_of(extra[i]) != name) continue;
+      if (!replaced) environment.push_back(extra[i]);
+      placed[i] = replaced = true;
+    }
     if (!replaced) environment.push_back(variable);
   }
+  for (std::size_t i = 0; i < extra.size(); ++i)
+    if (!placed[i]) environment.push_back(extra[i]);
   return environment;
 }
 

@@ -1,5 +1,6 @@
 // The program process_test starts: `print` writes its arguments (argv[0] first), one per line
-// between brackets; `env NAME...` the value of each environment variable NAME; `exit N` exits
+// between brackets; `env NAME...` the value of each environment variable NAME; `environ` every
+// variable in the order the environment holds them (Linux); `exit N` exits
 // with N; `crash` writes through a null pointer; `both` writes a line to stdout and one to
 // stderr; `lines N` writes N lines of 99 'x' (and stops at the first failed write); `wait-for
 // FILE` returns once FILE exists. C++ only for the build (the sanitizer builds enable no C).
@@ -10,6 +11,7 @@
 #include <windows.h>
 #else
 #include <unistd.h>
+extern char** environ;
 #endif
 
 int main(int argc, char** argv) {
@@ -25,6 +27,12 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+#if !defined(_WIN32)
+  if (strcmp(argv[1], "environ") == 0) {
+    for (char** entry = environ; *entry != nullptr; ++entry) printf("%s\n", *entry);
+    return 0;
+  }
+#endif
   if (strcmp(argv[1], "exit") == 0 && argc > 2) return atoi(argv[2]);
   if (strcmp(argv[1], "crash") == 0) {
     volatile int* volatile nowhere = nullptr;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <scenarios/allocators.hpp>
+#include <sstream>
 #include <string>
 
 #include "support/profile_run.hpp"
@@ -105,6 +106,34 @@ TEST(Profile, TheProgramsArgumentZeroIsAsTyped) {
       {{"PATH", folder + ":" + std::getenv("PATH")}});
   EXPECT_EQ(outcome.status, 0) << outcome.err;
   EXPECT_EQ(outcome.out, "every_function\n");
+}
+
+// The program's environment is the one it was given: the runner's LD_PRELOAD entry and every
+// ALLOC_HOOKS_ variable are gone before main, a preload of the user's own stays as it was.
+TEST(Profile, TheProgramsEnvironmentIsTheOneItWasGiven) {
+  const auto without_ours = [](const std::string& listing) {
+    std::string kept;
+    std::istringstream lines(listing);
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind("ALLOC_HOOKS_", 0) != 0) kept += line + "\n";
+    return kept;
+  };
+  const std::vector<test_support::Environment> cases = {
+      {{"MEMORY_BASELINE_PROBE", "given"}},
+      {{"MEMORY_BASELINE_PROBE", "given"}, {"LD_PRELOAD", "libm.so.6"}}};
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const test_support::Environment& given = cases[i];
+    const Outcome raw = test_support::run_program("/usr/bin/env", "", given);
+    ASSERT_EQ(raw.status, 0) << raw.err;
+    test_support::Environment with_settings = given;
+    with_settings.push_back({"ALLOC_HOOKS_SAMPLE_BYTES", "1"});
+    const Profile profiled =
+        profile(scratch() / std::to_string(i), "", "/usr/bin/env", with_settings);
+    EXPECT_EQ(profiled.outcome.status, 0) << profiled.outcome.err;
+    ASSERT_TRUE(profiled.document) << profiled.outcome.err;
+    EXPECT_EQ(profiled.outcome.out, without_ours(raw.out));
+    EXPECT_NE(profiled.outcome.out.find("MEMORY_BASELINE_PROBE=given\n"), std::string::npos);
+  }
 }
 
 // Without figures (here a shell that ends with _exit, as dash does) the status is the program's.

@@ -70,7 +70,7 @@ std::size_t page_size() {
 
 extern "C" {
 
-// Chosen by the system backend at start-up (platform/linux.cpp): with malloc replaced here, the
+// Chosen by the system backend at start-up (core/platform/linux.cpp): with malloc replaced here, the
 // system allocator is glibc's behind it.
 alloc_hooks::platform::SystemAllocator alloc_hooks_bind_libc_allocator() {
   void* const libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);

@@ -6,8 +6,9 @@
 // - ALLOC_HOOKS_PROFILE_OUT names the file. The report is written by this library's destructor,
 //   which the dynamic loader runs after the program's exit handlers and static destructors, so
 //   allocations made while the program exits are in it; frees glibc makes after that are not.
-// - The library takes itself out of LD_PRELOAD at start: programs this one starts with exec (a
-//   shell command, posix_spawn) are not measured, as under heaptrack.
+// - The library takes itself out of LD_PRELOAD and the ALLOC_HOOKS_ variables out of the
+//   environment at start: the program sees the environment it was given, and programs it starts
+//   with exec (a shell command, posix_spawn) are not measured, as under heaptrack.
 // - A fork child keeps the hooks (they hold no lock, so fork cannot deadlock them) but writes no
 //   report: only the process that started writes one.
 // Nothing here allocates (profile_report.hpp); the stacks are raw addresses with the module list,
@@ -30,35 +31,50 @@ namespace {
 char report_path[4096];
 pid_t starting_process = 0;
 
-// Removes the entry naming this library from LD_PRELOAD, in place (the string only shrinks).
-void leave_children_alone() {
+// Removes the entry naming this library from an LD_PRELOAD value, in place (it only shrinks).
+void remove_own_entry(char* value) {
   Dl_info self{};
-  if (dladdr(reinterpret_cast<void*>(&leave_children_alone), &self) == 0 ||
-      self.dli_fname == nullptr)
+  if (dladdr(reinterpret_cast<void*>(&remove_own_entry), &self) == 0 || self.dli_fname == nullptr)
     return;
   const char* own_name = std::strrchr(self.dli_fname, '/');
   own_name = own_name != nullptr ? own_name + 1 : self.dli_fname;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    if (std::strncmp(*entry, "LD_PRELOAD=", 11) != 0) continue;
-    char* write = *entry + 11;
-    const char* read = write;
-    bool first = true;
-    while (*read != '\0') {
-      const char* end = read + std::strcspn(read, ": ");
-      const char* base = end;
-      while (base > read && base[-1] != '/') --base;
-      const bool own = static_cast<std::size_t>(end - base) == std::strlen(own_name) &&
-                       std::strncmp(base, own_name, static_cast<std::size_t>(end - base)) == 0;
-      if (!own && end > read) {
-        if (!first) *write++ = ':';
-        std::memmove(write, read, static_cast<std::size_t>(end - read));
-        write += end - read;
-        first = false;
-      }
-      read = *end != '\0' ? end + 1 : end;
+  char* write = value;
+  const char* read = value;
+  bool first = true;
+  while (*read != '\0') {
+    const char* end = read + std::strcspn(read, ": ");
+    const char* base = end;
+    while (base > read && base[-1] != '/') --base;
+    const bool own = static_cast<std::size_t>(end - base) == std::strlen(own_name) &&
+                     std::strncmp(base, own_name, static_cast<std::size_t>(end - base)) == 0;
+    if (!own && end > read) {
+      if (!first) *write++ = ':';
+      std::memmove(write, read, static_cast<std::size_t>(end - read));
+      write += end - read;
+      first = false;
     }
-    *write = '\0';
+    read = *end != '\0' ? end + 1 : end;
   }
+  *write = '\0';
+}
+
+// The environment the program was given, without what the runner added for the hooks: this
+// library's LD_PRELOAD entry (LD_PRELOAD itself when nothing else is left in it) and every
+// ALLOC_HOOKS_ variable, all read by now. The entries are taken out of environ in place (the
+// pointers shift down; nothing allocates), so that a program that reads or copies its environment
+// sees the one it was given, and the programs it starts are not measured, as under heaptrack.
+void leave_environment_as_given() {
+  if (environ == nullptr) return;
+  char** kept = environ;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (std::strncmp(*entry, "ALLOC_HOOKS_", 12) == 0) continue;
+    if (std::strncmp(*entry, "LD_PRELOAD=", 11) == 0) {
+      remove_own_entry(*entry + 11);
+      if ((*entry)[11] == '\0') continue;
+    }
+    *kept++ = *entry;
+  }
+  *kept = nullptr;
 }
 
 __attribute__((constructor)) void start_preloaded() {
@@ -67,7 +83,7 @@ __attribute__((constructor)) void start_preloaded() {
   if (const char* path = platform::environment("ALLOC_HOOKS_PROFILE_OUT")) {
     std::snprintf(report_path, sizeof report_path, "%s", path);
   }
-  leave_children_alone();
+  leave_environment_as_given();
 }
 
 // The modules, for symbolizing the stacks after the process is gone; the first one without a
