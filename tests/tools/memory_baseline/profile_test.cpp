@@ -3,6 +3,9 @@
 // the program's exit status passed through, budgets, bad input, and what happens with fork, exec,
 // exit handlers and threads that outlive main. heaptrack, as an independent oracle, is in
 // heaptrack_oracle_test.sh; the report in Chromium and the schema in profile_report_test.py.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -134,6 +137,50 @@ TEST(Profile, TheProgramsEnvironmentIsTheOneItWasGiven) {
     EXPECT_EQ(profiled.outcome.out, without_ours(raw.out));
     EXPECT_NE(profiled.outcome.out.find("MEMORY_BASELINE_PROBE=given\n"), std::string::npos);
   }
+}
+
+// A set-user-ID or set-group-ID program that runs as another user or group is run by the loader in
+// secure mode, which ignores LD_PRELOAD: refused before it starts, saying why. The premise is
+// checked first: preloaded by hand, the hooks never start in it (no report).
+TEST(Profile, ASetIdProgramOfAnotherUserOrGroupIsRefusedBeforeItStarts) {
+  if (getuid() != 0 || getgid() == 65534) GTEST_SKIP() << "giving a file to nobody needs root";
+  for (const bool group : {false, true}) {
+    SCOPED_TRACE(group ? "set-group-ID" : "set-user-ID");
+    const fs::path folder = scratch() / (group ? "group" : "user");
+    fs::create_directories(folder);
+    const fs::path copy = folder / "every_function";
+    fs::copy_file(kEveryFunction, copy);
+    // chown clears the set-ID bits: the owner first, then the mode.
+    ASSERT_EQ(chown(copy.c_str(), group ? 0 : 65534, group ? 65534 : 0), 0);
+    ASSERT_EQ(chmod(copy.c_str(), group ? 02755 : 04755), 0);
+    const fs::path report = folder / "report";
+    const Outcome by_hand = test_support::run_program(
+        "/usr/bin/env", std::string("LD_PRELOAD=") + ALLOC_HOOKS_PRELOAD +
+                            " ALLOC_HOOKS_PROFILE_OUT=" + report.string() + " " + copy.string() +
+                            " 1");
+    EXPECT_EQ(by_hand.status, 0) << by_hand.err;
+    EXPECT_FALSE(fs::exists(report));
+    test_support::expect_refused(folder / "out", "-- " + copy.string() + " 1",
+                                 group ? "is set-group-ID (group 65534, yours 0)"
+                                       : "is set-user-ID (owner 65534, you are 0)");
+  }
+}
+
+// An allocator in the user's LD_PRELOAD would serve the program behind the hooks: refused before
+// the program starts, naming it and --allocator. A preload that defines no malloc (libm) is the
+// program's own business: TheProgramsEnvironmentIsTheOneItWasGiven runs one.
+TEST(Profile, AnAllocatorAlreadyPreloadedIsRefusedNamingIt) {
+  const fs::path out = scratch() / "out";
+  const Outcome outcome = test_support::run_program(
+      RUNNER_BINARY, "profile --out \"" + out.string() + "\" -- " + kEveryFunction + " 1",
+      {{"LD_PRELOAD", "libmimalloc.so.2"}});
+  EXPECT_EQ(outcome.status, 2) << outcome.err;
+  EXPECT_NE(outcome.err.find("LD_PRELOAD holds libmimalloc.so.2, which defines malloc"),
+            std::string::npos)
+      << outcome.err;
+  EXPECT_NE(outcome.err.find("--allocator (system, mimalloc"), std::string::npos) << outcome.err;
+  EXPECT_EQ(std::count(outcome.err.begin(), outcome.err.end(), '\n'), 1) << outcome.err;
+  EXPECT_FALSE(fs::exists(out / "profile.json"));
 }
 
 // Without figures (here a shell that ends with _exit, as dash does) the status is the program's.

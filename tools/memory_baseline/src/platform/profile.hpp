@@ -16,7 +16,8 @@ namespace memory_baseline::platform {
 // path; nullopt when there is none, or it is not an executable file.
 std::optional<std::string> find_program(const std::string& name);
 // Why the hooks' library cannot be put into the program, or "" (Linux: a dynamically linked
-// 64-bit ELF executable, or a script whose interpreter is one; Windows: a 64-bit PE executable).
+// 64-bit ELF executable that runs as the runner's user and group, or a script whose interpreter is
+// one; Windows: a 64-bit PE executable).
 std::string why_not_preloadable(const std::string& program);
 // Why `allocator` cannot be the program's allocator in a profile here, or "".
 std::string allocator_problem(const std::string& allocator);

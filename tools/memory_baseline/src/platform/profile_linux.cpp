@@ -1,8 +1,11 @@
 // Linux part of `memory_baseline profile`: PATH search, the ELF check for a dynamic loader
-// (PT_INTERP), and the program started with the preload library (LD_PRELOAD) and extra
-// environment.
+// (PT_INTERP) and for set-ID bits that would make the loader ignore LD_PRELOAD, and the program
+// started with the preload library (LD_PRELOAD) and extra environment.
+#include <dlfcn.h>
 #include <elf.h>
+#include <link.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +13,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <scenarios/allocators.hpp>
 
 #include "memory_baseline/results.hpp"
 #include "platform/platform.hpp"
@@ -23,6 +30,33 @@ bool is_executable_file(const std::string& path) {
   struct stat status {};
   return stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode) &&
          access(path.c_str(), X_OK) == 0;
+}
+
+// A program whose set-user-ID or set-group-ID bit changes who it runs as is run by the loader in
+// secure mode, which ignores LD_PRELOAD (ld.so(8)): the hooks would never reach it. On a file
+// system mounted nosuid the bits change nothing. "" when the program runs as the runner does.
+std::string secure_mode_problem(const std::string& program) {
+  struct stat status {};
+  if (stat(program.c_str(), &status) != 0) return "";
+  const bool changes_user = (status.st_mode & S_ISUID) != 0 && status.st_uid != getuid();
+  // Set-group-ID without group execute is mandatory locking, not a change of group.
+  const bool changes_group = (status.st_mode & S_ISGID) != 0 && (status.st_mode & S_IXGRP) != 0 &&
+                             status.st_gid != getgid();
+  if (!changes_user && !changes_group) return "";
+  struct statvfs volume {};
+  if (statvfs(program.c_str(), &volume) == 0 && (volume.f_flag & ST_NOSUID) != 0) return "";
+  return changes_user
+             ? fmt::format(
+                   "is set-user-ID (owner {}, you are {}): the loader ignores LD_PRELOAD for it, "
+                   "so "
+                   "its allocations cannot be counted; profile it as its owner or a copy without "
+                   "the bit",
+                   status.st_uid, getuid())
+             : fmt::format(
+                   "is set-group-ID (group {}, yours {}): the loader ignores LD_PRELOAD for it, so "
+                   "its allocations cannot be counted; profile it in that group or a copy without "
+                   "the bit",
+                   status.st_gid, getgid());
 }
 
 }  // namespace
@@ -62,13 +96,45 @@ std::string why_not_preloadable(const std::string& program) {
     file.seekg(static_cast<std::streamoff>(header.e_phoff + i * header.e_phentsize));
     file.read(reinterpret_cast<char*>(&segment), sizeof segment);
     if (!file) break;
-    if (segment.p_type == PT_INTERP) return "";
+    if (segment.p_type == PT_INTERP) return secure_mode_problem(program);
   }
   return "is statically linked: a preload library cannot reach it (link it with "
          "alloc_hooks::alloc_hooks for its operator new instead, docs/profile.md)";
 }
 
+// A library of the user's LD_PRELOAD that defines malloc itself (mimalloc, jemalloc, tcmalloc, a
+// sanitizer's runtime) would serve the program behind the hooks, which forward to the allocator
+// they chose: the program would be measured half under one allocator, half under another. The
+// runner was started with the same LD_PRELOAD, so each of its libraries is loaded here too: it
+// defines malloc when its own symbol table has it (dlsym of its handle finds malloc in the
+// library first, then in its dependencies, libc among them).
 std::string allocator_problem(const std::string&) {
+  const char* preloaded = std::getenv("LD_PRELOAD");
+  if (preloaded == nullptr) return "";
+  const std::string list = preloaded;
+  std::size_t start = 0;
+  while (start < list.size()) {
+    const std::size_t end = std::min(list.find_first_of(": ", start), list.size());
+    const std::string entry = list.substr(start, end - start);
+    start = end + 1;
+    if (entry.empty()) continue;
+    void* const handle = dlopen(entry.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+    if (handle == nullptr) continue;  // the loader did not load it (not found, or secure mode)
+    link_map* library = nullptr;
+    Dl_info found{};
+    void* const malloc_symbol = dlsym(handle, "malloc");
+    const bool defines_malloc = dlinfo(handle, RTLD_DI_LINKMAP, &library) == 0 &&
+                                library != nullptr && malloc_symbol != nullptr &&
+                                dladdr(malloc_symbol, &found) != 0 && found.dli_fname != nullptr &&
+                                std::strcmp(found.dli_fname, library->l_name) == 0;
+    dlclose(handle);
+    if (defines_malloc) {
+      return "LD_PRELOAD holds " + entry +
+             ", which defines malloc: the program would be measured half under it; take it out "
+             "of LD_PRELOAD and choose the allocator with --allocator (" +
+             fmt::format("{}", fmt::join(scenarios::built_allocators(), ", ")) + ")";
+    }
+  }
   return "";
 }
 
