@@ -7,7 +7,9 @@
 #include <cstddef>
 
 #include "core/backend.hpp"
+#include "core/internal.hpp"
 
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail {
 
 struct CAllocatorFunctions {
@@ -61,3 +63,4 @@ Backend make_c_allocator_backend(const char* name, const char* version) {
 }
 
 }  // namespace alloc_hooks::detail
+ALLOC_HOOKS_INTERNAL_END

@@ -9,7 +9,9 @@
 #include <cstdint>
 
 #include "alloc_hooks/alloc_hooks.hpp"
+#include "core/internal.hpp"
 
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail {
 
 struct Allocation {
@@ -79,3 +81,4 @@ alignas(64) extern std::atomic<std::uint64_t> window_max_alloc_ticks;
 void raise_to(std::atomic<std::uint64_t>& maximum, std::uint64_t value) noexcept;
 
 }  // namespace alloc_hooks::detail
+ALLOC_HOOKS_INTERNAL_END

@@ -8,6 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/internal.hpp"
+
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail {
 
 // Blocks from allocate_aligned go back through the *_aligned functions with the same alignment:
@@ -94,3 +97,4 @@ inline const Backend& backend_of(const void* block) {
 }
 
 }  // namespace alloc_hooks::detail
+ALLOC_HOOKS_INTERNAL_END

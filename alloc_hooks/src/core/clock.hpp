@@ -12,6 +12,9 @@
 #include <x86intrin.h>
 #endif
 
+#include "core/internal.hpp"
+
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail {
 
 extern std::atomic<bool> use_cycle_counter;
@@ -43,3 +46,4 @@ std::uint64_t ticks_to_ns(std::uint64_t ticks);
 std::uint64_t ns_to_ticks(std::uint64_t ns);
 
 }  // namespace alloc_hooks::detail
+ALLOC_HOOKS_INTERNAL_END

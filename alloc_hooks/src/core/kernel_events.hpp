@@ -9,8 +9,10 @@
 #include <cstdint>
 
 #include "alloc_hooks/alloc_hooks.hpp"
+#include "core/internal.hpp"
 #include "core/thread_counters.hpp"
 
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail {
 
 struct KernelEventRing {
@@ -55,3 +57,4 @@ inline void kernel_events_after_call(std::uint64_t before, AtomicKernelEventCoun
 }
 
 }  // namespace alloc_hooks::detail
+ALLOC_HOOKS_INTERNAL_END

@@ -10,6 +10,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/internal.hpp"
+
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail::sampled_blocks {
 
 struct Record {
@@ -27,3 +30,4 @@ Record find(const void* block) noexcept;
 Record remove(const void* block) noexcept;
 
 }  // namespace alloc_hooks::detail::sampled_blocks
+ALLOC_HOOKS_INTERNAL_END

@@ -6,8 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/internal.hpp"
 #include "core/sampled_blocks.hpp"
 
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail::sampler {
 
 // A thread's sampler, in the hooks' thread-local state. Zero-initialised: its first allocation
@@ -56,3 +58,4 @@ void restart_this_thread(std::uint64_t seed) noexcept;
 std::uint64_t fresh_seed(const void* salt) noexcept;
 
 }  // namespace alloc_hooks::detail::sampler
+ALLOC_HOOKS_INTERNAL_END

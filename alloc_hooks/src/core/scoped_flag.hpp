@@ -3,6 +3,9 @@
 // clear its outer one's flag.
 #pragma once
 
+#include "core/internal.hpp"
+
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail {
 
 class ScopedFlag {
@@ -18,3 +21,4 @@ class ScopedFlag {
 };
 
 }  // namespace alloc_hooks::detail
+ALLOC_HOOKS_INTERNAL_END

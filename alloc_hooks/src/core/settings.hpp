@@ -6,7 +6,9 @@
 
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "alloc_hooks/sites.hpp"
+#include "core/internal.hpp"
 
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail {
 
 struct Settings {
@@ -26,3 +28,4 @@ extern Settings settings;
 void load_settings_from_environment();
 
 }  // namespace alloc_hooks::detail
+ALLOC_HOOKS_INTERNAL_END

@@ -26,6 +26,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/internal.hpp"
+
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail::size_shadow {
 
 inline constexpr unsigned kGranuleShift = 3;
@@ -96,3 +99,4 @@ inline Recorded read(const void* block, std::size_t usable) {
 }
 
 }  // namespace alloc_hooks::detail::size_shadow
+ALLOC_HOOKS_INTERNAL_END

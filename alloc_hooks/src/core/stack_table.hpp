@@ -11,7 +11,9 @@
 #include <cstdint>
 
 #include "alloc_hooks/sites.hpp"
+#include "core/internal.hpp"
 
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail::stack_table {
 
 inline constexpr std::uint32_t kNoRoom = 0;
@@ -38,3 +40,4 @@ SiteCounters& counters(std::uint32_t id) noexcept;
 Stack frames_of(std::uint32_t id) noexcept;
 
 }  // namespace alloc_hooks::detail::stack_table
+ALLOC_HOOKS_INTERNAL_END

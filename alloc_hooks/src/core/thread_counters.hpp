@@ -9,7 +9,9 @@
 
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "alloc_hooks/latency_histogram.hpp"
+#include "core/internal.hpp"
 
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail {
 
 // Single-writer increment: a plain load and store (no locked instruction); atomic only so that
@@ -91,3 +93,4 @@ void record_budget_violation(ThreadCounters& counters, Source source, std::uint6
                              std::uint64_t size);
 
 }  // namespace alloc_hooks::detail
+ALLOC_HOOKS_INTERNAL_END

@@ -6,6 +6,9 @@
 
 #include <cstdint>
 
+#include "core/internal.hpp"
+
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::detail {
 
 // Names one module of the process ("module BASE PATH" in the report): where it was loaded (the
@@ -18,3 +21,4 @@ using ModuleLine = void (*)(std::uintptr_t base, const char* path);
 bool write_profile_report(const char* path, void (*list_modules)(ModuleLine line));
 
 }  // namespace alloc_hooks::detail
+ALLOC_HOOKS_INTERNAL_END

@@ -5,6 +5,9 @@
 
 #include <cstddef>
 
+#include "core/internal.hpp"
+
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::platform {
 
 struct SystemAllocator {
@@ -17,6 +20,7 @@ struct SystemAllocator {
 };
 
 }  // namespace alloc_hooks::platform
+ALLOC_HOOKS_INTERNAL_END
 
 // Defined only where the hooks replace the malloc family (malloc_family/platform/linux.cpp); a weak
 // reference otherwise, null.

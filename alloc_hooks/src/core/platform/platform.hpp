@@ -5,6 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/internal.hpp"
+
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::platform {
 
 // Zero-filled memory straight from the OS, never returned (holds per-thread counters).
@@ -89,3 +92,4 @@ std::size_t system_usable_size_aligned(const void* block, std::size_t alignment)
 void describe_system_allocator(char* out, std::size_t capacity);
 
 }  // namespace alloc_hooks::platform
+ALLOC_HOOKS_INTERNAL_END

@@ -8,6 +8,9 @@
 
 #include <windows.h>
 
+#include "core/internal.hpp"
+
+ALLOC_HOOKS_INTERNAL_BEGIN
 namespace alloc_hooks::platform {
 
 // `choose(function, current)`: the function to put in the slot that now holds `current` (what
@@ -27,3 +30,4 @@ int patch_loaded_modules(ImportChooser choose, bool (*wanted)(HMODULE module));
 bool dll_name_is(const char* name, const char* wanted);
 
 }  // namespace alloc_hooks::platform
+ALLOC_HOOKS_INTERNAL_END
