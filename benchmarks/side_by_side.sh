@@ -15,7 +15,7 @@ scripts/ensure_dependencies.sh python3 heaptrack
 old_tree=build-bench/old-tree
 [ -d "$old_tree" ] || git worktree add --detach "$old_tree" "$old_commit" >/dev/null
 git -C "$old_tree" checkout -q --detach "$old_commit"
-cp benchmarks/alloc_hooks_benchmark.cpp "$old_tree/benchmarks/"
+cp benchmarks/alloc_hooks_benchmark.cpp benchmarks/mixed_load.hpp "$old_tree/benchmarks/"
 build() {  # TREE TARGET...: the raw programs come from this tree only
   local tree=$1
   shift
