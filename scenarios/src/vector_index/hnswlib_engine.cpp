@@ -49,18 +49,23 @@ class WorkerThreads {
     for (std::thread& worker : workers_) worker.join();
   }
 
-  // Makes the threads a run on `threads` threads needs (this one among them), and the state of
-  // this object's mutex and condition variables: mingw-w64's (winpthreads) are made at their first
-  // lock or wait (24 bytes for a mutex, 176 for a condition variable under wine), which a build's
-  // window would otherwise take for the index's bytes, kept until this object goes (a "leak" at
-  // teardown). A wait of no time makes a condition variable's state and returns.
+  // Makes the threads a run on `threads` threads needs (this one among them), and every piece of
+  // state a thread library makes lazily for them, so that a build's window does not take it for
+  // the index's bytes (kept until this object goes: a "leak" at teardown). mingw-w64's winpthreads
+  // makes a mutex's state at its first lock (24 bytes), a condition variable's at its first wait
+  // (176 bytes under wine: a wait of no time makes it), and more for a thread as it starts and
+  // first blocks (under wine, 24 bytes of malloc and 1,248 of the Win32 heap in about one build of
+  // two threads in six, when the worker started late or this thread first blocked in the build).
+  // So each new worker and this thread meet here once, each blocking at least once (rendezvous()).
   void start(std::uint64_t threads) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       started_.wait_for(lock, std::chrono::seconds(0));
       finished_.wait_for(lock, std::chrono::seconds(0));
     }
+    const std::size_t before = workers_.size();
     while (workers_.size() + 1 < threads) workers_.emplace_back([this] { work(); });
+    if (workers_.size() > before) rendezvous();
   }
 
   // Runs `job(argument)` on `threads` threads (this one among them) and waits for all.
@@ -68,11 +73,7 @@ class WorkerThreads {
     start(threads);
     {
       const std::lock_guard<std::mutex> lock(mutex_);
-      job_ = job;
-      argument_ = argument;
-      wanted_ = threads - 1;
-      running_ = threads - 1;
-      ++generation_;
+      post(job, argument, threads - 1);
     }
     started_.notify_all();
     job(argument);
@@ -81,6 +82,24 @@ class WorkerThreads {
   }
 
  private:
+  void post(void (*job)(void*), void* argument, std::uint64_t workers) {
+    job_ = job;
+    argument_ = argument;
+    wanted_ = workers;
+    running_ = workers;
+    ++generation_;
+  }
+
+  // Every worker takes an empty job while this thread holds the lock from posting it to its wait:
+  // no worker can finish first, so this thread blocks; and it wakes only once the last worker
+  // has let go of the lock by waiting for the next job, so each worker has blocked too.
+  void rendezvous() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    post(nullptr, nullptr, workers_.size());
+    started_.notify_all();
+    finished_.wait(lock, [this] { return running_ == 0; });
+  }
+
   void work() {
     std::uint64_t seen = 0;
     std::unique_lock<std::mutex> lock(mutex_);
@@ -89,9 +108,11 @@ class WorkerThreads {
       if (stopping_) return;
       seen = generation_;
       --wanted_;
-      lock.unlock();
-      job_(argument_);
-      lock.lock();
+      if (job_ != nullptr) {
+        lock.unlock();
+        job_(argument_);
+        lock.lock();
+      }
       if (--running_ == 0) finished_.notify_one();
     }
   }
