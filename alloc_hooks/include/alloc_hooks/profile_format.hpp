@@ -9,13 +9,16 @@
 namespace alloc_hooks::profile_format {
 
 // Raised on any change to a line below.
-inline constexpr int kVersion = 1;
+inline constexpr int kVersion = 2;
 
 // The first line: "alloc_hooks_profile VERSION".
 inline constexpr char kFirst[] = "alloc_hooks_profile";
-// The last line: a report without it was cut short (the program did not finish its exit).
+// The last line: a report without it was cut short (the process ended while it was written).
 inline constexpr char kEnd[] = "end";
 
+// How the program ended, which is as far as the figures go: "exit" (its exit handlers and static
+// destructors ran first), "_exit" (none ran: _exit or _Exit) or "signal NUMBER" (a fatal signal).
+inline constexpr char kEndedBy[] = "ended_by";
 inline constexpr char kBackend[] = "backend";                 // NAME
 inline constexpr char kBackendVersion[] = "backend_version";  // VERSION, the rest of the line
 inline constexpr char kClock[] = "clock";                     // NAME NS_PER_TICK

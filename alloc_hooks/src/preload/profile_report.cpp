@@ -107,12 +107,14 @@ void report_sites(const SlowestAllocations& slowest, const BudgetReport& budgets
 
 }  // namespace
 
-bool write_profile_report(const char* path, void (*list_modules)(ModuleLine line)) {
+bool write_profile_report(const char* path, const char* ended_by,
+                          void (*list_modules)(ModuleLine line)) {
   if (!report.open_file(path)) return false;
   const Counters counters = read_counters();
   const BackendInfo active = backend();
   const ClockInfo clock = clock_info();
   report.line("%s %d\n", format::kFirst, format::kVersion);
+  report.line("%s %s\n", format::kEndedBy, ended_by);
   report.line("%s %s\n", format::kBackend, active.name);
   report.line("%s %s\n", format::kBackendVersion, active.version);
   report.line("%s %s %.6f\n", format::kClock, clock.name, clock.ns_per_tick);

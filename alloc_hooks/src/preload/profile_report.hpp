@@ -15,10 +15,12 @@ namespace alloc_hooks::detail {
 // bias of an ELF object, the base of a PE image) and its file.
 using ModuleLine = void (*)(std::uintptr_t base, const char* path);
 
-// Writes this process's report to `path` (created or truncated); `list_modules(line)` calls
-// `line` for each module, so that the stacks can be symbolized after the process is gone. Nothing
-// here allocates: the text goes through a fixed buffer. False when the file could not be written.
-bool write_profile_report(const char* path, void (*list_modules)(ModuleLine line));
+// Writes this process's report to `path` (created or truncated); `ended_by` says how the program
+// ended (profile_format.hpp, kEndedBy); `list_modules(line)` calls `line` for each module, so that
+// the stacks can be symbolized after the process is gone. Nothing here allocates: the text goes
+// through a fixed buffer. False when the file could not be written.
+bool write_profile_report(const char* path, const char* ended_by,
+                          void (*list_modules)(ModuleLine line));
 
 }  // namespace alloc_hooks::detail
 ALLOC_HOOKS_INTERNAL_END

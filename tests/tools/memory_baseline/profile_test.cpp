@@ -3,6 +3,7 @@
 // the program's exit status passed through, budgets, bad input, and what happens with fork, exec,
 // exit handlers and threads that outlive main. heaptrack, as an independent oracle, is in
 // heaptrack_oracle_test.sh; the report in Chromium and the schema in profile_report_test.py.
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -184,12 +185,68 @@ TEST(Profile, AnAllocatorAlreadyPreloadedIsRefusedNamingIt) {
 }
 
 // Without figures (here a shell that ends with _exit, as dash does) the status is the program's.
+// dash ends a script with _exit: its figures are written there, its status and output its own.
+TEST(Profile, AShellThatEndsByUnderscoreExitHasItsFigures) {
+  const fs::path out = scratch();
+  const Profile shell = profile(out, "", "/bin/sh -c 'true; echo after; exit 4'");
+  EXPECT_EQ(shell.outcome.status, 4) << shell.outcome.err;
+  EXPECT_EQ(shell.outcome.out, "after\n");
+  ASSERT_TRUE(shell.document) << shell.outcome.err;
+  EXPECT_EQ(shell.document->exit.figures_until, "_exit");
+  EXPECT_NE(shell.outcome.err.find("(figures up to its _exit)"), std::string::npos)
+      << shell.outcome.err;
+  EXPECT_NE(test_support::read_file(out / "report.md")
+                .find("the program exited with status 4; the figures go up to its _exit"),
+            std::string::npos);
+}
+
+// SIGKILL leaves no moment to write the figures: said in one line, the status the program's.
 TEST(Profile, WithoutFiguresTheStatusIsStillTheProgramsOwn) {
   const Outcome outcome =
       test_support::run_program(RUNNER_BINARY, "profile --out \"" + (scratch() / "out").string() +
-                                                   "\" -- /bin/sh -c 'true; echo after; exit 4'");
-  EXPECT_EQ(outcome.status, 4) << outcome.err;
-  EXPECT_EQ(outcome.out, "after\n");
+                                                   "\" -- /bin/sh -c 'echo before; kill -9 $$'");
+  EXPECT_EQ(outcome.status, 128 + 9) << outcome.err;
+  EXPECT_EQ(outcome.out, "before\n");
+  EXPECT_NE(outcome.err.find("before the hooks could write its figures"), std::string::npos)
+      << outcome.err;
+  EXPECT_FALSE(fs::exists(scratch() / "out" / "profile.json"));
+}
+
+// Every way of ending that runs code in the process leaves exact figures: _exit, abort, a fault
+// and a fatal signal sent to itself; two runs differ by exactly their iterations' calls, and the
+// 4,321 bytes kept before the end are live in both. The status stays the program's.
+TEST(Profile, EveryEndThatRunsCodeLeavesExactFigures) {
+  struct End {
+    const char* mode;
+    int status;
+    const char* figures_until;
+  };
+  for (const End& end :
+       {End{"_exit-5", 5, "_exit"}, End{"abort", 128 + SIGABRT, "signal"},
+        End{"segv", 128 + SIGSEGV, "signal"}, End{"term", 128 + SIGTERM, "signal"}}) {
+    const std::string mode = std::string(" ") + end.mode;
+    const Profile one =
+        profile(scratch() / (std::string(end.mode) + "1"), "", kEveryFunction + " 1" + mode);
+    const Profile four =
+        profile(scratch() / (std::string(end.mode) + "4"), "", kEveryFunction + " 4" + mode);
+    for (const Profile* run : {&one, &four}) {
+      EXPECT_EQ(run->outcome.status, end.status) << end.mode << run->outcome.err;
+      ASSERT_TRUE(run->document) << end.mode << run->outcome.err;
+      EXPECT_EQ(run->document->exit.figures_until, end.figures_until) << end.mode;
+    }
+    EXPECT_EQ(figure(four.document, "malloc", &ProfileCounters::allocations) -
+                  figure(one.document, "malloc", &ProfileCounters::allocations),
+              3 * kCalls)
+        << end.mode;
+    EXPECT_EQ(figure(four.document, "malloc", &ProfileCounters::bytes_freed) -
+                  figure(one.document, "malloc", &ProfileCounters::bytes_freed),
+              3 * kBytes)
+        << end.mode;
+    EXPECT_EQ(four.document->live_bytes, one.document->live_bytes) << end.mode;
+    if (std::string(end.mode) != "abort") {
+      EXPECT_GE(one.document->live_bytes, 4321) << end.mode;
+    }
+  }
 }
 
 // The preload library that cannot write its report says so and leaves the status alone.
@@ -208,11 +265,7 @@ TEST(Profile, TheProgramsOwnExitStatusIsPassedThrough) {
   const Profile exited = profile(scratch(), "", kEveryFunction + " 1 exit-3");
   EXPECT_EQ(exited.outcome.status, 3);
   EXPECT_EQ(exited.document->exit.status, 3);
-  const Profile aborted = profile(scratch() / "abort", "", kEveryFunction + " 1 abort");
-  EXPECT_EQ(aborted.outcome.status, 128 + 6);  // SIGABRT
-  EXPECT_FALSE(aborted.document);              // no exit handlers ran: no figures
-  EXPECT_NE(aborted.outcome.err.find("without finishing its exit handlers"), std::string::npos)
-      << aborted.outcome.err;
+  EXPECT_EQ(exited.document->exit.figures_until, "exit");
 }
 
 // The breach names the call site that held the memory (every stack recorded: the one block of
@@ -227,7 +280,7 @@ TEST(Profile, ABreachedBudgetExitsOneAndSaysWhich) {
   EXPECT_EQ(breached.document->violations.at(0).budget, "process_limit_mb");
   EXPECT_GE(breached.document->peak_live_bytes, 4u << 20);
   EXPECT_NE(breached.outcome.err.find("BUDGET BREACHED: peak live bytes"), std::string::npos);
-  EXPECT_NE(breached.outcome.err.find("; top: 4.00 MiB main (every_function.c:72)"),
+  EXPECT_NE(breached.outcome.err.find("; top: 4.00 MiB main (every_function.c:82)"),
             std::string::npos)
       << breached.outcome.err;
   EXPECT_EQ(breached.outcome.out, "");  // the runner's lines go to standard error

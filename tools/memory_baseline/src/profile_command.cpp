@@ -146,8 +146,8 @@ int profile_command(const ProfileSettings& settings) {
   std::optional<ProfileDocument> figures = parse_preload_report(read_whole(report_path), raw_sites);
   if (!figures) {
     std::fprintf(stderr,
-                 "memory_baseline: %s %s without finishing its exit handlers (killed, _exit, "
-                 "or exec), or its report could not be written: no figures, nothing written\n",
+                 "memory_baseline: %s %s before the hooks could write its figures (SIGKILL, "
+                 "exec, or its report could not be written): no figures, nothing written\n",
                  program->c_str(), process::describe(end).c_str());
     return status_of(end);  // the program's own: no budget verdict was reached
   }
@@ -177,11 +177,15 @@ int profile_command(const ProfileSettings& settings) {
       by_source.win32_heap.allocations != 0
           ? fmt::format(", {} via the Win32 heap", by_source.win32_heap.allocations)
           : std::string();
+  // Figures that stop short of the exit handlers say so.
+  const std::string until = document.exit.figures_until.value_or("exit") == "exit"
+                                ? std::string()
+                                : " (figures up to its " + *document.exit.figures_until + ")";
   std::fprintf(
       stderr,
-      "%s %s: %llu allocations (%llu via operator new, %llu via malloc%s), peak live %.2f MiB, "
+      "%s %s%s: %llu allocations (%llu via operator new, %llu via malloc%s), peak live %.2f MiB, "
       "peak RSS %.2f MiB\n",
-      program->c_str(), process::describe(end).c_str(),
+      program->c_str(), process::describe(end).c_str(), until.c_str(),
       static_cast<unsigned long long>(document.totals.allocations),
       static_cast<unsigned long long>(by_source.operator_new.allocations),
       static_cast<unsigned long long>(by_source.malloc.allocations), heap_part.c_str(),

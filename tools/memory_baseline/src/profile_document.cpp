@@ -94,6 +94,8 @@ std::optional<ProfileDocument> parse_preload_report(const std::string& text,
       started = true;
     } else if (key == format::kEnd) {
       ended = true;
+    } else if (key == format::kEndedBy) {
+      words >> figures.exit.figures_until.emplace();
     } else if (key == format::kBackend) {
       words >> figures.allocator.name;
     } else if (key == format::kBackendVersion) {
@@ -168,7 +170,8 @@ ProfileDocument profile_document(ProfileDocument document, const ProfileRun& run
       alloc_hooks::top_sites_line(sites, alloc_hooks::SiteMeasure::peak_bytes);
   document.program = run.program;
   document.arguments = run.arguments;
-  document.exit = {run.end.status, run.end.signal};
+  document.exit.status = run.end.status;
+  document.exit.signal = run.end.signal;
   document.wall_time_ms = run.wall_time_ms;
   document.memory.sample_interval_ms = run.sample_interval_ms;
   for (const auto& [time_ms, rss] : run.rss_series) {

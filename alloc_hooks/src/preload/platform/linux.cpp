@@ -6,6 +6,10 @@
 // - ALLOC_HOOKS_PROFILE_OUT names the file. The report is written by this library's destructor,
 //   which the dynamic loader runs after the program's exit handlers and static destructors, so
 //   allocations made while the program exits are in it; frees glibc makes after that are not.
+//   A program that ends otherwise gets its report written on the way out: by _exit and _Exit
+//   (replaced here), and by a fatal signal whose action was the default when the program started
+//   (a handler here writes it, then the signal ends the process as it would have). Not after
+//   SIGKILL, nor across exec (docs/profile.md).
 // - The library takes itself out of LD_PRELOAD and the ALLOC_HOOKS_ variables out of the
 //   environment at start: the program sees the environment it was given, and programs it starts
 //   with exec (a shell command, posix_spawn) are not measured, as under heaptrack.
@@ -15,8 +19,11 @@
 // symbolized by the runner.
 #include <dlfcn.h>
 #include <link.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 
@@ -77,11 +84,43 @@ void leave_environment_as_given() {
   *kept = nullptr;
 }
 
+void write_report(const char* ended_by);
+
+// The signals whose default action ends the process (SIGKILL and SIGSTOP cannot be caught).
+constexpr int kFatalSignals[] = {SIGHUP,  SIGINT,  SIGQUIT,   SIGILL,  SIGTRAP, SIGABRT, SIGBUS,
+                                 SIGFPE,  SIGUSR1, SIGSEGV,   SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,
+                                 SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS};
+
+// Runs once, in the first fatal signal: the report, then the signal again under its default
+// action (SA_RESETHAND restored it), which ends the process with it, as without the hooks; a
+// fault re-raises itself as the faulting instruction runs again.
+void on_fatal_signal(int signal) {
+  char ended_by[32];
+  std::snprintf(ended_by, sizeof ended_by, "signal %d", signal);
+  write_report(ended_by);
+  raise(signal);
+}
+
+// A handler for each fatal signal left at its default action by whoever started the program
+// (one it ignores or a handler of its own it sets later stay its own).
+void catch_fatal_signals() {
+  for (const int signal : kFatalSignals) {
+    struct sigaction current {};
+    if (sigaction(signal, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) continue;
+    struct sigaction action {};
+    action.sa_handler = on_fatal_signal;
+    action.sa_flags = SA_RESETHAND;
+    sigfillset(&action.sa_mask);
+    sigaction(signal, &action, nullptr);
+  }
+}
+
 __attribute__((constructor)) void start_preloaded() {
   (void)active_backend();
   starting_process = getpid();
   if (const char* path = platform::environment("ALLOC_HOOKS_PROFILE_OUT")) {
     std::snprintf(report_path, sizeof report_path, "%s", path);
+    catch_fatal_signals();
   }
   leave_environment_as_given();
 }
@@ -119,17 +158,41 @@ void free_cxx_runtime_pool() {
     freeres();
 }
 
-__attribute__((destructor)) void write_report() {
-  if (report_path[0] == '\0' || getpid() != starting_process) return;
-  free_cxx_runtime_pool();
+// Writes the report once, in the process that started (a fork child writes none), whichever end
+// comes first.
+void write_report(const char* ended_by) {
+  static std::atomic<bool> written{false};
+  if (report_path[0] == '\0' || getpid() != starting_process || written.exchange(true)) return;
   // The program's exit status is its own: a report that cannot be written is said, and the
   // runner finds no figures.
-  if (!write_profile_report(report_path, list_modules))
+  if (!write_profile_report(report_path, ended_by, list_modules))
     platform::say(
         "cannot write the profile report (ALLOC_HOOKS_PROFILE_OUT): no figures; the exit status "
         "stays the program's");
 }
 
+__attribute__((destructor)) void write_report_at_exit() {
+  if (report_path[0] == '\0' || getpid() != starting_process) return;
+  free_cxx_runtime_pool();
+  write_report("exit");
+}
+
+// _exit and _Exit: the report, then the end the program asked for (what glibc's _exit does).
+[[noreturn]] void end_without_exit_handlers(int status) {
+  write_report("_exit");
+  for (;;) syscall(SYS_exit_group, status);
+}
+
 }  // namespace
 
 }  // namespace alloc_hooks::detail
+
+// glibc's exit() ends through its own internal _exit, not these: they serve the program's calls.
+extern "C" {
+[[noreturn]] __attribute__((visibility("default"))) void _exit(int status) {
+  alloc_hooks::detail::end_without_exit_handlers(status);
+}
+[[noreturn]] __attribute__((visibility("default"))) void _Exit(int status) {
+  alloc_hooks::detail::end_without_exit_handlers(status);
+}
+}

@@ -3,6 +3,8 @@
  * heaptrack_oracle_test.sh). Usage: every_function ITERATIONS [MODE]; modes:
  *   with-memalign  also memalign and pvalloc (heaptrack does not see those two)
  *   exit-3         exits with status 3          abort      ends by SIGABRT
+ *   _exit-5        keeps 4321 bytes, then _exit(5)  segv      keeps 4321 bytes, then a fault
+ *   term           keeps 4321 bytes, then SIGTERM to itself
  *   big            also holds 4 MiB at once     fork       a child allocates and exits too
  *   exit-alloc     an exit handler allocates 12345 bytes and keeps them
  *   outlive        a thread still allocates while the program exits
@@ -11,6 +13,7 @@
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +71,13 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "exit-3") == 0) return 3;
   if (strcmp(mode, "abort") == 0) abort();
+  if (strcmp(mode, "_exit-5") == 0 || strcmp(mode, "segv") == 0 || strcmp(mode, "term") == 0) {
+    keep(malloc(4321));
+    if (strcmp(mode, "_exit-5") == 0) _exit(5);
+    if (strcmp(mode, "term") == 0) kill(getpid(), SIGTERM);
+    int* volatile null_pointer = NULL;
+    *null_pointer = 0; /* SIGSEGV */
+  }
   if (strcmp(mode, "big") == 0) {
     void* big = malloc(4 << 20);
     memset(big, 1, 4 << 20);

@@ -29,7 +29,7 @@ int profile_command(const ProfileSettings& settings);
 
 // The figures of a profile document from the preload library's report (the lines of
 // alloc_hooks/profile_format.hpp), and its sites (stacks and modules) into `sites`; nullopt when
-// the report is missing its end (the program did not run its exit handlers to the end). Throws
+// the report is missing its end (cut short: the process ended while it was written). Throws
 // std::runtime_error, naming both versions, for a report of another format version. Slow
 // allocations carry their stack_id until profile_document names their sites.
 std::optional<ProfileDocument> parse_preload_report(const std::string& text,

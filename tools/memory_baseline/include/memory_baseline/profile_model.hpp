@@ -39,6 +39,9 @@ ProfileCounters* source_named(ProfileSources& sources, std::string_view name);
 // How the program ended: its exit status, or the signal that ended it.
 struct ProfileExit {
   std::optional<int> status, signal;
+  // Where the figures stop: "exit" (after the exit handlers), "_exit" (none ran) or "signal" (the
+  // fatal signal's moment); absent in profiles written before it was recorded.
+  std::optional<std::string> figures_until;
 };
 struct ProfileClock {
   std::string name;
@@ -121,7 +124,8 @@ constexpr auto json_fields(std::type_identity<ProfileExit>) {
   using scenarios::json_record::Empty;
   using scenarios::json_record::field;
   return std::tuple{field("status", &ProfileExit::status, Empty::null),
-                    field("signal", &ProfileExit::signal, Empty::null)};
+                    field("signal", &ProfileExit::signal, Empty::null),
+                    field("figures_until", &ProfileExit::figures_until, Empty::omitted)};
 }
 constexpr auto json_fields(std::type_identity<ProfileClock>) {
   using scenarios::json_record::field;
