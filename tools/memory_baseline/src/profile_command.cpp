@@ -146,8 +146,8 @@ int profile_command(const ProfileSettings& settings) {
   std::optional<ProfileDocument> figures = parse_preload_report(read_whole(report_path), raw_sites);
   if (!figures) {
     std::fprintf(stderr,
-                 "memory_baseline: %s %s before the hooks could write its figures (SIGKILL, "
-                 "exec, or its report could not be written): no figures, nothing written\n",
+                 "memory_baseline: %s %s before the hooks could write its figures (SIGKILL, or "
+                 "its report could not be written): no figures, nothing written\n",
                  program->c_str(), process::describe(end).c_str());
     return status_of(end);  // the program's own: no budget verdict was reached
   }

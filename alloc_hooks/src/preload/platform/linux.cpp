@@ -8,8 +8,8 @@
 //   allocations made while the program exits are in it; frees glibc makes after that are not.
 //   A program that ends otherwise gets its report written on the way out: by _exit and _Exit
 //   (replaced here), and by a fatal signal whose action was the default when the program started
-//   (a handler here writes it, then the signal ends the process as it would have). Not after
-//   SIGKILL, nor across exec (docs/profile.md).
+//   (a handler here writes it, then the signal ends the process as it would have), and by an
+//   exec (the exec functions replaced here write it first). Not after SIGKILL (docs/profile.md).
 // - The library takes itself out of LD_PRELOAD and the ALLOC_HOOKS_ variables out of the
 //   environment at start: the program sees the environment it was given, and programs it starts
 //   with exec (a shell command, posix_spawn) are not measured, as under heaptrack.
@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 
@@ -85,6 +87,7 @@ void leave_environment_as_given() {
 }
 
 void write_report(const char* ended_by);
+void find_exec_functions();
 
 // The signals whose default action ends the process (SIGKILL and SIGSTOP cannot be caught).
 constexpr int kFatalSignals[] = {SIGHUP,  SIGINT,  SIGQUIT,   SIGILL,  SIGTRAP, SIGABRT, SIGBUS,
@@ -123,6 +126,7 @@ __attribute__((constructor)) void start_preloaded() {
     catch_fatal_signals();
   }
   leave_environment_as_given();
+  find_exec_functions();
 }
 
 // The modules, for symbolizing the stacks after the process is gone; the first one without a
@@ -158,11 +162,13 @@ void free_cxx_runtime_pool() {
     freeres();
 }
 
+std::atomic<bool> report_written{false};
+
 // Writes the report once, in the process that started (a fork child writes none), whichever end
 // comes first.
 void write_report(const char* ended_by) {
-  static std::atomic<bool> written{false};
-  if (report_path[0] == '\0' || getpid() != starting_process || written.exchange(true)) return;
+  if (report_path[0] == '\0' || getpid() != starting_process || report_written.exchange(true))
+    return;
   // The program's exit status is its own: a report that cannot be written is said, and the
   // runner finds no figures.
   if (!write_profile_report(report_path, ended_by, list_modules))
@@ -183,16 +189,119 @@ __attribute__((destructor)) void write_report_at_exit() {
   for (;;) syscall(SYS_exit_group, status);
 }
 
+// The C library's exec functions, found when the library starts (not in the exec: a vfork child
+// may be the caller), or at the first exec if a library's constructor execs before that.
+using Execve = int (*)(const char*, char* const[], char* const[]);
+using Execv = int (*)(const char*, char* const[]);
+using Fexecve = int (*)(int, char* const[], char* const[]);
+struct ExecFunctions {
+  Execve execve, execvpe;
+  Execv execv, execvp;
+  Fexecve fexecve;
+} real_exec{};
+
+void find_exec_functions() {
+  real_exec.execve = reinterpret_cast<Execve>(dlsym(RTLD_NEXT, "execve"));
+  real_exec.execvpe = reinterpret_cast<Execve>(dlsym(RTLD_NEXT, "execvpe"));
+  real_exec.execv = reinterpret_cast<Execv>(dlsym(RTLD_NEXT, "execv"));
+  real_exec.execvp = reinterpret_cast<Execv>(dlsym(RTLD_NEXT, "execvp"));
+  real_exec.fexecve = reinterpret_cast<Fexecve>(dlsym(RTLD_NEXT, "fexecve"));
+}
+
+// An exec: the report as the program stands, then `exec()`; one that fails (returns) leaves the
+// program running, and its later end writes the report again.
+template <typename Exec>
+int report_then_exec(Exec exec) {
+  if (real_exec.execve == nullptr) find_exec_functions();
+  write_report("exec");
+  const int result = exec();
+  const int failure = errno;
+  if (getpid() == starting_process) report_written.store(false);
+  errno = failure;
+  return result;
+}
+
+// execl, execlp and execle: their arguments (up to the null pointer, which is counted) as an argv
+// array on the stack, so that an exec allocates nothing.
+std::size_t count_arguments(const char* first, va_list arguments) {
+  std::size_t count = 1;
+  for (const char* argument = first; argument != nullptr; argument = va_arg(arguments, char*))
+    ++count;
+  return count;
+}
+template <typename Exec>
+int with_argument_array(const char* first, va_list arguments, std::size_t count, Exec exec) {
+  char* argv[count];  // a variable-length array (GNU C++)
+  argv[0] = const_cast<char*>(first);
+  for (std::size_t i = 1; i < count; ++i) argv[i] = va_arg(arguments, char*);
+  return exec(argv);
+}
+
 }  // namespace
 
 }  // namespace alloc_hooks::detail
 
-// glibc's exit() ends through its own internal _exit, not these: they serve the program's calls.
+// glibc's exit() ends through its own internal _exit, and its exec functions call its internal
+// execve, not these: they serve the program's own calls.
 extern "C" {
+using namespace alloc_hooks::detail;
+
 [[noreturn]] __attribute__((visibility("default"))) void _exit(int status) {
-  alloc_hooks::detail::end_without_exit_handlers(status);
+  end_without_exit_handlers(status);
 }
 [[noreturn]] __attribute__((visibility("default"))) void _Exit(int status) {
-  alloc_hooks::detail::end_without_exit_handlers(status);
+  end_without_exit_handlers(status);
+}
+
+__attribute__((visibility("default"))) int execve(const char* path, char* const argv[],
+                                                  char* const envp[]) {
+  return report_then_exec([&] { return real_exec.execve(path, argv, envp); });
+}
+__attribute__((visibility("default"))) int execvpe(const char* file, char* const argv[],
+                                                   char* const envp[]) {
+  return report_then_exec([&] { return real_exec.execvpe(file, argv, envp); });
+}
+__attribute__((visibility("default"))) int fexecve(int fd, char* const argv[], char* const envp[]) {
+  return report_then_exec([&] { return real_exec.fexecve(fd, argv, envp); });
+}
+__attribute__((visibility("default"))) int execv(const char* path, char* const argv[]) {
+  return report_then_exec([&] { return real_exec.execv(path, argv); });
+}
+__attribute__((visibility("default"))) int execvp(const char* file, char* const argv[]) {
+  return report_then_exec([&] { return real_exec.execvp(file, argv); });
+}
+__attribute__((visibility("default"))) int execl(const char* path, const char* first, ...) {
+  va_list arguments, counting;
+  va_start(arguments, first);
+  va_copy(counting, arguments);
+  const std::size_t count = count_arguments(first, counting);
+  va_end(counting);
+  const int result = with_argument_array(first, arguments, count,
+                                         [&](char* const argv[]) { return execv(path, argv); });
+  va_end(arguments);
+  return result;
+}
+__attribute__((visibility("default"))) int execlp(const char* file, const char* first, ...) {
+  va_list arguments, counting;
+  va_start(arguments, first);
+  va_copy(counting, arguments);
+  const std::size_t count = count_arguments(first, counting);
+  va_end(counting);
+  const int result = with_argument_array(first, arguments, count,
+                                         [&](char* const argv[]) { return execvp(file, argv); });
+  va_end(arguments);
+  return result;
+}
+__attribute__((visibility("default"))) int execle(const char* path, const char* first, ...) {
+  va_list arguments, counting;
+  va_start(arguments, first);
+  va_copy(counting, arguments);
+  const std::size_t count = count_arguments(first, counting);
+  char* const* envp = va_arg(counting, char* const*);  // after the null pointer
+  va_end(counting);
+  const int result = with_argument_array(
+      first, arguments, count, [&](char* const argv[]) { return execve(path, argv, envp); });
+  va_end(arguments);
+  return result;
 }
 }

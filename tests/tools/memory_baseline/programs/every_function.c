@@ -5,6 +5,8 @@
  *   exit-3         exits with status 3          abort      ends by SIGABRT
  *   _exit-5        keeps 4321 bytes, then _exit(5)  segv      keeps 4321 bytes, then a fault
  *   term           keeps 4321 bytes, then SIGTERM to itself
+ *   exec           keeps 4321 bytes, then execl("/bin/true")
+ *   exec-fails     keeps 4321 bytes, an execl that fails, then exits with status 7
  *   big            also holds 4 MiB at once     fork       a child allocates and exits too
  *   exit-alloc     an exit handler allocates 12345 bytes and keeps them
  *   outlive        a thread still allocates while the program exits
@@ -71,6 +73,11 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "exit-3") == 0) return 3;
   if (strcmp(mode, "abort") == 0) abort();
+  if (strcmp(mode, "exec") == 0 || strcmp(mode, "exec-fails") == 0) {
+    keep(malloc(4321));
+    execl(strcmp(mode, "exec") == 0 ? "/bin/true" : "/nonexistent/program", "true", (char*)NULL);
+    return 7;
+  }
   if (strcmp(mode, "_exit-5") == 0 || strcmp(mode, "segv") == 0 || strcmp(mode, "term") == 0) {
     keep(malloc(4321));
     if (strcmp(mode, "_exit-5") == 0) _exit(5);

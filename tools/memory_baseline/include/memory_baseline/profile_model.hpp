@@ -39,8 +39,9 @@ ProfileCounters* source_named(ProfileSources& sources, std::string_view name);
 // How the program ended: its exit status, or the signal that ended it.
 struct ProfileExit {
   std::optional<int> status, signal;
-  // Where the figures stop: "exit" (after the exit handlers), "_exit" (none ran) or "signal" (the
-  // fatal signal's moment); absent in profiles written before it was recorded.
+  // Where the figures stop: "exit" (after the exit handlers), "_exit" (none ran), "signal" (the
+  // fatal signal's moment) or "exec" (another program took the process over); absent in profiles
+  // written before it was recorded.
   std::optional<std::string> figures_until;
 };
 struct ProfileClock {
