@@ -221,20 +221,22 @@ int report_then_exec(Exec exec) {
   return result;
 }
 
-// execl, execlp and execle: their arguments (up to the null pointer, which is counted) as an argv
-// array on the stack, so that an exec allocates nothing.
-std::size_t count_arguments(const char* first, va_list arguments) {
-  std::size_t count = 1;
-  for (const char* argument = first; argument != nullptr; argument = va_arg(arguments, char*))
-    ++count;
-  return count;
-}
+// execl, execlp and execle: `exec(argv, envp)` with their arguments up to the null pointer as an
+// argv array on the stack (an exec allocates nothing), and for execle (`with_environment`) the
+// environment that follows the null pointer.
 template <typename Exec>
-int with_argument_array(const char* first, va_list arguments, std::size_t count, Exec exec) {
+int exec_argument_list(const char* first, va_list arguments, bool with_environment, Exec exec) {
+  va_list counting;
+  va_copy(counting, arguments);
+  std::size_t count = 1;  // the null pointer's place
+  for (const char* argument = first; argument != nullptr; argument = va_arg(counting, char*))
+    ++count;
+  va_end(counting);
   char* argv[count];  // a variable-length array (GNU C++)
   argv[0] = const_cast<char*>(first);
   for (std::size_t i = 1; i < count; ++i) argv[i] = va_arg(arguments, char*);
-  return exec(argv);
+  char* const* envp = with_environment ? va_arg(arguments, char* const*) : nullptr;
+  return exec(argv, envp);
 }
 
 }  // namespace
@@ -271,36 +273,28 @@ __attribute__((visibility("default"))) int execvp(const char* file, char* const 
   return report_then_exec([&] { return real_exec.execvp(file, argv); });
 }
 __attribute__((visibility("default"))) int execl(const char* path, const char* first, ...) {
-  va_list arguments, counting;
+  va_list arguments;
   va_start(arguments, first);
-  va_copy(counting, arguments);
-  const std::size_t count = count_arguments(first, counting);
-  va_end(counting);
-  const int result = with_argument_array(first, arguments, count,
-                                         [&](char* const argv[]) { return execv(path, argv); });
+  const int result = exec_argument_list(
+      first, arguments, false, [&](char* const argv[], char* const*) { return execv(path, argv); });
   va_end(arguments);
   return result;
 }
 __attribute__((visibility("default"))) int execlp(const char* file, const char* first, ...) {
-  va_list arguments, counting;
+  va_list arguments;
   va_start(arguments, first);
-  va_copy(counting, arguments);
-  const std::size_t count = count_arguments(first, counting);
-  va_end(counting);
-  const int result = with_argument_array(first, arguments, count,
-                                         [&](char* const argv[]) { return execvp(file, argv); });
+  const int result =
+      exec_argument_list(first, arguments, false,
+                         [&](char* const argv[], char* const*) { return execvp(file, argv); });
   va_end(arguments);
   return result;
 }
 __attribute__((visibility("default"))) int execle(const char* path, const char* first, ...) {
-  va_list arguments, counting;
+  va_list arguments;
   va_start(arguments, first);
-  va_copy(counting, arguments);
-  const std::size_t count = count_arguments(first, counting);
-  char* const* envp = va_arg(counting, char* const*);  // after the null pointer
-  va_end(counting);
-  const int result = with_argument_array(
-      first, arguments, count, [&](char* const argv[]) { return execve(path, argv, envp); });
+  const int result = exec_argument_list(
+      first, arguments, true,
+      [&](char* const argv[], char* const* envp) { return execve(path, argv, envp); });
   va_end(arguments);
   return result;
 }
