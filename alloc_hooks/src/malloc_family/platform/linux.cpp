@@ -70,8 +70,8 @@ std::size_t page_size() {
 
 extern "C" {
 
-// Chosen by the system backend at start-up (core/platform/linux.cpp): with malloc replaced here, the
-// system allocator is glibc's behind it.
+// Chosen by the system backend at start-up (core/platform/linux.cpp): with malloc replaced here,
+// the system allocator is glibc's behind it.
 alloc_hooks::platform::SystemAllocator alloc_hooks_bind_libc_allocator() {
   void* const libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
   void* const usable_size = libc != nullptr ? dlsym(libc, "malloc_usable_size") : nullptr;
