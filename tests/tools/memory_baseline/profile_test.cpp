@@ -200,6 +200,21 @@ TEST(Profile, AShellThatEndsByUnderscoreExitHasItsFigures) {
             std::string::npos);
 }
 
+// A program that installs its own handling only where it finds a signal's default action does so
+// under profile as without it: CPython's KeyboardInterrupt on SIGINT (the preload's handler on the
+// default's place is reported as SIG_DFL).
+TEST(Profile, TheProgramFindsTheDefaultSignalActionsItStartedWith) {
+  const std::string script =
+      "/usr/bin/python3 -c 'import signal; print(signal.getsignal(signal.SIGINT), "
+      "signal.getsignal(signal.SIGTERM))'";
+  const Outcome raw = test_support::run_program("/bin/sh", "-c \"" + script + "\"");
+  ASSERT_EQ(raw.status, 0) << raw.err;
+  const Profile profiled = profile(scratch(), "", script);
+  EXPECT_EQ(profiled.outcome.status, 0) << profiled.outcome.err;
+  EXPECT_EQ(profiled.outcome.out, raw.out);
+  EXPECT_NE(raw.out.find("default_int_handler"), std::string::npos) << raw.out;
+}
+
 // SIGKILL leaves no moment to write the figures: said in one line, the status the program's.
 TEST(Profile, WithoutFiguresTheStatusIsStillTheProgramsOwn) {
   const Outcome outcome =
@@ -247,6 +262,16 @@ TEST(Profile, EveryEndThatRunsCodeLeavesExactFigures) {
     if (std::string(end.mode) != "abort") {
       EXPECT_GE(one.document->live_bytes, 4321) << end.mode;
     }
+    // Every stack recorded: the program's own frames are named in each report, the one written
+    // after a failed exec's too.
+    const Profile named =
+        profile(scratch() / (std::string(end.mode) + "-sites"), "", kEveryFunction + " 1" + mode,
+                {{"ALLOC_HOOKS_SAMPLE_BYTES", "1"}});
+    ASSERT_TRUE(named.document && named.document->sites) << end.mode;
+    bool program_named = false;
+    for (const scenarios::TopSiteFigures& site : named.document->sites->top)
+      program_named = program_named || site.where.find("every_function.c:") != std::string::npos;
+    EXPECT_TRUE(program_named) << end.mode;
   }
 }
 

@@ -19,6 +19,7 @@
 // symbolized by the runner.
 #include <dlfcn.h>
 #include <link.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -86,22 +87,35 @@ void leave_environment_as_given() {
   *kept = nullptr;
 }
 
-void write_report(const char* ended_by);
-void find_exec_functions();
+bool write_report(const char* ended_by);
+void find_real_functions();
+
+using Sigaction = int (*)(int, const struct sigaction*, struct sigaction*);
+Sigaction real_sigaction = nullptr;
 
 // The signals whose default action ends the process (SIGKILL and SIGSTOP cannot be caught).
 constexpr int kFatalSignals[] = {SIGHUP,  SIGINT,  SIGQUIT,   SIGILL,  SIGTRAP, SIGABRT, SIGBUS,
                                  SIGFPE,  SIGUSR1, SIGSEGV,   SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,
                                  SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS};
 
-// Runs once, in the first fatal signal: the report, then the signal again under its default
-// action (SA_RESETHAND restored it), which ends the process with it, as without the hooks; a
-// fault re-raises itself as the faulting instruction runs again.
+// The report, then the signal again under its default action, unblocked, which ends the process
+// with it as without the hooks. The default is set and the signal unblocked here, not left to
+// SA_RESETHAND and the handler's return: a runtime that installed its own handler over this one
+// may call this one as a function, from inside its handler (Go forwards signals so).
 void on_fatal_signal(int signal) {
+  const int saved_errno = errno;
   char ended_by[32];
   std::snprintf(ended_by, sizeof ended_by, "signal %d", signal);
   write_report(ended_by);
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  real_sigaction(signal, &default_action, nullptr);
+  sigset_t just_this;
+  sigemptyset(&just_this);
+  sigaddset(&just_this, signal);
+  pthread_sigmask(SIG_UNBLOCK, &just_this, nullptr);
   raise(signal);
+  errno = saved_errno;  // a fault raised here returns, and its instruction faults again
 }
 
 // A handler for each fatal signal left at its default action by whoever started the program
@@ -109,45 +123,62 @@ void on_fatal_signal(int signal) {
 void catch_fatal_signals() {
   for (const int signal : kFatalSignals) {
     struct sigaction current {};
-    if (sigaction(signal, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) continue;
+    if (real_sigaction(signal, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) continue;
     struct sigaction action {};
     action.sa_handler = on_fatal_signal;
     action.sa_flags = SA_RESETHAND;
     sigfillset(&action.sa_mask);
-    sigaction(signal, &action, nullptr);
+    real_sigaction(signal, &action, nullptr);
   }
+}
+
+// Whether `signal`'s action is this library's handler: the program is told SIG_DFL there, so that
+// a program that sets its own handling only where it finds the default (CPython's SIGINT, Rust's
+// stack-overflow guard, ncurses) does as it would without the hooks.
+bool handled_here(int signal) {
+  struct sigaction current {};
+  return real_sigaction(signal, nullptr, &current) == 0 && !(current.sa_flags & SA_SIGINFO) &&
+         current.sa_handler == on_fatal_signal;
 }
 
 __attribute__((constructor)) void start_preloaded() {
   (void)active_backend();
   starting_process = getpid();
+  find_real_functions();
   if (const char* path = platform::environment("ALLOC_HOOKS_PROFILE_OUT")) {
     std::snprintf(report_path, sizeof report_path, "%s", path);
     catch_fatal_signals();
   }
   leave_environment_as_given();
-  find_exec_functions();
 }
 
 // The modules, for symbolizing the stacks after the process is gone; the first one without a
 // name is the program.
 void list_modules(ModuleLine line) {
+  struct Listing {
+    ModuleLine line;
+    bool first;
+    char executable[4096];
+  };
+  static Listing listing;  // one report is written at a time (report_written)
+  listing.line = line;
+  listing.first = true;
   dl_iterate_phdr(
-      [](dl_phdr_info* info, std::size_t, void* emit) {
+      [](dl_phdr_info* info, std::size_t, void* state) {
+        Listing& listing = *static_cast<Listing*>(state);
         const char* path = info->dlpi_name;
-        static char executable[4096];
-        static bool first = true;
-        if (first && (path == nullptr || *path == '\0')) {
-          const ssize_t length = readlink("/proc/self/exe", executable, sizeof executable - 1);
-          executable[length > 0 ? length : 0] = '\0';
-          path = executable;
+        if (listing.first && (path == nullptr || *path == '\0')) {
+          const ssize_t length =
+              readlink("/proc/self/exe", listing.executable, sizeof listing.executable - 1);
+          listing.executable[length > 0 ? length : 0] = '\0';
+          path = listing.executable;
         }
-        first = false;
+        listing.first = false;
         if (path != nullptr && path[0] == '/')
-          reinterpret_cast<ModuleLine>(emit)(static_cast<std::uintptr_t>(info->dlpi_addr), path);
+          listing.line(static_cast<std::uintptr_t>(info->dlpi_addr), path);
         return 0;
       },
-      reinterpret_cast<void*>(line));
+      &listing);
 }
 
 // The C++ runtime's emergency exception pool (72,704 B, which libsupc++ mallocs at start-up and
@@ -165,16 +196,17 @@ void free_cxx_runtime_pool() {
 std::atomic<bool> report_written{false};
 
 // Writes the report once, in the process that started (a fork child writes none), whichever end
-// comes first.
-void write_report(const char* ended_by) {
+// comes first; true when this call wrote it.
+bool write_report(const char* ended_by) {
   if (report_path[0] == '\0' || getpid() != starting_process || report_written.exchange(true))
-    return;
+    return false;
   // The program's exit status is its own: a report that cannot be written is said, and the
   // runner finds no figures.
   if (!write_profile_report(report_path, ended_by, list_modules))
     platform::say(
         "cannot write the profile report (ALLOC_HOOKS_PROFILE_OUT): no figures; the exit status "
         "stays the program's");
+  return true;
 }
 
 __attribute__((destructor)) void write_report_at_exit() {
@@ -189,8 +221,9 @@ __attribute__((destructor)) void write_report_at_exit() {
   for (;;) syscall(SYS_exit_group, status);
 }
 
-// The C library's exec functions, found when the library starts (not in the exec: a vfork child
-// may be the caller), or at the first exec if a library's constructor execs before that.
+// The C library's exec functions (and sigaction, above), found when the library starts (not in the
+// exec: a vfork child may be the caller), or at the first exec if a library's constructor execs
+// before that.
 using Execve = int (*)(const char*, char* const[], char* const[]);
 using Execv = int (*)(const char*, char* const[]);
 using Fexecve = int (*)(int, char* const[], char* const[]);
@@ -200,7 +233,8 @@ struct ExecFunctions {
   Fexecve fexecve;
 } real_exec{};
 
-void find_exec_functions() {
+void find_real_functions() {
+  real_sigaction = reinterpret_cast<Sigaction>(dlsym(RTLD_NEXT, "sigaction"));
   real_exec.execve = reinterpret_cast<Execve>(dlsym(RTLD_NEXT, "execve"));
   real_exec.execvpe = reinterpret_cast<Execve>(dlsym(RTLD_NEXT, "execvpe"));
   real_exec.execv = reinterpret_cast<Execv>(dlsym(RTLD_NEXT, "execv"));
@@ -212,11 +246,16 @@ void find_exec_functions() {
 // program running, and its later end writes the report again.
 template <typename Exec>
 int report_then_exec(Exec exec) {
-  if (real_exec.execve == nullptr) find_exec_functions();
-  write_report("exec");
+  if (real_exec.execve == nullptr) find_real_functions();
+  const bool wrote = write_report("exec");
   const int result = exec();
   const int failure = errno;
-  if (getpid() == starting_process) report_written.store(false);
+  // Still running: the figures written are not the end's. A later end writes them again; one
+  // that cannot (SIGKILL) leaves none, not these.
+  if (wrote) {
+    unlink(report_path);
+    report_written.store(false);
+  }
   errno = failure;
   return result;
 }
@@ -251,28 +290,46 @@ using namespace alloc_hooks::detail;
 [[noreturn]] __attribute__((visibility("default"))) void _exit(int status) {
   end_without_exit_handlers(status);
 }
-[[noreturn]] __attribute__((visibility("default"))) void _Exit(int status) {
+[[noreturn]] __attribute__((visibility("default"))) void _Exit(int status) noexcept {
   end_without_exit_handlers(status);
 }
 
+// sigaction as the program would see it without the hooks: SIG_DFL where this library's handler
+// stands in for the default, which a program's SIG_DFL keeps; any other action is the program's.
+__attribute__((visibility("default"))) int sigaction(int signal, const struct sigaction* action,
+                                                     struct sigaction* old) noexcept {
+  if (real_sigaction == nullptr) find_real_functions();
+  const bool here = handled_here(signal);
+  if (here && action != nullptr && action->sa_handler == SIG_DFL &&
+      !(action->sa_flags & SA_SIGINFO)) {
+    if (old != nullptr) *old = {};
+    return 0;
+  }
+  const int result = real_sigaction(signal, action, old);
+  if (result == 0 && here && old != nullptr) *old = {};  // sa_handler SIG_DFL (0), no flags
+  return result;
+}
+
 __attribute__((visibility("default"))) int execve(const char* path, char* const argv[],
-                                                  char* const envp[]) {
+                                                  char* const envp[]) noexcept {
   return report_then_exec([&] { return real_exec.execve(path, argv, envp); });
 }
 __attribute__((visibility("default"))) int execvpe(const char* file, char* const argv[],
-                                                   char* const envp[]) {
+                                                   char* const envp[]) noexcept {
   return report_then_exec([&] { return real_exec.execvpe(file, argv, envp); });
 }
-__attribute__((visibility("default"))) int fexecve(int fd, char* const argv[], char* const envp[]) {
+__attribute__((visibility("default"))) int fexecve(int fd, char* const argv[],
+                                                   char* const envp[]) noexcept {
   return report_then_exec([&] { return real_exec.fexecve(fd, argv, envp); });
 }
-__attribute__((visibility("default"))) int execv(const char* path, char* const argv[]) {
+__attribute__((visibility("default"))) int execv(const char* path, char* const argv[]) noexcept {
   return report_then_exec([&] { return real_exec.execv(path, argv); });
 }
-__attribute__((visibility("default"))) int execvp(const char* file, char* const argv[]) {
+__attribute__((visibility("default"))) int execvp(const char* file, char* const argv[]) noexcept {
   return report_then_exec([&] { return real_exec.execvp(file, argv); });
 }
-__attribute__((visibility("default"))) int execl(const char* path, const char* first, ...) {
+__attribute__((visibility("default"))) int execl(const char* path, const char* first,
+                                                 ...) noexcept {
   va_list arguments;
   va_start(arguments, first);
   const int result = exec_argument_list(
@@ -280,7 +337,8 @@ __attribute__((visibility("default"))) int execl(const char* path, const char* f
   va_end(arguments);
   return result;
 }
-__attribute__((visibility("default"))) int execlp(const char* file, const char* first, ...) {
+__attribute__((visibility("default"))) int execlp(const char* file, const char* first,
+                                                  ...) noexcept {
   va_list arguments;
   va_start(arguments, first);
   const int result =
@@ -289,7 +347,8 @@ __attribute__((visibility("default"))) int execlp(const char* file, const char* 
   va_end(arguments);
   return result;
 }
-__attribute__((visibility("default"))) int execle(const char* path, const char* first, ...) {
+__attribute__((visibility("default"))) int execle(const char* path, const char* first,
+                                                  ...) noexcept {
   va_list arguments;
   va_start(arguments, first);
   const int result = exec_argument_list(
