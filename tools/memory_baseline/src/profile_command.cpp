@@ -177,10 +177,8 @@ int profile_command(const ProfileSettings& settings) {
       by_source.win32_heap.allocations != 0
           ? fmt::format(", {} via the Win32 heap", by_source.win32_heap.allocations)
           : std::string();
-  // Figures that stop short of the exit handlers say so.
-  const std::string until = document.exit.figures_until.value_or("exit") == "exit"
-                                ? std::string()
-                                : " (figures up to its " + *document.exit.figures_until + ")";
+  const std::optional<std::string> stopped = document.exit.stopped_early();
+  const std::string until = stopped ? " (figures up to its " + *stopped + ")" : std::string();
   std::fprintf(
       stderr,
       "%s %s%s: %llu allocations (%llu via operator new, %llu via malloc%s), peak live %.2f MiB, "

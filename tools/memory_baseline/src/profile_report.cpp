@@ -34,8 +34,8 @@ std::string verdict(const ProfileDocument& document) {
               ? fmt::format("; the program exited with status {}", *document.exit.status)
               : fmt::format("; the program was ended by signal {}",
                             document.exit.signal ? std::to_string(*document.exit.signal) : "null");
-  if (document.exit.figures_until && *document.exit.figures_until != "exit")
-    text += "; the figures go up to its " + *document.exit.figures_until;
+  if (const std::optional<std::string> stopped = document.exit.stopped_early())
+    text += "; the figures go up to its " + *stopped;
   return text;
 }
 

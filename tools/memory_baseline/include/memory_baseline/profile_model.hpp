@@ -43,6 +43,10 @@ struct ProfileExit {
   // fatal signal's moment) or "exec" (another program took the process over); absent in profiles
   // written before it was recorded.
   std::optional<std::string> figures_until;
+  // Where the figures stop when that is short of the exit handlers ("_exit", "signal", "exec").
+  std::optional<std::string> stopped_early() const {
+    return figures_until && *figures_until != "exit" ? figures_until : std::nullopt;
+  }
 };
 struct ProfileClock {
   std::string name;
