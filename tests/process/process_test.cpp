@@ -1,6 +1,6 @@
 // The one way the tools start a program (process/process.hpp), against a program that reports
 // what it was given: arguments unchanged whatever they hold, argv[0], the environment set over
-// this process's, output inherited, captured or in a file, how it ended (status, signal or
+// this process's, output inherited, captured or in files, how it ended (status, signal or
 // exception), a program still running, and one that cannot start.
 #include <gtest/gtest.h>
 
@@ -135,6 +135,23 @@ TEST(Process, OutputGoesToAFileBothStreams) {
   std::ifstream file(log, std::ios::binary);
   EXPECT_EQ(lines_of({std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()}),
             "to stdout\nto stderr\n");
+}
+
+TEST(Process, StandardErrorGoesToItsOwnFileWhenOneIsNamed) {
+  const fs::path out = scratch("out.log");
+  const fs::path err = scratch("err.log");
+  std::ofstream(err) << "what an earlier run left\n";
+  process::Command command{PROCESS_CHILD, "", {"both"}, {}, process::Output::file, out.string()};
+  command.error_file = err.string();
+  const std::optional<process::Ending> ending = process::run(command);
+  ASSERT_TRUE(ending);
+  EXPECT_EQ(ending->status, 0);
+  std::ifstream out_file(out, std::ios::binary);
+  EXPECT_EQ(lines_of({std::istreambuf_iterator<char>(out_file), std::istreambuf_iterator<char>()}),
+            "to stdout\n");
+  std::ifstream err_file(err, std::ios::binary);
+  EXPECT_EQ(lines_of({std::istreambuf_iterator<char>(err_file), std::istreambuf_iterator<char>()}),
+            "to stderr\n");
 }
 
 TEST(Process, ARunningProgramHasNoEndingUntilItEnds) {

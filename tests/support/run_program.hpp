@@ -1,20 +1,24 @@
-// Runs a program through the command shell (sh, or cmd on Windows) for a test and keeps its exit
-// status, stdout and stderr.
+// Runs a program for a test, as process::run starts the tools' programs (no shell between: under
+// wine, cmd's own start-up failed now and then), and keeps its exit status, stdout and stderr.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
+
+#include "process/process.hpp"
 
 #if defined(_WIN32)
 #include <process.h>
 #else
-#include <sys/wait.h>
 #include <unistd.h>
 #endif
 
@@ -54,12 +58,36 @@ inline std::string quoted(const std::string& path) {
   return "\"" + path + "\"";
 }
 
-inline int exit_status(int raw) {
-#if defined(_WIN32)
-  return raw;  // std::system returns the program's exit code itself
-#else
-  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-#endif
+// The words of a command-line fragment: blanks separate them; within '...' or "..." (which may
+// join a word's other characters, as in --out="a b") they are part of the word. No escapes, no
+// expansion: a path's backslashes (Windows) are its own.
+inline std::vector<std::string> words_of(const std::string& fragment) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  char quote = 0;
+  for (const char c : fragment) {
+    if (quote != 0) {
+      if (c == quote) {
+        quote = 0;
+      } else {
+        word += c;
+      }
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+      in_word = true;
+    } else if (std::isspace(static_cast<unsigned char>(c))) {
+      if (in_word) words.push_back(word);
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  EXPECT_EQ(quote, 0) << "an unclosed quote in " << fragment;
+  if (in_word) words.push_back(word);
+  return words;
 }
 
 inline long process_id() {
@@ -70,35 +98,45 @@ inline long process_id() {
 #endif
 }
 
-// `program` with `arguments` (a command-line fragment) runs with `environment` added to this
-// test's; its output goes through files named after the current test, so that tests running in
-// parallel do not share them.
+// `program` with `arguments` (a command-line fragment, taken apart by words_of) runs with
+// `environment` added to this test's; its output goes through files named after the current test,
+// so that tests running in parallel do not share them. A program that could not start fails the
+// test and has status -1, as one ended by a signal.
 inline Outcome run_program(const std::filesystem::path& program, const std::string& arguments,
                            const Environment& environment = {}) {
-  // Named after the suite, the test and this process: two test programs may have tests of one
-  // name running at the same time (Windows refuses to share the files: "Sharing violation").
+  // Named after the suite, the test, this process and the call: two test programs may have tests
+  // of one name running at the same time (Windows refuses to share the files: "Sharing
+  // violation"), and one call's files may outlive it (below).
+  static int calls = 0;
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
   const std::string test = std::string(info->test_suite_name()) + "." + info->name() + "." +
-                           std::to_string(process_id());
+                           std::to_string(process_id()) + "." + std::to_string(++calls);
   const std::filesystem::path out =
       std::filesystem::path(::testing::TempDir()) / (test + ".stdout");
   const std::filesystem::path err =
       std::filesystem::path(::testing::TempDir()) / (test + ".stderr");
-  for (const auto& [name, value] : environment) set_environment(name, value);
-  // make_preferred: cmd reads a leading "/" as a switch, "\\" as the current drive's root.
-  const std::string command = quoted(std::filesystem::path(program).make_preferred().string()) +
-                              " " + arguments + " > " + quoted(out.string()) + " 2> " +
-                              quoted(err.string());
+  std::filesystem::path file = program;
 #if defined(_WIN32)
-  // cmd /c drops the first and the last quote of a line that holds more than two: one pair more.
-  const int raw = std::system(("\"" + command + "\"").c_str());
-#else
-  const int raw = std::system(command.c_str());
+  // CreateProcess adds no extension to the program it is named.
+  if (!file.has_extension()) file += ".exe";
 #endif
+  process::Command command{file.make_preferred().string(), "",          words_of(arguments), {},
+                           process::Output::file,          out.string()};
+  command.error_file = err.string();
+  for (const auto& [name, value] : environment) set_environment(name, value);
+  std::optional<process::Ending> ending;
+  try {
+    ending = process::Process::start(command).wait();
+  } catch (const process::StartError& error) {
+    ADD_FAILURE() << command.program << " could not start: " << error.what();
+  }
   for (const auto& [name, value] : environment) set_environment(name, "");
-  Outcome outcome{exit_status(raw), read_file(out), read_file(err)};
-  std::filesystem::remove(out);
-  std::filesystem::remove(err);
+  Outcome outcome{ending ? ending->status.value_or(-1) : -1, read_file(out), read_file(err)};
+  // Under wine, the debugger started for a program that crashed inherits its output files and
+  // may hold them a while after it ended: those stay behind in the test's folder.
+  std::error_code still_open;
+  std::filesystem::remove(out, still_open);
+  std::filesystem::remove(err, still_open);
   return outcome;
 }
 

@@ -16,7 +16,8 @@ namespace process {
 // Where the program's standard output and standard error go.
 enum class Output {
   inherit,   // where this process's go
-  file,      // both into Command::output_file, created or emptied first
+  file,      // both into Command::output_file (standard error into Command::error_file if one
+             // is named), each created or emptied first
   captured,  // standard output into a pipe that Process::read_output reads; standard error
              // inherited
 };
@@ -33,6 +34,7 @@ struct Command {
   std::vector<std::string> environment{};
   Output output = Output::inherit;
   std::string output_file{};  // with Output::file
+  std::string error_file{};   // with Output::file: standard error's own file; empty: output_file
   // Windows: started with its first thread suspended (for a library to be loaded into it before
   // it runs) until resume(). Linux: has no effect.
   bool suspended = false;

@@ -114,7 +114,12 @@ Process Process::start(const Command& command) {
   if (command.output == Output::file) {
     posix_spawn_file_actions_addopen(&files.actions, STDOUT_FILENO, command.output_file.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&files.actions, STDOUT_FILENO, STDERR_FILENO);
+    if (command.error_file.empty()) {
+      posix_spawn_file_actions_adddup2(&files.actions, STDOUT_FILENO, STDERR_FILENO);
+    } else {
+      posix_spawn_file_actions_addopen(&files.actions, STDERR_FILENO, command.error_file.c_str(),
+                                       O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
   } else if (command.output == Output::captured) {
     // Both ends close in the program at its exec; the write end is its standard output there.
     if (pipe2(pipe_ends, O_CLOEXEC) != 0)

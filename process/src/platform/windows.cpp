@@ -201,14 +201,22 @@ Process Process::start(const Command& command) {
   // only while this program is started (under start_lock), so that a program started beside it
   // does not hold it too (a captured pipe would not end while that one runs).
   Handle child_output;
+  Handle child_error;
   if (command.output == Output::file) {
-    child_output.handle = CreateFileA(command.output_file.c_str(), GENERIC_WRITE, FILE_SHARE_READ,
-                                      nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
-    if (child_output.handle == INVALID_HANDLE_VALUE) {
-      child_output.handle = nullptr;
-      throw StartError("cannot write " + command.output_file + ": " + last_error_text());
-    }
+    const auto create = [](Handle& file, const std::string& path) {
+      file.handle = CreateFileA(path.c_str(), GENERIC_WRITE, FILE_SHARE_READ, nullptr,
+                                CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+      if (file.handle == INVALID_HANDLE_VALUE) {
+        file.handle = nullptr;
+        throw StartError("cannot write " + path + ": " + last_error_text());
+      }
+    };
+    create(child_output, command.output_file);
     startup.hStdOutput = startup.hStdError = child_output.handle;
+    if (!command.error_file.empty()) {
+      create(child_error, command.error_file);
+      startup.hStdError = child_error.handle;
+    }
   } else if (command.output == Output::captured) {
     if (!CreatePipe(&state->output.handle, &child_output.handle, nullptr, 0))
       throw StartError("cannot make a pipe: " + last_error_text());
@@ -220,8 +228,10 @@ Process Process::start(const Command& command) {
   {
     static std::mutex start_lock;
     const std::lock_guard<std::mutex> lock(start_lock);
-    if (child_output.handle != nullptr)
-      SetHandleInformation(child_output.handle, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    for (const Handle* own : {&child_output, &child_error}) {
+      if (own->handle != nullptr)
+        SetHandleInformation(own->handle, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    }
     const bool started = CreateProcessA(command.program.c_str(), command_line.data(), nullptr,
                                         nullptr, TRUE, command.suspended ? CREATE_SUSPENDED : 0,
                                         environment.empty() ? nullptr : environment.data(), nullptr,
@@ -229,6 +239,7 @@ Process Process::start(const Command& command) {
     const std::string why = started ? std::string() : last_error_text();
     // The program holds its own copy now: once it exits, a captured pipe ends.
     child_output.reset();
+    child_error.reset();
     if (!started) throw StartError(why);
   }
   state->process.handle = child.hProcess;
