@@ -20,12 +20,17 @@
 
 namespace test_support {
 
-// A folder of the current test's own, emptied.
+// A folder of the current test's own, empty when the test first asks for it.
 inline std::filesystem::path scratch() {
+  const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
   const std::filesystem::path folder =
-      std::filesystem::path(::testing::TempDir()) /
-      ("profile_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-  std::filesystem::remove_all(folder);
+      std::filesystem::path(::testing::TempDir()) / ("profile_" + test);
+  // Emptied at the test's first call only: a later call must not remove what an earlier one holds.
+  static std::string emptied_for;
+  if (emptied_for != test) {
+    std::filesystem::remove_all(folder);
+    emptied_for = test;
+  }
   std::filesystem::create_directories(folder);
   return folder;
 }

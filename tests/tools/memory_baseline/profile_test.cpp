@@ -217,14 +217,16 @@ TEST(Profile, TheProgramFindsTheDefaultSignalActionsItStartedWith) {
 
 // SIGKILL leaves no moment to write the figures: said in one line, the status the program's.
 TEST(Profile, WithoutFiguresTheStatusIsStillTheProgramsOwn) {
+  const fs::path out = scratch() / "out";
   const Outcome outcome =
-      test_support::run_program(RUNNER_BINARY, "profile --out \"" + (scratch() / "out").string() +
+      test_support::run_program(RUNNER_BINARY, "profile --out \"" + out.string() +
                                                    "\" -- /bin/sh -c 'echo before; kill -9 $$'");
   EXPECT_EQ(outcome.status, 128 + 9) << outcome.err;
   EXPECT_EQ(outcome.out, "before\n");
-  EXPECT_NE(outcome.err.find("before the hooks could write its figures"), std::string::npos)
+  EXPECT_NE(outcome.err.find("before the hooks could write its figures (they cannot after SIGKILL"),
+            std::string::npos)
       << outcome.err;
-  EXPECT_FALSE(fs::exists(scratch() / "out" / "profile.json"));
+  EXPECT_FALSE(fs::exists(out / "profile.json"));
 }
 
 // Every way of ending that runs code in the process leaves exact figures: _exit, abort, a fault,
@@ -237,9 +239,12 @@ TEST(Profile, EveryEndThatRunsCodeLeavesExactFigures) {
     int status;
     const char* figures_until;
   };
-  for (const End& end : {End{"_exit-5", 5, "_exit"}, End{"abort", 128 + SIGABRT, "signal"},
-                         End{"segv", 128 + SIGSEGV, "signal"}, End{"term", 128 + SIGTERM, "signal"},
-                         End{"exec", 0, "exec"}, End{"exec-fails", 7, "exit"}}) {
+  for (const End& end :
+       {End{"_exit-5", 5, "_exit"}, End{"quick_exit-6", 6, "_exit"},
+        End{"abort", 128 + SIGABRT, "signal"}, End{"segv", 128 + SIGSEGV, "signal"},
+        End{"thread-segv", 128 + SIGSEGV, "signal"}, End{"term", 128 + SIGTERM, "signal"},
+        End{"rt-signal", 128 + SIGRTMIN + 1, "signal"}, End{"exec", 0, "exec"},
+        End{"exec-fails", 7, "exit"}, End{"vfork-exec", 0, "exit"}, End{"fork-_exit", 0, "exit"}}) {
     const std::string mode = std::string(" ") + end.mode;
     const Profile one =
         profile(scratch() / (std::string(end.mode) + "1"), "", kEveryFunction + " 1" + mode);
@@ -262,6 +267,11 @@ TEST(Profile, EveryEndThatRunsCodeLeavesExactFigures) {
     if (std::string(end.mode) != "abort") {
       EXPECT_GE(one.document->live_bytes, 4321) << end.mode;
     }
+    // The at_quick_exit handler's block is in; a child's (fork, vfork) figures are not.
+    if (std::string(end.mode) == "quick_exit-6") {
+      EXPECT_GE(one.document->live_bytes, 4321 + 999);
+    }
+    EXPECT_LT(one.document->live_bytes, 1 << 20) << end.mode;
     // Every stack recorded: the program's own frames are named in each report, the one written
     // after a failed exec's too.
     const Profile named =
@@ -272,6 +282,23 @@ TEST(Profile, EveryEndThatRunsCodeLeavesExactFigures) {
     for (const scenarios::TopSiteFigures& site : named.document->sites->top)
       program_named = program_named || site.where.find("every_function.c:") != std::string::npos;
     EXPECT_TRUE(program_named) << end.mode;
+  }
+}
+
+// Each of the C library's exec functions writes the same figures before the new program starts.
+TEST(Profile, EveryExecFunctionWritesTheFiguresFirst) {
+  const Profile by_execl = profile(scratch() / "execl", "", kEveryFunction + " 1 exec");
+  ASSERT_TRUE(by_execl.document) << by_execl.outcome.err;
+  for (const char* function :
+       {"execv", "execvp", "execve", "execvpe", "execle", "execlp", "fexecve", "execveat"}) {
+    const Profile run = profile(scratch() / function, "", kEveryFunction + " 1 " + function);
+    EXPECT_EQ(run.outcome.status, 0) << function << run.outcome.err;
+    ASSERT_TRUE(run.document) << function << run.outcome.err;
+    EXPECT_EQ(run.document->exit.figures_until, "exec") << function;
+    EXPECT_EQ(figure(run.document, "malloc", &ProfileCounters::allocations),
+              figure(by_execl.document, "malloc", &ProfileCounters::allocations))
+        << function;
+    EXPECT_EQ(run.document->live_bytes, by_execl.document->live_bytes) << function;
   }
 }
 

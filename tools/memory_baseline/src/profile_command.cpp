@@ -146,9 +146,10 @@ int profile_command(const ProfileSettings& settings) {
   std::optional<ProfileDocument> figures = parse_preload_report(read_whole(report_path), raw_sites);
   if (!figures) {
     std::fprintf(stderr,
-                 "memory_baseline: %s %s before the hooks could write its figures (SIGKILL, or "
-                 "its report could not be written): no figures, nothing written\n",
-                 program->c_str(), process::describe(end).c_str());
+                 "memory_baseline: %s %s before the hooks could write its figures (they cannot "
+                 "after %s; or its report could not be written): no figures, nothing written\n",
+                 program->c_str(), process::describe(end).c_str(),
+                 platform::ends_without_figures());
     return status_of(end);  // the program's own: no budget verdict was reached
   }
 

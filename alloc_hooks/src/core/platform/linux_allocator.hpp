@@ -23,5 +23,6 @@ struct SystemAllocator {
 ALLOC_HOOKS_INTERNAL_END
 
 // Defined only where the hooks replace the malloc family (malloc_family/platform/linux.cpp); a weak
-// reference otherwise, null.
-extern "C" [[gnu::weak]] alloc_hooks::platform::SystemAllocator alloc_hooks_bind_libc_allocator();
+// reference otherwise, null. Hidden: the preload library does not export it.
+extern "C" [[gnu::weak, gnu::visibility("hidden")]] alloc_hooks::platform::SystemAllocator
+alloc_hooks_bind_libc_allocator();

@@ -7,9 +7,11 @@
 //   which the dynamic loader runs after the program's exit handlers and static destructors, so
 //   allocations made while the program exits are in it; frees glibc makes after that are not.
 //   A program that ends otherwise gets its report written on the way out: by _exit and _Exit
-//   (replaced here), and by a fatal signal whose action was the default when the program started
-//   (a handler here writes it, then the signal ends the process as it would have), and by an
-//   exec (the exec functions replaced here write it first). Not after SIGKILL (docs/profile.md).
+//   (replaced here), by quick_exit (a handler registered here runs after the program's
+//   at_quick_exit handlers), by a fatal signal whose action was the default when the program
+//   started (a handler here writes it, then the signal ends the process as it would have), and by
+//   an exec (the exec functions replaced here write it first). Not after SIGKILL, nor after an
+//   exit_group or execve system call made without the C library's functions (docs/profile.md).
 // - The library takes itself out of LD_PRELOAD and the ALLOC_HOOKS_ variables out of the
 //   environment at start: the program sees the environment it was given, and programs it starts
 //   with exec (a shell command, posix_spawn) are not measured, as under heaptrack.
@@ -28,6 +30,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/backend.hpp"
@@ -93,10 +96,13 @@ void find_real_functions();
 using Sigaction = int (*)(int, const struct sigaction*, struct sigaction*);
 Sigaction real_sigaction = nullptr;
 
-// The signals whose default action ends the process (SIGKILL and SIGSTOP cannot be caught).
-constexpr int kFatalSignals[] = {SIGHUP,  SIGINT,  SIGQUIT,   SIGILL,  SIGTRAP, SIGABRT, SIGBUS,
-                                 SIGFPE,  SIGUSR1, SIGSEGV,   SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,
-                                 SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS};
+// The signals whose default action ends the process (SIGKILL and SIGSTOP cannot be caught), and
+// the real-time signals SIGRTMIN to SIGRTMAX (whose default ends it too; the C library keeps the
+// ones below SIGRTMIN for itself).
+constexpr int kFatalSignals[] = {SIGHUP,  SIGINT,  SIGQUIT,   SIGILL,  SIGTRAP, SIGABRT,
+                                 SIGBUS,  SIGFPE,  SIGUSR1,   SIGSEGV, SIGUSR2, SIGPIPE,
+                                 SIGALRM, SIGTERM, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM,
+                                 SIGPROF, SIGIO,   SIGPWR,    SIGSYS};
 
 // The report, then the signal again under its default action, unblocked, which ends the process
 // with it as without the hooks. The default is set and the signal unblocked here, not left to
@@ -120,17 +126,22 @@ void on_fatal_signal(int signal) {
 
 // A handler for each fatal signal left at its default action by whoever started the program
 // (one it ignores or a handler of its own it sets later stay its own).
-void catch_fatal_signals() {
-  for (const int signal : kFatalSignals) {
-    struct sigaction current {};
-    if (real_sigaction(signal, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) continue;
-    struct sigaction action {};
-    action.sa_handler = on_fatal_signal;
-    action.sa_flags = SA_RESETHAND;
-    sigfillset(&action.sa_mask);
-    real_sigaction(signal, &action, nullptr);
-  }
+void catch_fatal_signal(int signal) {
+  struct sigaction current {};
+  if (real_sigaction(signal, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) return;
+  struct sigaction action {};
+  action.sa_handler = on_fatal_signal;
+  action.sa_flags = SA_RESETHAND;
+  sigfillset(&action.sa_mask);
+  real_sigaction(signal, &action, nullptr);
 }
+
+void catch_fatal_signals() {
+  for (const int signal : kFatalSignals) catch_fatal_signal(signal);
+  for (int signal = SIGRTMIN; signal <= SIGRTMAX; ++signal) catch_fatal_signal(signal);
+}
+
+void write_report_at_quick_exit();
 
 // Whether `signal`'s action is this library's handler: the program is told SIG_DFL there, so that
 // a program that sets its own handling only where it finds the default (CPython's SIGINT, Rust's
@@ -148,6 +159,8 @@ __attribute__((constructor)) void start_preloaded() {
   if (const char* path = platform::environment("ALLOC_HOOKS_PROFILE_OUT")) {
     std::snprintf(report_path, sizeof report_path, "%s", path);
     catch_fatal_signals();
+    // Registered first, so run last (after the program's own at_quick_exit handlers).
+    at_quick_exit(write_report_at_quick_exit);
   }
   leave_environment_as_given();
 }
@@ -215,6 +228,12 @@ __attribute__((destructor)) void write_report_at_exit() {
   write_report("exit");
 }
 
+// quick_exit ends through the C library's own _exit (not the one replaced here) once its handlers
+// ran: for the report, as _exit.
+void write_report_at_quick_exit() {
+  write_report("_exit");
+}
+
 // _exit and _Exit: the report, then the end the program asked for (what glibc's _exit does).
 [[noreturn]] void end_without_exit_handlers(int status) {
   write_report("_exit");
@@ -227,10 +246,12 @@ __attribute__((destructor)) void write_report_at_exit() {
 using Execve = int (*)(const char*, char* const[], char* const[]);
 using Execv = int (*)(const char*, char* const[]);
 using Fexecve = int (*)(int, char* const[], char* const[]);
+using Execveat = int (*)(int, const char*, char* const[], char* const[], int);
 struct ExecFunctions {
   Execve execve, execvpe;
   Execv execv, execvp;
   Fexecve fexecve;
+  Execveat execveat;
 } real_exec{};
 
 void find_real_functions() {
@@ -240,6 +261,7 @@ void find_real_functions() {
   real_exec.execv = reinterpret_cast<Execv>(dlsym(RTLD_NEXT, "execv"));
   real_exec.execvp = reinterpret_cast<Execv>(dlsym(RTLD_NEXT, "execvp"));
   real_exec.fexecve = reinterpret_cast<Fexecve>(dlsym(RTLD_NEXT, "fexecve"));
+  real_exec.execveat = reinterpret_cast<Execveat>(dlsym(RTLD_NEXT, "execveat"));
 }
 
 // An exec: the report as the program stands, then `exec()`; one that fails (returns) leaves the
@@ -321,6 +343,11 @@ __attribute__((visibility("default"))) int execvpe(const char* file, char* const
 __attribute__((visibility("default"))) int fexecve(int fd, char* const argv[],
                                                    char* const envp[]) noexcept {
   return report_then_exec([&] { return real_exec.fexecve(fd, argv, envp); });
+}
+__attribute__((visibility("default"))) int execveat(int directory, const char* path,
+                                                    char* const argv[], char* const envp[],
+                                                    int flags) noexcept {
+  return report_then_exec([&] { return real_exec.execveat(directory, path, argv, envp, flags); });
 }
 __attribute__((visibility("default"))) int execv(const char* path, char* const argv[]) noexcept {
   return report_then_exec([&] { return real_exec.execv(path, argv); });

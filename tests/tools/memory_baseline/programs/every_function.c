@@ -3,16 +3,21 @@
  * heaptrack_oracle_test.sh). Usage: every_function ITERATIONS [MODE]; modes:
  *   with-memalign  also memalign and pvalloc (heaptrack does not see those two)
  *   exit-3         exits with status 3          abort      ends by SIGABRT
- *   _exit-5        keeps 4321 bytes, then _exit(5)  segv      keeps 4321 bytes, then a fault
- *   term           keeps 4321 bytes, then SIGTERM to itself
- *   exec           keeps 4321 bytes, then execl("/bin/true")
- *   exec-fails     keeps 4321 bytes, an execl that fails, then exits with status 7
+ *   and these, which first keep 4321 bytes:
+ *   _exit-5        _exit(5)                     quick_exit-6  quick_exit(6), after a handler
+ *   segv           a fault                      thread-segv   a fault in a second thread
+ *   term           SIGTERM to itself            rt-signal     SIGRTMIN + 1 to itself
+ *   exec           execl("/bin/true")           exec-fails    an execl that fails, then status 7
+ *   execv, execvp, execve, execvpe, execle, execlp, fexecve, execveat: /bin/true by that one
+ *   vfork-exec     a vfork child execs /bin/true; the program then returns 0
+ *   fork-_exit     a fork child allocates 1 MiB and ends with _exit; the program returns 0
  *   big            also holds 4 MiB at once     fork       a child allocates and exits too
  *   exit-alloc     an exit handler allocates 12345 bytes and keeps them
  *   outlive        a thread still allocates while the program exits
  * Each iteration allocates the same blocks and frees them all, so that two runs differ by exactly
  * the iterations between them. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -36,6 +41,86 @@ static void* allocate_forever(void* unused) {
   (void)unused;
   for (;;) free(malloc(64));
   return NULL;
+}
+
+static const char* const ends[] = {
+    "_exit-5", "quick_exit-6", "segv",    "thread-segv", "term",       "rt-signal",
+    "exec",    "exec-fails",   "execv",   "execvp",      "execve",     "execvpe",
+    "execle",  "execlp",       "fexecve", "execveat",    "vfork-exec", "fork-_exit"};
+
+static int ends_after_keeping(const char* mode) {
+  for (size_t i = 0; i < sizeof ends / sizeof ends[0]; ++i)
+    if (strcmp(mode, ends[i]) == 0) return 1;
+  return 0;
+}
+
+static void fault(void) {
+  volatile int* volatile null_pointer = NULL;
+  *null_pointer = 0; /* SIGSEGV */
+}
+
+static void* fault_in_thread(void* unused) {
+  (void)unused;
+  fault();
+  return NULL;
+}
+
+static void keep_at_quick_exit(void) {
+  keep(malloc(999));
+}
+
+extern char** environ;
+
+/* One of the ends above; returns only where the program then returns. */
+static int end_by(const char* mode) {
+  char* const argv[] = {"true", NULL};
+  if (strcmp(mode, "_exit-5") == 0) _exit(5);
+  if (strcmp(mode, "quick_exit-6") == 0) {
+    at_quick_exit(keep_at_quick_exit);
+    quick_exit(6);
+  }
+  if (strcmp(mode, "segv") == 0) fault();
+  if (strcmp(mode, "thread-segv") == 0) {
+    pthread_t thread;
+    pthread_create(&thread, NULL, fault_in_thread, NULL);
+    pthread_join(thread, NULL);
+  }
+  if (strcmp(mode, "term") == 0) kill(getpid(), SIGTERM);
+  if (strcmp(mode, "rt-signal") == 0) kill(getpid(), SIGRTMIN + 1);
+  if (strcmp(mode, "exec") == 0) execl("/bin/true", "true", (char*)NULL);
+  if (strcmp(mode, "exec-fails") == 0) {
+    execl("/nonexistent/program", "true", (char*)NULL);
+    return 7;
+  }
+  if (strcmp(mode, "execv") == 0) execv("/bin/true", argv);
+  if (strcmp(mode, "execvp") == 0) execvp("true", argv);
+  if (strcmp(mode, "execve") == 0) execve("/bin/true", argv, environ);
+  if (strcmp(mode, "execvpe") == 0) execvpe("true", argv, environ);
+  if (strcmp(mode, "execle") == 0) execle("/bin/true", "true", (char*)NULL, environ);
+  if (strcmp(mode, "execlp") == 0) execlp("true", "true", (char*)NULL);
+  if (strcmp(mode, "fexecve") == 0) fexecve(open("/bin/true", O_RDONLY | O_CLOEXEC), argv, environ);
+  if (strcmp(mode, "execveat") == 0) execveat(AT_FDCWD, "/bin/true", argv, environ, 0);
+  if (strcmp(mode, "vfork-exec") == 0) {
+    const pid_t child = vfork();
+    if (child == 0) {
+      execv("/bin/true", argv);
+      _exit(127);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 14;
+  }
+  if (strcmp(mode, "fork-_exit") == 0) {
+    const pid_t child = fork();
+    if (child == 0) {
+      keep(malloc(1 << 20)); /* the child's: not in the program's figures */
+      _exit(0);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 15;
+  }
+  return 16; /* the end did not end the program */
 }
 
 int main(int argc, char** argv) {
@@ -73,17 +158,9 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "exit-3") == 0) return 3;
   if (strcmp(mode, "abort") == 0) abort();
-  if (strcmp(mode, "exec") == 0 || strcmp(mode, "exec-fails") == 0) {
+  if (ends_after_keeping(mode)) {
     keep(malloc(4321));
-    execl(strcmp(mode, "exec") == 0 ? "/bin/true" : "/nonexistent/program", "true", (char*)NULL);
-    return 7;
-  }
-  if (strcmp(mode, "_exit-5") == 0 || strcmp(mode, "segv") == 0 || strcmp(mode, "term") == 0) {
-    keep(malloc(4321));
-    if (strcmp(mode, "_exit-5") == 0) _exit(5);
-    if (strcmp(mode, "term") == 0) kill(getpid(), SIGTERM);
-    int* volatile null_pointer = NULL;
-    *null_pointer = 0; /* SIGSEGV */
+    return end_by(mode);
   }
   if (strcmp(mode, "big") == 0) {
     void* big = malloc(4 << 20);

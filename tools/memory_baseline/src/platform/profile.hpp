@@ -21,6 +21,9 @@ std::optional<std::string> find_program(const std::string& name);
 std::string why_not_preloadable(const std::string& program);
 // Why `allocator` cannot be the program's allocator in a profile here, or "".
 std::string allocator_problem(const std::string& allocator);
+// The ends after which the hooks' library cannot write the program's figures, as the line that
+// says there are none names them ("SIGKILL, ...").
+const char* ends_without_figures();
 // Where the hooks' library must be: beside the runner (Linux: ../lib/liballoc_hooks_preload.so;
 // Windows: alloc_hooks_inject.dll in the runner's folder).
 std::string hooks_library();

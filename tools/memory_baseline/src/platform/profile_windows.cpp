@@ -104,6 +104,10 @@ std::string why_not_preloadable(const std::string& program) {
   return "";
 }
 
+const char* ends_without_figures() {
+  return "a crash (no library is detached after an unhandled exception), or TerminateProcess";
+}
+
 std::string allocator_problem(const std::string& allocator) {
   if (allocator == "system") return "";
   return "--allocator " + allocator +
