@@ -16,8 +16,11 @@ nlohmann::json fixture_document() {
 
 // The message load_results gives for `document` written to a file, or "loaded".
 std::string load_error(const nlohmann::json& document) {
+  // Named after the test: tests run in parallel (ctest -j) share the folder.
   const std::filesystem::path path =
-      std::filesystem::path(::testing::TempDir()) / "results_test_document.json";
+      std::filesystem::path(::testing::TempDir()) /
+      (std::string("results_test_") +
+       ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json");
   std::ofstream(path) << document.dump();
   try {
     memory_baseline::load_results(path.string());
