@@ -17,10 +17,8 @@ inline constexpr char kFirst[] = "alloc_hooks_profile";
 inline constexpr char kEnd[] = "end";
 
 // How the program ended, which is as far as the figures go: "exit" (its exit handlers and static
-// destructors ran first), "_exit" (none ran: _exit, _Exit or quick_exit), "signal NUMBER" (a fatal
-// signal), "exec" (the process went on as another program) or "end" (an end that ran no code in
-// the process, such as SIGKILL: written afterwards by the preload's keeper, the figures as they
-// stood).
+// destructors ran first), "_exit" (none ran: _exit or _Exit), "signal NUMBER" (a fatal signal) or
+// "exec" (the process went on as another program).
 inline constexpr char kEndedBy[] = "ended_by";
 inline constexpr char kBackend[] = "backend";                 // NAME
 inline constexpr char kBackendVersion[] = "backend_version";  // VERSION, the rest of the line

@@ -38,11 +38,11 @@ Slot* slots_of(unsigned level) noexcept {
   if (slots != nullptr) [[likely]]
     return slots;
   const std::size_t bytes = slots_in(level) * sizeof(Slot);
-  auto* mapped = static_cast<Slot*>(platform::map_report_pages(bytes, false));
+  auto* mapped = static_cast<Slot*>(platform::map_lazy_zeroed_pages(bytes));
   if (mapped == nullptr) return nullptr;
   if (levels[level].slots.compare_exchange_strong(slots, mapped, std::memory_order_acq_rel))
     return mapped;
-  platform::unmap_report_pages(mapped, bytes);
+  platform::unmap_pages(mapped, bytes);
   return slots;
 }
 

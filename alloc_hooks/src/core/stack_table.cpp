@@ -40,13 +40,13 @@ Store& the_store() noexcept {
   Store* current = store.load(std::memory_order_acquire);
   if (current != nullptr) [[likely]]
     return *current;
-  auto* mapped = static_cast<Store*>(platform::map_report_pages(sizeof(Store), false));
+  auto* mapped = static_cast<Store*>(platform::map_lazy_zeroed_pages(sizeof(Store)));
   if (mapped == nullptr) platform::fail_fast("cannot map the stack table", 2);
   if (store.compare_exchange_strong(current, mapped, std::memory_order_acq_rel)) {
     platform::make_resident(mapped->index, sizeof mapped->index);
     return *mapped;
   }
-  platform::unmap_report_pages(mapped, sizeof(Store));
+  platform::unmap_pages(mapped, sizeof(Store));
   return *current;
 }
 

@@ -25,7 +25,7 @@ ThreadCounters* acquire_thread_counters() {
     }
   }
   if (counters == nullptr) {
-    void* pages = platform::map_report_pages(sizeof(ThreadCounters), true);
+    void* pages = platform::map_zeroed_pages(sizeof(ThreadCounters));
     if (pages == nullptr) platform::fail_fast("out of memory for per-thread counters", 2);
     // Zeroed pages are a valid all-zero record; placement new only begins its lifetime.
     counters = new (pages) ThreadCounters;

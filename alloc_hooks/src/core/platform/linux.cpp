@@ -16,7 +16,6 @@
 #include <cstring>
 
 #include "core/platform/linux_allocator.hpp"
-#include "core/platform/linux_shared_pages.hpp"
 #include "core/platform/platform.hpp"
 
 namespace alloc_hooks::platform {
@@ -36,18 +35,6 @@ void* map_lazy_zeroed_pages(std::size_t bytes) {
 
 void unmap_pages(void* pages, std::size_t bytes) {
   munmap(pages, bytes);
-}
-
-void* map_report_pages(std::size_t bytes, bool populated) {
-  if (alloc_hooks_shared_pages == nullptr)
-    return populated ? map_zeroed_pages(bytes) : map_lazy_zeroed_pages(bytes);
-  void* pages = alloc_hooks_shared_pages(bytes);
-  if (pages != nullptr && populated) make_resident(pages, bytes);
-  return pages;
-}
-
-void unmap_report_pages(void* pages, std::size_t bytes) {
-  if (alloc_hooks_shared_pages == nullptr) unmap_pages(pages, bytes);
 }
 
 std::uint64_t current_thread_id() {

@@ -16,13 +16,6 @@ void* map_zeroed_pages(std::size_t bytes);
 // Zero-filled memory the OS backs only where it is written; given back with unmap_pages.
 void* map_lazy_zeroed_pages(std::size_t bytes);
 void unmap_pages(void* pages, std::size_t bytes);
-// The pages the profile report reads (per-thread counters, the stack table, the sampled blocks):
-// zero-filled and backed where written (`populated`: all of them at once). In a process the Linux
-// preload library profiles they come from memory it shares with its keeper, the process that
-// writes the report when the program could not (preload/platform/linux_keeper.hpp), and are never
-// returned. Given back with unmap_report_pages.
-void* map_report_pages(std::size_t bytes, bool populated);
-void unmap_report_pages(void* pages, std::size_t bytes);
 // Has the OS back every page of [pages, pages + bytes) now, by writing a zero into each.
 inline void make_resident(void* pages, std::size_t bytes) {
   auto* byte = static_cast<volatile unsigned char*>(pages);

@@ -154,14 +154,6 @@ void unmap_pages(void* pages, std::size_t) {
   VirtualFree(pages, 0, MEM_RELEASE);
 }
 
-void* map_report_pages(std::size_t bytes, bool populated) {
-  return populated ? map_zeroed_pages(bytes) : map_lazy_zeroed_pages(bytes);
-}
-
-void unmap_report_pages(void* pages, std::size_t bytes) {
-  unmap_pages(pages, bytes);
-}
-
 void prime_stack_walker(bool) {
   void* frames[4];
   (void)RtlCaptureStackBackTrace(0, 4, frames, nullptr);

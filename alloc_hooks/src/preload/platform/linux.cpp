@@ -10,9 +10,8 @@
 //   (replaced here), by quick_exit (a handler registered here runs after the program's
 //   at_quick_exit handlers), by a fatal signal whose action was the default when the program
 //   started (a handler here writes it, then the signal ends the process as it would have), and by
-//   an exec (the exec functions replaced here write it first). An end that runs no code here
-//   (SIGKILL, a stack overflow, an exit_group or execve system call made without the C library's
-//   functions) leaves the writing to the keeper (linux_keeper.hpp), which shares the figures.
+//   an exec (the exec functions replaced here write it first). Not after SIGKILL, nor after an
+//   exit_group or execve system call made without the C library's functions (docs/profile.md).
 // - The library takes itself out of LD_PRELOAD and the ALLOC_HOOKS_ variables out of the
 //   environment at start: the program sees the environment it was given, and programs it starts
 //   with exec (a shell command, posix_spawn) are not measured, as under heaptrack.
@@ -36,7 +35,6 @@
 
 #include "core/backend.hpp"
 #include "core/platform/platform.hpp"
-#include "preload/platform/linux_keeper.hpp"
 #include "preload/profile_report.hpp"
 
 namespace alloc_hooks::detail {
@@ -144,8 +142,6 @@ void catch_fatal_signals() {
 }
 
 void write_report_at_quick_exit();
-void write_report_after_the_program();
-char keeper_lock_path[sizeof report_path + 8];
 
 // Whether `signal`'s action is this library's handler: the program is told SIG_DFL there, so that
 // a program that sets its own handling only where it finds the default (CPython's SIGINT, Rust's
@@ -160,15 +156,11 @@ __attribute__((constructor)) void start_preloaded() {
   (void)active_backend();
   starting_process = getpid();
   find_real_functions();
-  keep_fork_children_apart();
-  const char* path = platform::environment("ALLOC_HOOKS_PROFILE_OUT");
-  if (path != nullptr && *path != '\0') {
+  if (const char* path = platform::environment("ALLOC_HOOKS_PROFILE_OUT")) {
     std::snprintf(report_path, sizeof report_path, "%s", path);
     catch_fatal_signals();
     // Registered first, so run last (after the program's own at_quick_exit handlers).
     at_quick_exit(write_report_at_quick_exit);
-    std::snprintf(keeper_lock_path, sizeof keeper_lock_path, "%s.keeper", report_path);
-    start_keeper(keeper_lock_path, write_report_after_the_program);
   }
   leave_environment_as_given();
 }
@@ -234,12 +226,6 @@ __attribute__((destructor)) void write_report_at_exit() {
   if (report_path[0] == '\0' || getpid() != starting_process) return;
   free_cxx_runtime_pool();
   write_report("exit");
-}
-
-// In the keeper, once the program has ended: the figures as they stood at its end, unless it
-// wrote them itself (or exec'd after writing them).
-void write_report_after_the_program() {
-  if (!report_written.load()) write_profile_report(report_path, "end", list_modules);
 }
 
 // quick_exit ends through the C library's own _exit (not the one replaced here) once its handlers

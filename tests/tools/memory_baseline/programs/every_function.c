@@ -9,8 +9,6 @@
  *   term           SIGTERM to itself            rt-signal     SIGRTMIN + 1 to itself
  *   exec           execl("/bin/true")           exec-fails    an execl that fails, then status 7
  *   execv, execvp, execve, execvpe, execle, execlp, fexecve, execveat: /bin/true by that one
- *   kill           SIGKILL to itself            exit_group-8  the exit_group system call, 8
- *   stack-overflow a recursion without end
  *   vfork-exec     a vfork child execs /bin/true; the program then returns 0
  *   fork-_exit     a fork child allocates 1 MiB and ends with _exit; the program returns 0
  *   big            also holds 4 MiB at once     fork       a child allocates and exits too
@@ -26,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,10 +44,9 @@ static void* allocate_forever(void* unused) {
 }
 
 static const char* const ends[] = {
-    "_exit-5", "quick_exit-6", "segv",          "thread-segv", "term",       "rt-signal",
-    "exec",    "exec-fails",   "execv",         "execvp",      "execve",     "execvpe",
-    "execle",  "execlp",       "fexecve",       "execveat",    "vfork-exec", "fork-_exit",
-    "kill",    "exit_group-8", "stack-overflow"};
+    "_exit-5", "quick_exit-6", "segv",    "thread-segv", "term",       "rt-signal",
+    "exec",    "exec-fails",   "execv",   "execvp",      "execve",     "execvpe",
+    "execle",  "execlp",       "fexecve", "execveat",    "vfork-exec", "fork-_exit"};
 
 static int ends_after_keeping(const char* mode) {
   for (size_t i = 0; i < sizeof ends / sizeof ends[0]; ++i)
@@ -67,15 +63,6 @@ static void* fault_in_thread(void* unused) {
   (void)unused;
   fault();
   return NULL;
-}
-
-static volatile int never = -1;
-
-static int deeper(int depth) {
-  volatile char frame[1024];
-  frame[0] = (char)depth;
-  if (depth == never) return 0;
-  return deeper(depth + 1) + frame[0];
 }
 
 static void keep_at_quick_exit(void) {
@@ -99,9 +86,6 @@ static int end_by(const char* mode) {
     pthread_join(thread, NULL);
   }
   if (strcmp(mode, "term") == 0) kill(getpid(), SIGTERM);
-  if (strcmp(mode, "kill") == 0) kill(getpid(), SIGKILL);
-  if (strcmp(mode, "exit_group-8") == 0) syscall(SYS_exit_group, 8);
-  if (strcmp(mode, "stack-overflow") == 0) return deeper(0);
   if (strcmp(mode, "rt-signal") == 0) kill(getpid(), SIGRTMIN + 1);
   if (strcmp(mode, "exec") == 0) execl("/bin/true", "true", (char*)NULL);
   if (strcmp(mode, "exec-fails") == 0) {

@@ -40,12 +40,10 @@ ProfileCounters* source_named(ProfileSources& sources, std::string_view name);
 struct ProfileExit {
   std::optional<int> status, signal;
   // Where the figures stop: "exit" (after the exit handlers), "_exit" (none ran), "signal" (the
-  // fatal signal's moment), "exec" (another program took the process over) or "end" (an end that
-  // ran no code in the process, such as SIGKILL: its last moment); absent in profiles written
-  // before it was recorded.
+  // fatal signal's moment) or "exec" (another program took the process over); absent in profiles
+  // written before it was recorded.
   std::optional<std::string> figures_until;
-  // Where the figures stop when that is short of the exit handlers ("_exit", "signal", "exec",
-  // "end").
+  // Where the figures stop when that is short of the exit handlers ("_exit", "signal", "exec").
   std::optional<std::string> stopped_early() const {
     return figures_until && *figures_until != "exit" ? figures_until : std::nullopt;
   }

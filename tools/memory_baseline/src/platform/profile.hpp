@@ -24,10 +24,6 @@ std::string allocator_problem(const std::string& allocator);
 // The ends after which the hooks' library cannot write the program's figures, as the line that
 // says there are none names them ("SIGKILL, ...").
 const char* ends_without_figures();
-// Returns once the program's report at `report_path` is complete: Linux waits for the preload's
-// keeper, which writes it after an end that ran none of the hooks' code and holds a lock on
-// REPORT.keeper until it is gone, and removes that file; Windows returns at once.
-void wait_for_report(const std::string& report_path);
 // Where the hooks' library must be: beside the runner (Linux: ../lib/liballoc_hooks_preload.so;
 // Windows: alloc_hooks_inject.dll in the runner's folder).
 std::string hooks_library();

@@ -3,9 +3,7 @@
 // started with the preload library (LD_PRELOAD) and extra environment.
 #include <dlfcn.h>
 #include <elf.h>
-#include <fcntl.h>
 #include <link.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -111,19 +109,8 @@ std::string why_not_preloadable(const std::string& program) {
 // defines malloc when its own symbol table has it (dlsym of its handle finds malloc in the
 // library first, then in its dependencies, libc among them).
 const char* ends_without_figures() {
-  return "an end the keeper did not see (it starts only in a program with one thread), or one "
-         "while the program wrote them";
-}
-
-void wait_for_report(const std::string& report_path) {
-  const std::string lock_path = report_path + ".keeper";
-  const int lock = open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (lock < 0) return;  // no keeper started
-  while (flock(lock, LOCK_SH) != 0 && errno == EINTR) {
-  }
-  close(lock);
-  std::error_code ignored;
-  std::filesystem::remove(lock_path, ignored);
+  return "SIGKILL, a stack overflow, or an exit_group or execve system call made without the C "
+         "library";
 }
 
 std::string allocator_problem(const std::string&) {

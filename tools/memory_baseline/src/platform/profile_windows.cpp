@@ -104,8 +104,6 @@ std::string why_not_preloadable(const std::string& program) {
   return "";
 }
 
-void wait_for_report(const std::string&) {}
-
 const char* ends_without_figures() {
   return "a crash (no library is detached after an unhandled exception), or TerminateProcess";
 }
