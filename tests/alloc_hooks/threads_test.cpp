@@ -236,4 +236,17 @@ TEST(Threads, ManyShortLivedThreadsReuseCounterRecords) {
   EXPECT_EQ(result.live_bytes_delta, 0);
 }
 
+// A record whose slowest list is left mid-write (its sequence odd: the thread a fatal signal
+// interrupted inside the write, whose handler then reads the list for the report) does not hold
+// the reader forever. Before, this test did not return.
+TEST(Threads, AWriteThatNeverEndsDoesNotHoldTheSlowestListsReader) {
+  alloc_hooks::detail::ThreadCounters* record = alloc_hooks::detail::acquire_thread_counters();
+  const std::uint64_t sequence = record->slow_sequence.load();
+  record->slow_sequence.store(sequence | 1);
+  const alloc_hooks::SlowestAllocations slowest = alloc_hooks::slowest_allocations(4);
+  EXPECT_LE(slowest.size, 4u);
+  record->slow_sequence.store((sequence | 1) + 1);
+  alloc_hooks::detail::release_thread_counters(record);
+}
+
 }  // namespace

@@ -1,6 +1,7 @@
 // The slowest allocations per thread and the latency-budget violations: the rare slow path of
 // the hot path, and the readers that merge them.
 #include <algorithm>
+#include <thread>
 
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "core/backend.hpp"
@@ -34,13 +35,19 @@ void end_write(ThreadCounters& counters) {
   counters.slow_sequence.store(counters.slow_sequence.load() + 1);
 }
 
+// A write that never ends must not hold the reader forever: the thread a fatal signal's handler
+// interrupted inside its write is the one that then reads (the preload's report). After
+// kPatience tries, yielding to the writer from the 1024th, the list is read as it stands.
 template <typename Read>
 void read_consistently(const ThreadCounters& counters, Read read) {
-  for (;;) {
+  constexpr int kPatience = 1 << 14;
+  for (int tries = 1;; ++tries) {
     const std::uint64_t before = counters.slow_sequence.load();
-    if (before % 2 != 0) continue;
-    read();
-    if (counters.slow_sequence.load() == before) return;
+    if (before % 2 == 0 || tries >= kPatience) {
+      read();
+      if (counters.slow_sequence.load() == before || tries >= kPatience) return;
+    }
+    if (tries >= 1024) std::this_thread::yield();
   }
 }
 
