@@ -102,17 +102,17 @@ std::string why_not_preloadable(const std::string& program) {
          "alloc_hooks::alloc_hooks for its operator new instead, docs/profile.md)";
 }
 
+const char* ends_without_figures() {
+  return "SIGKILL, a stack overflow, or an exit_group or execve system call made without the C "
+         "library";
+}
+
 // A library of the user's LD_PRELOAD that defines malloc itself (mimalloc, jemalloc, tcmalloc, a
 // sanitizer's runtime) would serve the program behind the hooks, which forward to the allocator
 // they chose: the program would be measured half under one allocator, half under another. The
 // runner was started with the same LD_PRELOAD, so each of its libraries is loaded here too: it
 // defines malloc when its own symbol table has it (dlsym of its handle finds malloc in the
 // library first, then in its dependencies, libc among them).
-const char* ends_without_figures() {
-  return "SIGKILL, a stack overflow, or an exit_group or execve system call made without the C "
-         "library";
-}
-
 std::string allocator_problem(const std::string&) {
   const char* preloaded = std::getenv("LD_PRELOAD");
   if (preloaded == nullptr) return "";
