@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -86,6 +87,22 @@ TEST(ProfileWindows, EveryFunctionIsCountedExactly) {
 
 // 8 threads of 1,000 malloc(64)/free pairs each: 8,000 allocations and 512,000 bytes more than
 // the same run without them.
+// The program sees none of the hooks' variables, in any view of its environment (run directly
+// with one set, it sees it in each: the probe can see them).
+TEST(ProfileWindows, TheProgramsEnvironmentHasNoneOfTheHooksVariables) {
+  const Profile profiled = profile(scratch(), "", kEveryFunction + " 1 environment");
+  ASSERT_EQ(profiled.outcome.status, 0) << profiled.outcome.err;
+  EXPECT_EQ(profiled.outcome.out, "envp 0 _environ 0 getenv 0 block 0 _wenviron 0\n");
+  const Outcome direct = test_support::run_program(EVERY_FUNCTION_WINDOWS, "1 environment",
+                                                   {{"ALLOC_HOOKS_PROBE", "1"}});
+  int seen[5] = {};
+  ASSERT_EQ(std::sscanf(direct.out.c_str(), "envp %d _environ %d getenv %d block %d _wenviron %d",
+                        &seen[0], &seen[1], &seen[2], &seen[3], &seen[4]),
+            5)
+      << direct.out;
+  for (const int count : seen) EXPECT_GE(count, 1) << direct.out;
+}
+
 TEST(ProfileWindows, EightThreadsAreCountedExactly) {
   const Profile plain =
       profile(scratch() / "plain", "", kEveryFunction + " 1 " + no_mode_as_long_as("threads"));

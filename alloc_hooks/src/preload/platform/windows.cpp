@@ -10,6 +10,9 @@
 //   of the process's exit: ExitProcess sends it after the program's exit handlers and static
 //   destructors ran, and to this DLL, loaded last, first.
 // - A process ended by TerminateProcess or an unhandled exception detaches no DLL: no report.
+// - The ALLOC_HOOKS_ variables the runner added are taken out of the environment once read: out
+//   of the process's block and out of the copies the C runtimes loaded before this DLL made
+//   (leave_environment_as_given).
 // Nothing here allocates; the stacks are raw addresses with the module list, symbolized by the
 // runner.
 #include <windows.h>
@@ -17,8 +20,12 @@
 #include <psapi.h>
 
 #include <cstdio>
+#include <cwchar>
 
+#include "core/accounting.hpp"
+#include "core/backend.hpp"
 #include "core/platform/platform.hpp"
+#include "core/scoped_flag.hpp"
 #include "preload/profile_report.hpp"
 
 namespace alloc_hooks::detail {
@@ -45,6 +52,100 @@ void list_modules(ModuleLine line) {
   }
 }
 
+// Whether an environment entry ("NAME=value") is one of the hooks' variables; names compare as
+// Windows compares them, ignoring case.
+template <typename Char>
+bool is_ours(const Char* entry) {
+  static constexpr char kPrefix[] = "ALLOC_HOOKS_";
+  for (std::size_t i = 0; i + 1 < sizeof kPrefix; ++i) {
+    Char c = entry[i];
+    if (c >= 'a' && c <= 'z') c = static_cast<Char>(c - 'a' + 'A');
+    if (c != static_cast<Char>(kPrefix[i])) return false;
+  }
+  return true;
+}
+
+// Takes the hooks' entries out of a C runtime's null-terminated array of entries, in place (the
+// pointers shift down; the strings stay where they are, unused).
+template <typename Char>
+void compact(Char** entries) {
+  if (entries == nullptr) return;
+  Char** kept = entries;
+  for (Char** entry = entries; *entry != nullptr; ++entry) {
+    if (!is_ours(*entry)) *kept++ = *entry;
+  }
+  *kept = nullptr;
+}
+
+template <typename T>
+T exported(HMODULE module, const char* name) {
+  return reinterpret_cast<T>(reinterpret_cast<void*>(GetProcAddress(module, name)));
+}
+
+// A C runtime's copies of the environment, made when it loaded: msvcrt's (and msvcr*'s) exported
+// arrays, ucrtbase's through its accessors. `main`'s envp is one of them (__initenv, or UCRT's
+// initial narrow environment). Copies not made yet are left to be made from the cleaned block.
+void clean_runtime_copies(HMODULE module) {
+  for (const char* name : {"_environ", "__initenv"}) {
+    if (const auto array = exported<char***>(module, name)) compact(*array);
+  }
+  for (const char* name : {"_wenviron", "__winitenv"}) {
+    if (const auto array = exported<wchar_t***>(module, name)) compact(*array);
+  }
+  using NarrowAccessor = char*** (*)();
+  using WideAccessor = wchar_t*** (*)();
+  if (const auto environ_of = exported<NarrowAccessor>(module, "__p__environ"))
+    compact(*environ_of());
+  wchar_t** wide = nullptr;
+  if (const auto wenviron_of = exported<WideAccessor>(module, "__p__wenviron")) {
+    wide = *wenviron_of();
+    compact(wide);
+  }
+  if (const auto initial = exported<char** (*)()>(module, "_get_initial_narrow_environment"))
+    compact(initial());
+  // Asked for only where the wide copy exists: else the call would make one.
+  const auto initial_wide = exported<wchar_t** (*)()>(module, "_get_initial_wide_environment");
+  if (initial_wide != nullptr && wide != nullptr) compact(initial_wide());
+}
+
+bool is_c_runtime(HMODULE module) {
+  wchar_t path[MAX_PATH];
+  const DWORD length = GetModuleFileNameW(module, path, MAX_PATH);
+  if (length == 0 || length >= MAX_PATH) return false;
+  const wchar_t* base = path + length;
+  while (base > path && base[-1] != L'\\' && base[-1] != L'/') --base;
+  return _wcsnicmp(base, L"msvcr", 5) == 0 || _wcsnicmp(base, L"ucrtbase", 8) == 0;
+}
+
+// The environment the program was given: the hooks' variables (every one read by now: the
+// settings when the hooks started, the report's path in DllMain) taken out of the process's
+// block, which the program's children inherit, and out of each loaded C runtime's copies.
+// Nothing here allocates where the hooks count: the block's copy and the removals are the
+// system's own (kernelbase and ntdll are not patched), the runtimes' arrays shrink in place.
+void leave_environment_as_given() {
+  static wchar_t names[64][256];
+  std::size_t count = 0;
+  if (wchar_t* block = GetEnvironmentStringsW()) {
+    for (const wchar_t* entry = block; *entry != L'\0'; entry += std::wcslen(entry) + 1) {
+      const wchar_t* equals = std::wcschr(entry + 1, L'=');
+      if (!is_ours(entry) || equals == nullptr || count == 64) continue;
+      const std::size_t length = static_cast<std::size_t>(equals - entry);
+      if (length >= 256) continue;
+      std::wmemcpy(names[count], entry, length);
+      names[count++][length] = L'\0';
+    }
+    FreeEnvironmentStringsW(block);
+  }
+  for (std::size_t i = 0; i < count; ++i) SetEnvironmentVariableW(names[i], nullptr);
+  static HMODULE modules[2048];
+  DWORD needed = 0;
+  if (!K32EnumProcessModules(GetCurrentProcess(), modules, sizeof modules, &needed)) return;
+  const DWORD loaded = needed / sizeof(HMODULE) < 2048 ? needed / sizeof(HMODULE) : 2048;
+  for (DWORD i = 0; i < loaded; ++i) {
+    if (is_c_runtime(modules[i])) clean_runtime_copies(modules[i]);
+  }
+}
+
 }  // namespace
 
 }  // namespace alloc_hooks::detail
@@ -53,8 +154,11 @@ void list_modules(ModuleLine line) {
 extern "C" BOOL WINAPI DllMain(HINSTANCE, DWORD reason, LPVOID reserved) {
   using namespace alloc_hooks;
   if (reason == DLL_PROCESS_ATTACH) {
+    (void)detail::active_backend();  // every setting read
     if (const char* path = platform::environment("ALLOC_HOOKS_PROFILE_OUT"))
       std::snprintf(detail::report_path, sizeof detail::report_path, "%s", path);
+    const detail::ScopedFlag own_work(detail::inside_hooks_flag());
+    detail::leave_environment_as_given();
   } else if (reason == DLL_PROCESS_DETACH && reserved != nullptr &&
              detail::report_path[0] != '\0') {
     // reserved != nullptr: the process is ending (not a FreeLibrary).
