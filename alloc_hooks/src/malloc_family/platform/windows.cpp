@@ -408,31 +408,6 @@ Function export_of(HMODULE module, const char* name) {
   return reinterpret_cast<Function>(reinterpret_cast<void*>(get_proc_address(module, name)));
 }
 
-// What `module` is, by its file name: a C runtime the hooks count, a debug one, or neither.
-enum class RuntimeKind { none, release, debug };
-RuntimeKind runtime_kind(HMODULE module) {
-  wchar_t path[MAX_PATH];
-  const DWORD length = GetModuleFileNameW(module, path, MAX_PATH);
-  if (length == 0 || length >= MAX_PATH) return RuntimeKind::none;
-  const wchar_t* base = path + length;
-  while (base > path && base[-1] != L'\\' && base[-1] != L'/') --base;
-  char name[MAX_PATH];
-  std::size_t i = 0;
-  for (; base[i] != L'\0' && i + 1 < sizeof name; ++i)
-    name[i] = base[i] < 128 ? static_cast<char>(base[i]) : '?';
-  name[i] = '\0';
-  using alloc_hooks::platform::dll_name_is;
-  if (dll_name_is(name, "msvcrtd.dll") || dll_name_is(name, "ucrtbased.dll"))
-    return RuntimeKind::debug;
-  if (dll_name_is(name, "msvcrt.dll") || dll_name_is(name, "ucrtbase.dll"))
-    return RuntimeKind::release;
-  if (dll_name_is(name, "msvcr*")) {  // msvcr120.dll, msvcr120d.dll
-    return i >= 5 && (name[i - 5] == 'd' || name[i - 5] == 'D') ? RuntimeKind::debug
-                                                                : RuntimeKind::release;
-  }
-  return RuntimeKind::none;
-}
-
 SRWLOCK registration_lock = SRWLOCK_INIT;
 
 int registered_slot(HMODULE module) {
@@ -449,8 +424,8 @@ int registered_slot(HMODULE module) {
 // GetProcAddress) and published complete, before any import points at its functions.
 int runtime_slot(HMODULE module) {
   if (const int slot = registered_slot(module); slot >= 0) return slot;
-  const RuntimeKind kind = runtime_kind(module);
-  if (kind == RuntimeKind::none) return -1;
+  const alloc_hooks::platform::RuntimeKind kind = alloc_hooks::platform::runtime_kind(module);
+  if (kind == alloc_hooks::platform::RuntimeKind::none) return -1;
   Runtime found{};
   found.module = module;
   found.msize = export_of<std::size_t (*)(void*)>(module, "_msize");
@@ -459,7 +434,7 @@ int runtime_slot(HMODULE module) {
   ALLOC_HOOKS_RUNTIME_FUNCTIONS(ALLOC_HOOKS_FIND_RUNTIME_FUNCTION)
 #undef ALLOC_HOOKS_FIND_RUNTIME_FUNCTION
   if (found.msize == nullptr || found.malloc == nullptr || found.free == nullptr) return -1;
-  if (kind == RuntimeKind::debug) {
+  if (kind == alloc_hooks::platform::RuntimeKind::debug) {
     // A debug runtime keeps a header below an aligned block, not the malloc block's address:
     // its aligned functions pass uncounted, and what they allocate is counted as the HeapAlloc
     // the runtime makes.

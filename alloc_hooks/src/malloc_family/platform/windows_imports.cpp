@@ -106,4 +106,26 @@ int patch_loaded_modules(ImportChooser choose, bool (*wanted)(HMODULE module)) {
   return changed;
 }
 
+RuntimeKind runtime_kind(HMODULE module) {
+  wchar_t path[MAX_PATH];
+  const DWORD length = GetModuleFileNameW(module, path, MAX_PATH);
+  if (length == 0 || length >= MAX_PATH) return RuntimeKind::none;
+  const wchar_t* base = path + length;
+  while (base > path && base[-1] != L'\\' && base[-1] != L'/') --base;
+  char name[MAX_PATH];
+  std::size_t i = 0;
+  for (; base[i] != L'\0' && i + 1 < sizeof name; ++i)
+    name[i] = base[i] < 128 ? static_cast<char>(base[i]) : '?';
+  name[i] = '\0';
+  if (dll_name_is(name, "msvcrtd.dll") || dll_name_is(name, "ucrtbased.dll"))
+    return RuntimeKind::debug;
+  if (dll_name_is(name, "msvcrt.dll") || dll_name_is(name, "ucrtbase.dll"))
+    return RuntimeKind::release;
+  if (dll_name_is(name, "msvcr*")) {  // msvcr120.dll, msvcr120d.dll
+    return i >= 5 && (name[i - 5] == 'd' || name[i - 5] == 'D') ? RuntimeKind::debug
+                                                                : RuntimeKind::release;
+  }
+  return RuntimeKind::none;
+}
+
 }  // namespace alloc_hooks::platform

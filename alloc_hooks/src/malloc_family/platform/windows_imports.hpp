@@ -29,5 +29,10 @@ int patch_loaded_modules(ImportChooser choose, bool (*wanted)(HMODULE module));
 // ends in '*'.
 bool dll_name_is(const char* name, const char* wanted);
 
+// What `module` is, by its file name: a C runtime the hooks count (msvcrt, ucrtbase, msvcr*), a
+// debug one, or neither.
+enum class RuntimeKind { none, release, debug };
+RuntimeKind runtime_kind(HMODULE module);
+
 }  // namespace alloc_hooks::platform
 ALLOC_HOOKS_INTERNAL_END

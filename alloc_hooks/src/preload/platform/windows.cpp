@@ -26,6 +26,7 @@
 #include "core/backend.hpp"
 #include "core/platform/platform.hpp"
 #include "core/scoped_flag.hpp"
+#include "malloc_family/platform/windows_imports.hpp"
 #include "preload/profile_report.hpp"
 
 namespace alloc_hooks::detail {
@@ -35,21 +36,27 @@ namespace {
 char report_path[4096];
 
 // Every module of the process, with its base and its path in UTF-8.
-void list_modules(ModuleLine line) {
+// Calls `each(module)` for every module of the process (the first 2048, in load order).
+template <typename Each>
+void for_each_module(Each each) {
   static HMODULE modules[2048];
   DWORD needed = 0;
   if (!K32EnumProcessModules(GetCurrentProcess(), modules, sizeof modules, &needed)) return;
   const DWORD count = needed / sizeof(HMODULE) < 2048 ? needed / sizeof(HMODULE) : 2048;
-  for (DWORD i = 0; i < count; ++i) {
+  for (DWORD i = 0; i < count; ++i) each(modules[i]);
+}
+
+void list_modules(ModuleLine line) {
+  for_each_module([line](HMODULE module) {
     static wchar_t wide[4096];
     static char path[4 * 4096];
-    const DWORD length = GetModuleFileNameW(modules[i], wide, 4096);
-    if (length == 0 || length >= 4096) continue;
+    const DWORD length = GetModuleFileNameW(module, wide, 4096);
+    if (length == 0 || length >= 4096) return;
     if (WideCharToMultiByte(CP_UTF8, 0, wide, static_cast<int>(length) + 1, path, sizeof path,
                             nullptr, nullptr) == 0)
-      continue;
-    line(reinterpret_cast<std::uintptr_t>(modules[i]), path);
-  }
+      return;
+    line(reinterpret_cast<std::uintptr_t>(module), path);
+  });
 }
 
 // Whether an environment entry ("NAME=value") is one of the hooks' variables; names compare as
@@ -108,15 +115,6 @@ void clean_runtime_copies(HMODULE module) {
   if (initial_wide != nullptr && wide != nullptr) compact(initial_wide());
 }
 
-bool is_c_runtime(HMODULE module) {
-  wchar_t path[MAX_PATH];
-  const DWORD length = GetModuleFileNameW(module, path, MAX_PATH);
-  if (length == 0 || length >= MAX_PATH) return false;
-  const wchar_t* base = path + length;
-  while (base > path && base[-1] != L'\\' && base[-1] != L'/') --base;
-  return _wcsnicmp(base, L"msvcr", 5) == 0 || _wcsnicmp(base, L"ucrtbase", 8) == 0;
-}
-
 // The environment the program was given: the hooks' variables (every one read by now: the
 // settings when the hooks started, the report's path in DllMain) taken out of the process's
 // block, which the program's children inherit, and out of each loaded C runtime's copies.
@@ -137,13 +135,9 @@ void leave_environment_as_given() {
     FreeEnvironmentStringsW(block);
   }
   for (std::size_t i = 0; i < count; ++i) SetEnvironmentVariableW(names[i], nullptr);
-  static HMODULE modules[2048];
-  DWORD needed = 0;
-  if (!K32EnumProcessModules(GetCurrentProcess(), modules, sizeof modules, &needed)) return;
-  const DWORD loaded = needed / sizeof(HMODULE) < 2048 ? needed / sizeof(HMODULE) : 2048;
-  for (DWORD i = 0; i < loaded; ++i) {
-    if (is_c_runtime(modules[i])) clean_runtime_copies(modules[i]);
-  }
+  for_each_module([](HMODULE module) {
+    if (platform::runtime_kind(module) != platform::RuntimeKind::none) clean_runtime_copies(module);
+  });
 }
 
 }  // namespace
