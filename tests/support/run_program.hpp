@@ -123,14 +123,22 @@ inline Outcome run_program(const std::filesystem::path& program, const std::stri
   process::Command command{file.make_preferred().string(), "",          words_of(arguments), {},
                            process::Output::file,          out.string()};
   command.error_file = err.string();
-  for (const auto& [name, value] : environment) set_environment(name, value);
+  // Set for the program's start, then put back as they were (a variable that was not set is
+  // removed again).
+  std::vector<std::pair<std::string, std::string>> before;
+  for (const auto& [name, value] : environment) {
+    const char* current = std::getenv(name.c_str());
+    before.emplace_back(name, current != nullptr ? current : "");
+    set_environment(name, value);
+  }
   std::optional<process::Ending> ending;
   try {
     ending = process::Process::start(command).wait();
   } catch (const process::StartError& error) {
     ADD_FAILURE() << command.program << " could not start: " << error.what();
   }
-  for (const auto& [name, value] : environment) set_environment(name, "");
+  for (auto entry = before.rbegin(); entry != before.rend(); ++entry)
+    set_environment(entry->first, entry->second);
   Outcome outcome{ending ? ending->status.value_or(-1) : -1, read_file(out), read_file(err)};
   // Under wine, the debugger started for a program that crashed inherits its output files and
   // may hold them a while after it ended: those stay behind in the test's folder.

@@ -9,7 +9,7 @@
 namespace alloc_hooks::profile_format {
 
 // Raised on any change to a line below.
-inline constexpr int kVersion = 2;
+inline constexpr int kVersion = 3;
 
 // The first line: "alloc_hooks_profile VERSION".
 inline constexpr char kFirst[] = "alloc_hooks_profile";
@@ -20,6 +20,16 @@ inline constexpr char kEnd[] = "end";
 // destructors ran first), "_exit" (none ran: _exit or _Exit), "signal NUMBER" (a fatal signal) or
 // "exec" (the process went on as another program).
 inline constexpr char kEndedBy[] = "ended_by";
+// Which process image wrote the report: "PID IMAGE PARENT_PID PARENT_IMAGE INHERITED_LIVE_BYTES
+// STARTED_NS ENDED_NS". IMAGE counts the programs the process ran before this one (an exec starts
+// the next); the parent is the image that forked or spawned it, or for IMAGE > 0 the one that
+// exec'd it; -1 -1 for the process the runner started. INHERITED_LIVE_BYTES: the live bytes a fork
+// child held at its fork (its figures start there), else 0. STARTED_NS and ENDED_NS: when its
+// figures start and end on the system's monotonic clock (Linux CLOCK_MONOTONIC), 0 where unknown.
+inline constexpr char kProcess[] = "process";
+// One per argument of the program, in order (ARGUMENT: the rest of the line, a backslash written
+// as "\\" and a newline as "\n").
+inline constexpr char kArgument[] = "argument";
 inline constexpr char kBackend[] = "backend";                 // NAME
 inline constexpr char kBackendVersion[] = "backend_version";  // VERSION, the rest of the line
 inline constexpr char kClock[] = "clock";                     // NAME NS_PER_TICK

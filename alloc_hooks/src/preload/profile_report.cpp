@@ -11,6 +11,7 @@
 #include "core/backend.hpp"
 #include "core/clock.hpp"
 #include "core/platform/platform.hpp"
+#include "core/restart.hpp"
 
 namespace alloc_hooks::detail {
 
@@ -62,13 +63,13 @@ class Report {
     for (std::size_t i = 0; i < frames.depth; ++i) line(" %p", frames.frames[i]);
     line("\n");
   }
+  static constexpr std::size_t kLongestLine = 8192;  // a path, an argument, or 64 stack frames
   bool close_file() {
     flush();
     return platform::close_file(file_) && !failed_;
   }
 
  private:
-  static constexpr std::size_t kLongestLine = 8192;  // a path, or 64 frames of a stack
   void flush() {
     failed_ = failed_ || !platform::write_file(file_, text_, length_);
     length_ = 0;
@@ -81,6 +82,27 @@ class Report {
 };
 
 Report report;
+
+void argument_line(const char* argument, std::size_t length) {
+  char escaped[Report::kLongestLine / 2];
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < length && used + 2 < sizeof escaped; ++i) {
+    const char c = argument[i];
+    if (c == '\\' || c == '\n') escaped[used++] = '\\';
+    escaped[used++] = c == '\n' ? 'n' : c;
+  }
+  report.line("%s %.*s\n", format::kArgument, static_cast<int>(used), escaped);
+}
+
+// The first line, who wrote the report and its arguments.
+void report_start(const ProcessIdentity& process) {
+  report.line("%s %d\n", format::kFirst, format::kVersion);
+  report.line("%s %lld %lld %lld %lld %lld %lld %lld\n", format::kProcess, process.pid,
+              process.image, process.parent_pid, process.parent_image,
+              static_cast<long long>(live_bytes_at_restart()), process.started_ns,
+              process.ended_ns);
+  if (process.list_arguments != nullptr) process.list_arguments(argument_line);
+}
 
 // The sampler and every stack with a figure or a slow allocation.
 void report_sites(const SlowestAllocations& slowest, const BudgetReport& budgets,
@@ -107,13 +129,19 @@ void report_sites(const SlowestAllocations& slowest, const BudgetReport& budgets
 
 }  // namespace
 
-bool write_profile_report(const char* path, const char* ended_by,
+bool write_profile_report_start(const char* path, const ProcessIdentity& process) {
+  if (!report.open_file(path)) return false;
+  report_start(process);
+  return report.close_file();
+}
+
+bool write_profile_report(const char* path, const char* ended_by, const ProcessIdentity& process,
                           void (*list_modules)(ModuleLine line)) {
   if (!report.open_file(path)) return false;
-  const Counters counters = read_counters();
+  const Counters counters = counters_since_restart();
   const BackendInfo active = backend();
   const ClockInfo clock = clock_info();
-  report.line("%s %d\n", format::kFirst, format::kVersion);
+  report_start(process);
   report.line("%s %s\n", format::kEndedBy, ended_by);
   report.line("%s %s\n", format::kBackend, active.name);
   report.line("%s %s\n", format::kBackendVersion, active.version);

@@ -19,7 +19,9 @@ std::string first_line(int version) {
 }
 
 const std::string kBody =
-    "backend system\nbackend_version glibc 2.36\nclock rdtsc 0.5\ntotal.allocations 7\n"
+    "ended_by signal 11\nprocess 42 1 42 0 1024 5000000 9000000\nargument cc1plus\n"
+    "argument a\\\\b\\nc d\nbackend system\nbackend_version glibc 2.36\nclock rdtsc "
+    "0.5\ntotal.allocations 7\n"
     "malloc.allocations 5\nlive_bytes -16\npeak_live_bytes 4096\n"
     "alloc_latency 7 10 20 30 40 50 25\nslowest 50 4096 3 2\n"
     "module 7f0000 /usr/lib/libc.so.6\nstack 2 0 4096 4096 1 50 7f0010 7f0020\n";
@@ -48,11 +50,45 @@ TEST(ProfileReport, TheReaderTakesEachLineAsTheFormatDefinesIt) {
   EXPECT_EQ(sites.modules[0].bias, 0x7f0000u);
   EXPECT_EQ(sites.stacks[2], (std::vector<std::uintptr_t>{0x7f0010, 0x7f0020}));
   EXPECT_EQ(sites.figures[2].peak_snapshot_bytes, 4096);
+  EXPECT_EQ(figures->exit.figures_until, "signal");
 }
 
+// Who wrote the report: the process line, the arguments unescaped ("\\\\" a backslash, "\\n" a
+// newline), how it ended whole, and its figures.
+TEST(ProfileReport, TheReaderNamesTheProcessImageThatWroteIt) {
+  alloc_hooks::RawSites sites;
+  memory_baseline::ReportedProcess reported;
+  ASSERT_TRUE(memory_baseline::parse_preload_report(
+      first_line(format::kVersion) + kBody + format::kEnd + "\n", sites, &reported));
+  const memory_baseline::ProfileProcess& process = reported.process;
+  EXPECT_EQ(process.pid, 42);
+  EXPECT_EQ(process.image, 1);
+  EXPECT_EQ(process.parent_pid, 42);
+  EXPECT_EQ(process.parent_image, 0);
+  EXPECT_EQ(process.inherited_live_bytes, 1024);
+  EXPECT_EQ(reported.started_ns, 5000000);
+  EXPECT_EQ(reported.ended_ns, 9000000);
+  EXPECT_EQ(process.command, (std::vector<std::string>{"cc1plus", "a\\b\nc d"}));
+  EXPECT_EQ(process.ended_by, "signal 11");
+  EXPECT_EQ(process.allocations, 7u);
+  EXPECT_EQ(process.peak_live_bytes, 4096u);
+  EXPECT_EQ(process.live_bytes, -16);
+  const memory_baseline::ProfileProcess made =
+      memory_baseline::tree_process(reported, nullptr, 1000000);
+  EXPECT_DOUBLE_EQ(made.started_ms, 4.0);
+  EXPECT_DOUBLE_EQ(made.ended_ms, 8.0);
+}
+
+// A report cut short (or only begun: a process killed before it could write its figures) still
+// names its process.
 TEST(ProfileReport, AReportCutShortHasNoFigures) {
   alloc_hooks::RawSites sites;
-  EXPECT_FALSE(memory_baseline::parse_preload_report(first_line(format::kVersion) + kBody, sites));
+  memory_baseline::ReportedProcess reported;
+  EXPECT_FALSE(memory_baseline::parse_preload_report(first_line(format::kVersion) + kBody, sites,
+                                                     &reported));
+  EXPECT_EQ(reported.process.pid, 42);
+  EXPECT_EQ(reported.process.ended_by, "no figures");
+  EXPECT_EQ(reported.process.allocations, 0u);
 }
 
 TEST(ProfileReport, AReportOfAnotherVersionIsRefusedNamingBoth) {
@@ -79,11 +115,27 @@ memory_baseline::ProfileDocument whole_document() {
   document.program = "prog";
   document.arguments = {"one", "two words"};
   document.exit.status = 0;
+  document.exit.figures_until.reset();  // absent, as in profiles written before it was recorded
   document.wall_time_ms = 12.5;
   document.slowest_allocations.at(0).site = "main (prog.c:7)";
   document.budgets.process_limit_mb = 64;
   document.memory = {10, {{1.5, 4096}, {11.5, 8192}}, 8192};
   document.sites = scenarios::SitesFigures{1, 3, "libunwind", {}, {{"main", 96}}, {}};
+  memory_baseline::ProfileProcess child;
+  child.pid = 43;
+  child.parent_pid = 42;
+  child.parent_image = 0;
+  child.command = {"child", "x"};
+  child.ended_by = "exit";
+  child.allocations = 3;
+  child.top_site = "f (a.c:1) (96 B)";
+  memory_baseline::ProfileProcess program = child;
+  program.pid = 42;
+  program.parent_pid.reset();
+  program.parent_image.reset();
+  program.top_site.reset();
+  document.processes = {program, child};
+  document.tree = memory_baseline::tree_of(document.processes);
   document.violations = {{"process_limit_mb", 64, 65.5, "MiB", "peak RSS 65.50 MiB exceeds"}};
   return document;
 }
@@ -113,10 +165,16 @@ std::string read_error(const nlohmann::json& document) {
 TEST(ProfileDocument, AnotherVersionOrAFieldMissingOrMistypedIsNamed) {
   const nlohmann::json written = memory_baseline::write(whole_document());
   nlohmann::json broken = written;
-  broken["schema_version"] = 2;
-  EXPECT_EQ(read_error(broken), "the profile has schema_version 2; this runner reads 1");
+  const int version = memory_baseline::kProfileSchemaVersion;
+  broken["schema_version"] = version + 1;
+  EXPECT_EQ(read_error(broken), "the profile has schema_version " + std::to_string(version + 1) +
+                                    "; this runner reads " + std::to_string(version));
   broken.erase("schema_version");
-  EXPECT_EQ(read_error(broken), "the profile has schema_version none; this runner reads 1");
+  EXPECT_EQ(read_error(broken),
+            "the profile has schema_version none; this runner reads " + std::to_string(version));
+  broken = written;
+  broken["processes"][1].erase("ended_by");
+  EXPECT_EQ(read_error(broken), "/processes/1/ended_by is missing");
   broken = written;
   broken["by_source"]["malloc"].erase("frees");
   EXPECT_EQ(read_error(broken), "/by_source/malloc/frees is missing");

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Profiles a program, checks profile.json against docs/profile.schema.json with the jsonschema
 package (an implementation apart from the runner's own checker), and opens report.html in headless
-Chromium: both charts must be drawn with the data the profile holds (one bar per latency bucket,
-one point per RSS snapshot), and both flame graphs with the sites it holds.
+Chromium: every chart must be drawn with the data the profile holds (one bar per latency bucket,
+one point per RSS snapshot, one bar per process of the tree), and both flame graphs with the sites
+it holds.
 Usage: profile_report_in_chromium.py RUNNER SCHEMA WORK_DIR PROGRAM [ARGS...]"""
 import json
 import os
@@ -42,7 +43,8 @@ def main(runner, schema_path, work_dir, *program):
     if not profile["sites"]["peak_folded"]:
         failures.append("the profile holds no sampled site: the flame graph test tests nothing")
     expected = {"latency-histogram": ("allocations", len(profile["alloc_latency_histogram"])),
-                "rss-over-time": ("RSS", len(profile["memory"]["snapshots"]))}
+                "rss-over-time": ("RSS", len(profile["memory"]["snapshots"])),
+                "process-timeline": ("processes", len(profile["processes"]))}
     for chart_id, (label, points) in expected.items():
         chart = drawn.get(chart_id)
         if chart is None or not chart["rendered"]:

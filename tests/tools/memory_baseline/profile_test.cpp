@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <scenarios/allocators.hpp>
@@ -363,14 +364,21 @@ TEST(Profile, BadInputExitsTwoWithOneLineAndWritesNothing) {
   EXPECT_EQ(unwritable.status, 2) << unwritable.err;
 }
 
-// fork: the child keeps the hooks but writes no report (only the process that started does), so
-// its 1 MiB is not in the profile. exec (system("true")): the shell runs without the preload
-// library. Both without deadlock.
+// fork: the child's 1 MiB is its own figure (the tree's, profile_tree_test.cpp), not the
+// program's; system("true"): the shell's and true's figures are theirs too. Followed or not, both
+// without deadlock.
 TEST(Profile, ForkAndExecChildrenAreNotCountedTwiceNorHang) {
   const Profile plain = profile(scratch() / "plain", "", kEveryFunction + " 1");
   const Profile forked = profile(scratch() / "forked", "", kEveryFunction + " 1 fork");
   ASSERT_EQ(forked.outcome.status, 0) << forked.outcome.err;
   EXPECT_LT(forked.document->peak_live_bytes, 1u << 20);
+  EXPECT_TRUE(std::any_of(forked.document->processes.begin(), forked.document->processes.end(),
+                          [](const memory_baseline::ProfileProcess& process) {
+                            return process.peak_live_bytes >= (1u << 20);
+                          }));
+  const Profile alone = profile(scratch() / "alone", "--no-follow", kEveryFunction + " 1 fork");
+  ASSERT_EQ(alone.outcome.status, 0) << alone.outcome.err;
+  EXPECT_EQ(alone.document->totals.allocations, forked.document->totals.allocations);
   // system() allocates in the parent (its argument vector), a handful of small blocks at most.
   EXPECT_LT(figure(forked.document, "totals", &ProfileCounters::allocations) -
                 figure(plain.document, "totals", &ProfileCounters::allocations),

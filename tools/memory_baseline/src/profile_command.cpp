@@ -4,6 +4,9 @@
 // else the program's own when it failed (128 + N for signal N; on Windows a crash's exception
 // code), else 0; 2 for bad input.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include <chrono>
 #include <cstdio>
@@ -33,13 +36,15 @@ std::string report_file(const fs::path& out_dir) {
   return (out_dir / fmt::format(".alloc_hooks_report.{}", now)).string();
 }
 
-// Removes the preload library's report file however the profile ends.
+// Removes the preload library's report files however the profile ends: the program's and those
+// of its tree's other processes, named after it.
 class RemovedAtEnd {
  public:
   explicit RemovedAtEnd(std::string path) : path_(std::move(path)) {}
   ~RemovedAtEnd() {
     std::error_code ignored;
     fs::remove(path_, ignored);
+    for (const fs::path& report : tree_reports(path_)) fs::remove(report, ignored);
   }
   RemovedAtEnd(const RemovedAtEnd&) = delete;
   RemovedAtEnd& operator=(const RemovedAtEnd&) = delete;
@@ -61,11 +66,13 @@ int status_of(const process::Ending& end) {
   return end.signal ? 128 + *end.signal : 1;
 }
 
-// Waits for the program, telling every 10 s how long it has run and its RSS.
+// Waits for the program, telling every 10 s how long it has run and its RSS; with `tree`, reaps
+// the processes of its tree it leaves behind as they end.
 process::Ending wait_for(process::Process& child, const std::string& program,
-                         std::chrono::steady_clock::time_point start) {
+                         std::chrono::steady_clock::time_point start, bool tree) {
   auto next_progress = start + std::chrono::seconds(10);
   for (;;) {
+    if (tree) platform::reap_orphans(child.id());
     if (std::optional<process::Ending> end = child.poll()) return *end;
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_progress) {
@@ -79,6 +86,65 @@ process::Ending wait_for(process::Process& child, const std::string& program,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+}
+
+// Waits for the processes the program left running (its tree's, adopted by the runner), telling
+// every 10 s which still run.
+void wait_for_tree(const std::string& program) {
+  const auto start = std::chrono::steady_clock::now();
+  auto next_progress = start + std::chrono::seconds(10);
+  for (std::vector<std::int64_t> running; !(running = platform::reap_orphans(-1)).empty();) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_progress) {
+      std::fprintf(stderr,
+                   "memory_baseline: %s ended %.0f s ago; waiting for the %zu process(es) of its "
+                   "tree still running (%s)\n",
+                   program.c_str(), std::chrono::duration<double>(now - start).count(),
+                   running.size(), fmt::format("{}", fmt::join(running, ", ")).c_str());
+      next_progress += std::chrono::seconds(10);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+// "  pid 123 (parent 122) cc1plus: 1,234 allocations, peak live 1.20 MiB, ..., ended exit"
+std::string process_line(const ProfileProcess& process) {
+  const std::string parent =
+      process.parent_pid ? fmt::format(" (parent {})", *process.parent_pid) : std::string();
+  const std::string name = process.command.empty() ? "?" : process.command.front();
+  if (process.ended_by == "no figures")
+    return fmt::format("  pid {}{} {}: no figures (it ended before it could write them)",
+                       process.pid, parent, name);
+  return fmt::format("  pid {}{} {}: {} allocations, peak live {}, live at its end {}, ended by {}",
+                     process.pid, parent, name, process.allocations,
+                     alloc_hooks::format_bytes(static_cast<double>(process.peak_live_bytes)),
+                     alloc_hooks::format_bytes(static_cast<double>(process.live_bytes)),
+                     process.ended_by);
+}
+
+// The tree's lines: its figures, then its processes by peak, the largest first (at most 8).
+void print_tree(const ProfileDocument& document) {
+  if (document.processes.size() < 2 || !document.tree) return;
+  const ProfileTree& tree = *document.tree;
+  std::fprintf(
+      stderr,
+      "Process tree: %llu processes (%llu without figures), %llu allocations; its peak of "
+      "summed live bytes lies between %s and %s\n",
+      static_cast<unsigned long long>(tree.processes),
+      static_cast<unsigned long long>(tree.processes_without_figures),
+      static_cast<unsigned long long>(tree.allocations),
+      alloc_hooks::format_bytes(static_cast<double>(tree.peak_live_bytes_at_least)).c_str(),
+      alloc_hooks::format_bytes(static_cast<double>(tree.peak_live_bytes_at_most)).c_str());
+  std::vector<const ProfileProcess*> by_peak;
+  for (const ProfileProcess& process : document.processes) by_peak.push_back(&process);
+  std::stable_sort(by_peak.begin(), by_peak.end(), [](const auto* a, const auto* b) {
+    return a->peak_live_bytes > b->peak_live_bytes;
+  });
+  constexpr std::size_t kShown = 8;
+  for (std::size_t i = 0; i < by_peak.size() && i < kShown; ++i)
+    std::fprintf(stderr, "%s\n", process_line(*by_peak[i]).c_str());
+  if (by_peak.size() > kShown)
+    std::fprintf(stderr, "  ... %zu more in the report\n", by_peak.size() - kShown);
 }
 
 }  // namespace
@@ -120,10 +186,18 @@ int profile_command(const ProfileSettings& settings) {
   if (settings.alloc_budget_us)
     environment.push_back(
         fmt::format("ALLOC_HOOKS_ALLOC_BUDGET_NS={}", *settings.alloc_budget_us * 1000));
+  const bool tree = settings.follow && platform::follows_process_trees();
+  if (tree) {
+    environment.push_back("ALLOC_HOOKS_PROFILE_FOLLOW=1");
+    platform::adopt_orphans();
+  }
 
   std::fprintf(stderr, "memory_baseline: profiling %s under %s\n", program->c_str(),
                settings.allocator.c_str());
   const auto start = std::chrono::steady_clock::now();
+  // The hooks' moments are on the monotonic clock, which steady_clock reads.
+  const std::int64_t start_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
   process::Process child = [&] {
     try {
       return platform::start_program(*program, settings.program, settings.arguments, library,
@@ -137,13 +211,16 @@ int profile_command(const ProfileSettings& settings) {
       std::chrono::milliseconds(settings.sample_interval_ms), 4096,
       {[process_id] { return monitor::read_rss_bytes_of(process_id).value_or(0); }, {}});
   sampler.start();
-  const process::Ending end = wait_for(child, *program, start);
+  const process::Ending end = wait_for(child, *program, start, tree);
   sampler.stop();
+  if (tree) wait_for_tree(*program);
   const double wall_time_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
   alloc_hooks::RawSites raw_sites;
-  std::optional<ProfileDocument> figures = parse_preload_report(read_whole(report_path), raw_sites);
+  ReportedProcess reported;
+  std::optional<ProfileDocument> figures =
+      parse_preload_report(read_whole(report_path), raw_sites, &reported);
   if (!figures) {
     std::fprintf(stderr,
                  "memory_baseline: %s %s before the hooks could write its figures (they cannot "
@@ -155,7 +232,7 @@ int profile_command(const ProfileSettings& settings) {
 
   ProfileRun run{*program,          settings.arguments,          end,
                  wall_time_ms,      settings.sample_interval_ms, {},
-                 settings.limit_mb, settings.alloc_budget_us};
+                 settings.limit_mb, settings.alloc_budget_us,    {}};
   for (const monitor::Snapshot& snapshot : sampler.snapshots()) {
     // A snapshot taken after the program ended reads nothing: it is left out.
     if (snapshot.rss_bytes > 0)
@@ -163,6 +240,18 @@ int profile_command(const ProfileSettings& settings) {
   }
   std::fprintf(stderr, "memory_baseline: symbolizing %zu call stacks\n", raw_sites.stacks.size());
   const alloc_hooks::SiteReport sites(raw_sites);
+  if (tree) {
+    run.processes.push_back(tree_process(std::move(reported), &sites, start_ns));
+    std::vector<ProfileProcess> others =
+        read_tree_reports(report_path, start_ns, [](std::size_t done, std::size_t all) {
+          if (done % 50 == 0)
+            std::fprintf(stderr,
+                         "memory_baseline: reading and symbolizing the tree's other processes: "
+                         "%zu of %zu\n",
+                         done, all);
+        });
+    std::move(others.begin(), others.end(), std::back_inserter(run.processes));
+  }
   const ProfileDocument document = profile_document(std::move(*figures), run, sites);
   const nlohmann::json written = write(document);
   if (const std::string problem = profile_schema_problem(written); !problem.empty())
@@ -192,6 +281,7 @@ int profile_command(const ProfileSettings& settings) {
       static_cast<double>(document.memory.peak_rss_bytes) / kBytesPerMB);
   std::fprintf(stderr, "At the peak, %s\n",
                alloc_hooks::top_sites_line(sites, alloc_hooks::SiteMeasure::peak_bytes).c_str());
+  print_tree(document);
   for (const ProfileViolation& violation : document.violations)
     std::fprintf(stderr, "BUDGET BREACHED: %s\n", violation.message.c_str());
   std::fprintf(

@@ -73,9 +73,24 @@ ProfileDocument read_profile(const nlohmann::json& document) {
   return scenarios::json_record::read<ProfileDocument>(document);
 }
 
+std::string unescaped_argument(const std::string& escaped) {
+  std::string argument;
+  for (std::size_t i = 0; i < escaped.size(); ++i) {
+    if (escaped[i] == '\\' && i + 1 < escaped.size()) {
+      ++i;
+      argument += escaped[i] == 'n' ? '\n' : escaped[i];
+    } else {
+      argument += escaped[i];
+    }
+  }
+  return argument;
+}
+
 std::optional<ProfileDocument> parse_preload_report(const std::string& text,
-                                                    alloc_hooks::RawSites& sites) {
+                                                    alloc_hooks::RawSites& sites,
+                                                    ReportedProcess* process) {
   ProfileDocument figures;
+  ReportedProcess reported;
   std::istringstream lines(text);
   std::string line;
   bool started = false, ended = false;
@@ -95,7 +110,22 @@ std::optional<ProfileDocument> parse_preload_report(const std::string& text,
     } else if (key == format::kEnd) {
       ended = true;
     } else if (key == format::kEndedBy) {
-      words >> figures.exit.figures_until.emplace();
+      std::getline(words >> std::ws, reported.process.ended_by);
+      figures.exit.figures_until =
+          reported.process.ended_by.substr(0, reported.process.ended_by.find(' '));
+    } else if (key == format::kProcess) {
+      ProfileProcess& who = reported.process;
+      std::int64_t parent_pid = -1, parent_image = -1;
+      words >> who.pid >> who.image >> parent_pid >> parent_image >> who.inherited_live_bytes >>
+          reported.started_ns >> reported.ended_ns;
+      if (parent_pid >= 0) {
+        who.parent_pid = parent_pid;
+        who.parent_image = parent_image;
+      }
+    } else if (key == format::kArgument) {
+      std::string escaped;
+      if (line.size() > key.size() + 1) escaped = line.substr(key.size() + 1);
+      reported.process.command.push_back(unescaped_argument(escaped));
     } else if (key == format::kBackend) {
       words >> figures.allocator.name;
     } else if (key == format::kBackendVersion) {
@@ -154,7 +184,17 @@ std::optional<ProfileDocument> parse_preload_report(const std::string& text,
       words >> mismatch.requested_size >> mismatch.delete_size >> mismatch.thread_id;
     }
   }
-  if (!started || !ended) return std::nullopt;
+  if (!started || !ended) {
+    reported.process.ended_by = "no figures";
+    if (process != nullptr) *process = std::move(reported);
+    return std::nullopt;
+  }
+  ProfileProcess& who = reported.process;
+  who.allocations = figures.totals.allocations;
+  who.frees = figures.totals.frees;
+  who.peak_live_bytes = figures.peak_live_bytes;
+  who.live_bytes = figures.live_bytes;
+  if (process != nullptr) *process = std::move(reported);
   return figures;
 }
 
@@ -198,6 +238,32 @@ ProfileDocument profile_document(ProfileDocument document, const ProfileRun& run
           fmt::format(
               "peak RSS {:.2f} MiB exceeds the limit of {} MiB; at the peak of live bytes, {}", rss,
               limit, top_sites));
+    }
+  }
+  document.processes = run.processes;
+  if (!document.processes.empty()) document.tree = tree_of(document.processes);
+  if (run.limit_mb && document.processes.size() > 1) {
+    const double limit = static_cast<double>(*run.limit_mb);
+    for (std::size_t i = 1; i < document.processes.size(); ++i) {
+      const ProfileProcess& process = document.processes[i];
+      const double peak_live = static_cast<double>(process.peak_live_bytes) / kBytesPerMB;
+      if (peak_live > limit) {
+        add("process_limit_mb", limit, peak_live, "MiB",
+            fmt::format("process {} ({}): peak live bytes {:.2f} MiB exceed the limit of {} MiB; "
+                        "top: {}",
+                        process.pid, process.command.empty() ? "?" : process.command.front(),
+                        peak_live, limit, process.top_site.value_or("no sampled site")));
+      }
+    }
+    const ProfileTree& tree = *document.tree;
+    const double at_most = static_cast<double>(tree.peak_live_bytes_at_most) / kBytesPerMB;
+    if (at_most > limit) {
+      add("tree_limit_mb", limit, at_most, "MiB",
+          fmt::format("the process tree's summed live bytes may exceed the limit of {} MiB: the "
+                      "peaks of processes that ran at the same time sum to {:.2f} MiB (its peak "
+                      "lies between {:.2f} MiB, the largest process's, and that)",
+                      limit, at_most,
+                      static_cast<double>(tree.peak_live_bytes_at_least) / kBytesPerMB));
     }
   }
   const std::uint64_t slow = document.totals.latency_budget_violations;

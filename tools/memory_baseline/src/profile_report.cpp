@@ -1,6 +1,7 @@
-// report.md and report.html of a profile document: the verdict first, then counts and bytes by
-// source, live and peak bytes, the allocation-latency histogram and the slowest allocations, and
-// RSS over time. One table list feeds both formats.
+// report.md and report.html of a profile document: the verdict first, then the process tree (when
+// it has more than the program's), counts and bytes by source, live and peak bytes, the
+// allocation-latency histogram and the slowest allocations, RSS and the processes over time. One
+// table list feeds both formats.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -51,8 +52,79 @@ std::vector<std::pair<std::string_view, std::uint64_t ProfileCounters::*>> count
   return counters;
 }
 
+// The processes depth first from the program's, each child after its parent in the order they
+// started, with its depth in the tree.
+std::vector<std::pair<const ProfileProcess*, std::size_t>> tree_order(
+    const std::vector<ProfileProcess>& processes) {
+  const auto is_parent = [](const ProfileProcess& parent, const ProfileProcess& child) {
+    return child.parent_pid == parent.pid && child.parent_image == parent.image;
+  };
+  std::vector<std::pair<const ProfileProcess*, std::size_t>> order;
+  std::vector<bool> placed(processes.size(), false);
+  const auto place = [&](auto& self, std::size_t index, std::size_t depth) -> void {
+    placed[index] = true;
+    order.emplace_back(&processes[index], depth);
+    for (std::size_t child = 0; child < processes.size(); ++child) {
+      if (!placed[child] && is_parent(processes[index], processes[child]))
+        self(self, child, depth + 1);
+    }
+  };
+  // The tree's roots: the program's process, and any whose parent left no report.
+  for (std::size_t i = 0; i < processes.size(); ++i) {
+    const bool has_parent =
+        std::any_of(processes.begin(), processes.end(),
+                    [&](const ProfileProcess& p) { return is_parent(p, processes[i]); });
+    if (!placed[i] && !has_parent) place(place, i, 0);
+  }
+  return order;
+}
+
+std::string process_name(const ProfileProcess& process) {
+  std::string name = process.command.empty() ? "?" : process.command.front();
+  for (std::size_t i = 1; i < process.command.size(); ++i) {
+    name += ' ';
+    name += process.command[i];
+  }
+  constexpr std::size_t kLongest = 80;
+  return name.size() > kLongest ? name.substr(0, kLongest - 3) + "..." : name;
+}
+
+Table tree_table(const ProfileDocument& document) {
+  const ProfileTree& tree = *document.tree;
+  Table table{
+      fmt::format("Process tree: {} processes, {} allocations; peak of summed live bytes "
+                  "between {} and {}",
+                  tree.processes, tree.allocations,
+                  alloc_hooks::format_bytes(static_cast<double>(tree.peak_live_bytes_at_least)),
+                  alloc_hooks::format_bytes(static_cast<double>(tree.peak_live_bytes_at_most))),
+      {"process", "pid", "ended by", "allocations", "peak live", "live at its end",
+       "held at its fork", "started (ms)", "lasted (ms)", "top site at its peak"},
+      {}};
+  const auto bytes = [](std::int64_t value) {
+    return alloc_hooks::format_bytes(static_cast<double>(value));
+  };
+  for (const auto& [process, depth] : tree_order(document.processes)) {
+    std::string indent;
+    for (std::size_t i = 0; i < depth; ++i) indent += "· ";
+    const bool figures = process->ended_by != "no figures";
+    table.rows.push_back(
+        {indent + process_name(*process),
+         process->image == 0 ? std::to_string(process->pid)
+                             : fmt::format("{} (image {})", process->pid, process->image),
+         process->ended_by, figures ? std::to_string(process->allocations) : "",
+         figures ? bytes(static_cast<std::int64_t>(process->peak_live_bytes)) : "",
+         figures ? bytes(process->live_bytes) : "",
+         process->inherited_live_bytes != 0 ? bytes(process->inherited_live_bytes) : "",
+         fmt::format("{:.1f}", process->started_ms),
+         figures ? fmt::format("{:.1f}", process->ended_ms - process->started_ms) : "",
+         process->top_site.value_or("")});
+  }
+  return table;
+}
+
 std::vector<Table> tables(const ProfileDocument& document) {
   std::vector<Table> result;
+  if (document.processes.size() > 1 && document.tree) result.push_back(tree_table(document));
   // A column per source, headed by its words.
   static constexpr std::pair<ProfileCounters ProfileSources::*, const char*> kSourceColumns[] = {
       {&ProfileSources::operator_new, "operator new"},
@@ -143,6 +215,13 @@ draw('latency-histogram', {
          datasets: [{label: 'allocations', data: data.histogram.map((b) => b.count), backgroundColor: colour(0)}]},
   options: {plugins: {title: {display: true, text: 'allocation latency histogram (ns, count on a log scale)'}},
             scales: {y: {type: 'logarithmic', title: {display: true, text: 'allocations'}}}}});
+draw('process-timeline', {
+  type: 'bar',
+  data: {labels: data.processes.map((p) => p.label),
+         datasets: [{label: 'processes', data: data.processes.map((p) => [p.started, p.ended]), backgroundColor: colour(2)}]},
+  options: {indexAxis: 'y',
+            plugins: {title: {display: true, text: 'processes of the tree over time (ms since the start)'}},
+            scales: {x: {type: 'linear', title: {display: true, text: 'ms'}}}}});
 draw('rss-over-time', {
   type: 'line',
   data: {datasets: [{label: 'RSS', data: data.rss, borderColor: colour(1), fill: false, pointRadius: 1}]},
@@ -185,6 +264,12 @@ std::string profile_html_report(const ProfileDocument& document) {
     rss.push_back(
         {{"x", snapshot.time_ms}, {"y", static_cast<double>(snapshot.rss_bytes) / kBytesPerMB}});
   }
+  json processes = json::array();
+  for (const auto& [process, depth] : tree_order(document.processes)) {
+    processes.push_back({{"label", fmt::format("{} {}", process->pid, process_name(*process))},
+                         {"started", process->started_ms},
+                         {"ended", std::max(process->ended_ms, process->started_ms)}});
+  }
   std::string html = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" +
                      escape_html(title(document)) + "</title>\n<style>" + kReportStyle +
                      "</style>\n" + chart_js_element() + "</head><body>\n<h1>" +
@@ -194,7 +279,8 @@ std::string profile_html_report(const ProfileDocument& document) {
     html += "<li class=\"bad\">" + escape_html(violation.message) + "</li>\n";
   html +=
       "</ul>\n<div class=\"charts\"><div class=\"chart\"><canvas id=\"latency-histogram\">"
-      "</canvas></div><div class=\"chart\"><canvas id=\"rss-over-time\"></canvas></div></div>\n";
+      "</canvas></div><div class=\"chart\"><canvas id=\"rss-over-time\"></canvas></div>"
+      "<div class=\"chart\"><canvas id=\"process-timeline\"></canvas></div></div>\n";
   json flame_graphs = json::array();
   if (document.sites) {
     const scenarios::SitesFigures& sites = *document.sites;
@@ -217,7 +303,9 @@ std::string profile_html_report(const ProfileDocument& document) {
   }
   html += "<h2>Charts drawn</h2>\n<pre id=\"chart-status\">charts not drawn</pre>\n";
   html += "<pre id=\"flame-status\">flame graphs not drawn</pre>\n";
-  html += charts_script(script_json({{"histogram", histogram}, {"rss", rss}}), kProfileCharts);
+  html +=
+      charts_script(script_json({{"histogram", histogram}, {"rss", rss}, {"processes", processes}}),
+                    kProfileCharts);
   html += flame_graphs_script(flame_graphs);
   return html + "</body></html>\n";
 }

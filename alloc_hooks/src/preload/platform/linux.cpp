@@ -13,17 +13,24 @@
 //   an exec (the exec functions replaced here write it first). Not after SIGKILL, nor after an
 //   exit_group or execve system call made without the C library's functions (docs/profile.md).
 // - The library takes itself out of LD_PRELOAD and the ALLOC_HOOKS_ variables out of the
-//   environment at start: the program sees the environment it was given, and programs it starts
-//   with exec (a shell command, posix_spawn) are not measured, as under heaptrack.
-// - A fork child keeps the hooks (they hold no lock, so fork cannot deadlock them) but writes no
-//   report: only the process that started writes one.
+//   environment at start: the program sees the environment it was given.
+// - With ALLOC_HOOKS_PROFILE_FOLLOW=1 the process tree is followed: a fork child starts figures of
+//   its own (core/restart.hpp) and writes its own report, and every program the process starts
+//   (exec, posix_spawn, system, popen) gets this library and the variables back in the environment
+//   it is given, with ALLOC_HOOKS_PROFILE_PARENT naming its parent. Each process image writes
+//   ALLOC_HOOKS_PROFILE_OUT.PID.IMAGE, the one the runner started ALLOC_HOOKS_PROFILE_OUT itself.
+//   Without it, a fork child keeps the hooks (they hold no lock, so fork cannot deadlock them)
+//   but writes no report, and the programs the process starts are not measured.
 // Nothing here allocates (profile_report.hpp); the stacks are raw addresses with the module list,
 // symbolized by the runner.
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -35,14 +42,29 @@
 
 #include "core/backend.hpp"
 #include "core/platform/platform.hpp"
+#include "core/restart.hpp"
 #include "preload/profile_report.hpp"
 
 namespace alloc_hooks::detail {
 
 namespace {
 
-char report_path[4096];
-pid_t starting_process = 0;
+char tree_report_path[4096];  // ALLOC_HOOKS_PROFILE_OUT: the first process's report
+char report_path[4096 + 48];  // this process image's: the first's, or the tree's path.PID.IMAGE
+ProcessIdentity identity;     // identity.pid: the process whose report this is (not a fork child's)
+
+// Following the tree: the environment entries a child gets back, kept before they were removed.
+bool following = false;
+char own_library[4096];  // this library's file, as the loader was given it
+constexpr std::size_t kMostKeptVariables = 64;
+char kept_text[16384];
+char* kept_variables[kMostKeptVariables];
+std::size_t kept_count = 0;
+constexpr char kParentVariable[] = "ALLOC_HOOKS_PROFILE_PARENT";
+
+bool starts_with(const char* text, const char* prefix) {
+  return std::strncmp(text, prefix, std::strlen(prefix)) == 0;
+}
 
 // Removes the entry naming this library from an LD_PRELOAD value, in place (it only shrinks).
 void remove_own_entry(char* value) {
@@ -71,6 +93,24 @@ void remove_own_entry(char* value) {
   *write = '\0';
 }
 
+// Copies the ALLOC_HOOKS_ variables (but the parent's name, which each child gets its own of) and
+// this library's file, for the programs this one starts.
+void keep_for_children() {
+  Dl_info self{};
+  if (dladdr(reinterpret_cast<void*>(&keep_for_children), &self) != 0 && self.dli_fname != nullptr)
+    std::snprintf(own_library, sizeof own_library, "%s", self.dli_fname);
+  std::size_t used = 0;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::size_t length = std::strlen(*entry) + 1;
+    if (!starts_with(*entry, "ALLOC_HOOKS_") || starts_with(*entry, kParentVariable) ||
+        kept_count == kMostKeptVariables || used + length > sizeof kept_text)
+      continue;
+    kept_variables[kept_count++] =
+        static_cast<char*>(std::memcpy(kept_text + used, *entry, length));
+    used += length;
+  }
+}
+
 // The environment the program was given, without what the runner added for the hooks: this
 // library's LD_PRELOAD entry (LD_PRELOAD itself when nothing else is left in it) and every
 // ALLOC_HOOKS_ variable, all read by now. The entries are taken out of environ in place (the
@@ -90,6 +130,7 @@ void leave_environment_as_given() {
   *kept = nullptr;
 }
 
+std::atomic<bool> report_written{false};
 bool write_report(const char* ended_by);
 void find_real_functions();
 
@@ -152,17 +193,87 @@ bool handled_here(int signal) {
          current.sa_handler == on_fatal_signal;
 }
 
+void list_arguments(ArgumentLine line);
+void start_fork_child();
+
+long long monotonic_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<long long>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+void name_report_after_tree() {
+  std::snprintf(report_path, sizeof report_path, "%s.%lld.%lld", tree_report_path, identity.pid,
+                identity.image);
+}
+
+// Which image this is: a child names its parent in ALLOC_HOOKS_PROFILE_PARENT ("PID IMAGE"); the
+// same process id there means an exec of it, so this is its next image.
+void identify(const char* parent) {
+  identity.pid = getpid();
+  identity.list_arguments = list_arguments;
+  identity.started_ns = monotonic_ns();
+  long long parent_pid = -1, parent_image = -1;
+  if (parent == nullptr || std::sscanf(parent, "%lld %lld", &parent_pid, &parent_image) != 2) {
+    std::snprintf(report_path, sizeof report_path, "%s", tree_report_path);
+    return;
+  }
+  identity.parent_pid = parent_pid;
+  identity.parent_image = parent_image;
+  identity.image = parent_pid == identity.pid ? parent_image + 1 : 0;
+  name_report_after_tree();
+}
+
 __attribute__((constructor)) void start_preloaded() {
   (void)active_backend();
-  starting_process = getpid();
+  identity.pid = getpid();
   find_real_functions();
   if (const char* path = platform::environment("ALLOC_HOOKS_PROFILE_OUT")) {
-    std::snprintf(report_path, sizeof report_path, "%s", path);
+    std::snprintf(tree_report_path, sizeof tree_report_path, "%s", path);
+    const char* follow = platform::environment("ALLOC_HOOKS_PROFILE_FOLLOW");
+    following = follow != nullptr && std::strcmp(follow, "1") == 0;
+    identify(following ? platform::environment(kParentVariable) : nullptr);
+    if (following) {
+      keep_for_children();
+      pthread_atfork(nullptr, nullptr, start_fork_child);
+      write_profile_report_start(report_path, identity);
+    }
     catch_fatal_signals();
     // Registered first, so run last (after the program's own at_quick_exit handlers).
     at_quick_exit(write_report_at_quick_exit);
   }
   leave_environment_as_given();
+}
+
+// A fork child followed: a process of its own, with figures from here (core/restart.hpp) and its
+// own report. Runs in the child alone, before fork returns there.
+void start_fork_child() {
+  identity = {getpid(), 0, identity.pid, identity.image, monotonic_ns(), 0, list_arguments};
+  name_report_after_tree();
+  report_written.store(false);
+  restart_figures();
+  write_profile_report_start(report_path, identity);
+}
+
+// The arguments as the kernel holds them (/proc/self/cmdline), each cut at 4 KiB.
+void list_arguments(ArgumentLine line) {
+  const int file = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+  if (file < 0) return;
+  static char argument[4096];  // one report is written at a time (report_written)
+  std::size_t length = 0;
+  char chunk[1024];
+  for (ssize_t got; (got = read(file, chunk, sizeof chunk)) > 0;) {
+    for (ssize_t i = 0; i < got; ++i) {
+      if (chunk[i] == '\0') {
+        line(argument, length);
+        length = 0;
+      } else if (length < sizeof argument) {
+        argument[length++] = chunk[i];
+      }
+    }
+  }
+  if (length > 0) line(argument, length);  // a program that rewrote its arguments
+  close(file);
 }
 
 // The modules, for symbolizing the stacks after the process is gone; the first one without a
@@ -206,16 +317,15 @@ void free_cxx_runtime_pool() {
     freeres();
 }
 
-std::atomic<bool> report_written{false};
-
-// Writes the report once, in the process that started (a fork child writes none), whichever end
-// comes first; true when this call wrote it.
+// Writes the report once, in the process it belongs to (a fork child not followed writes none),
+// whichever end comes first; true when this call wrote it.
 bool write_report(const char* ended_by) {
-  if (report_path[0] == '\0' || getpid() != starting_process || report_written.exchange(true))
+  if (report_path[0] == '\0' || getpid() != identity.pid || report_written.exchange(true))
     return false;
+  identity.ended_ns = monotonic_ns();
   // The program's exit status is its own: a report that cannot be written is said, and the
   // runner finds no figures.
-  if (!write_profile_report(report_path, ended_by, list_modules))
+  if (!write_profile_report(report_path, ended_by, identity, list_modules))
     platform::say(
         "cannot write the profile report (ALLOC_HOOKS_PROFILE_OUT): no figures; the exit status "
         "stays the program's");
@@ -223,7 +333,7 @@ bool write_report(const char* ended_by) {
 }
 
 __attribute__((destructor)) void write_report_at_exit() {
-  if (report_path[0] == '\0' || getpid() != starting_process) return;
+  if (report_path[0] == '\0' || getpid() != identity.pid) return;
   free_cxx_runtime_pool();
   write_report("exit");
 }
@@ -240,46 +350,112 @@ void write_report_at_quick_exit() {
   for (;;) syscall(SYS_exit_group, status);
 }
 
-// The C library's exec functions (and sigaction, above), found when the library starts (not in the
-// exec: a vfork child may be the caller), or at the first exec if a library's constructor execs
-// before that.
+// The C library's functions that start programs (and sigaction, above), found when the library
+// starts (not in an exec: a vfork child may be the caller), or at the first call if a library's
+// constructor starts a program before that.
 using Execve = int (*)(const char*, char* const[], char* const[]);
-using Execv = int (*)(const char*, char* const[]);
 using Fexecve = int (*)(int, char* const[], char* const[]);
 using Execveat = int (*)(int, const char*, char* const[], char* const[], int);
-struct ExecFunctions {
+using Spawn = int (*)(pid_t*, const char*, const posix_spawn_file_actions_t*,
+                      const posix_spawnattr_t*, char* const[], char* const[]);
+using System = int (*)(const char*);
+using Popen = FILE* (*)(const char*, const char*);
+struct StartFunctions {
   Execve execve, execvpe;
-  Execv execv, execvp;
   Fexecve fexecve;
   Execveat execveat;
-} real_exec{};
+  Spawn posix_spawn, posix_spawnp;
+  System system;
+  Popen popen;
+} real_start{};
 
 void find_real_functions() {
   real_sigaction = reinterpret_cast<Sigaction>(dlsym(RTLD_NEXT, "sigaction"));
-  real_exec.execve = reinterpret_cast<Execve>(dlsym(RTLD_NEXT, "execve"));
-  real_exec.execvpe = reinterpret_cast<Execve>(dlsym(RTLD_NEXT, "execvpe"));
-  real_exec.execv = reinterpret_cast<Execv>(dlsym(RTLD_NEXT, "execv"));
-  real_exec.execvp = reinterpret_cast<Execv>(dlsym(RTLD_NEXT, "execvp"));
-  real_exec.fexecve = reinterpret_cast<Fexecve>(dlsym(RTLD_NEXT, "fexecve"));
-  real_exec.execveat = reinterpret_cast<Execveat>(dlsym(RTLD_NEXT, "execveat"));
+  real_start.execve = reinterpret_cast<Execve>(dlsym(RTLD_NEXT, "execve"));
+  real_start.execvpe = reinterpret_cast<Execve>(dlsym(RTLD_NEXT, "execvpe"));
+  real_start.fexecve = reinterpret_cast<Fexecve>(dlsym(RTLD_NEXT, "fexecve"));
+  real_start.execveat = reinterpret_cast<Execveat>(dlsym(RTLD_NEXT, "execveat"));
+  real_start.posix_spawn = reinterpret_cast<Spawn>(dlsym(RTLD_NEXT, "posix_spawn"));
+  real_start.posix_spawnp = reinterpret_cast<Spawn>(dlsym(RTLD_NEXT, "posix_spawnp"));
+  real_start.system = reinterpret_cast<System>(dlsym(RTLD_NEXT, "system"));
+  real_start.popen = reinterpret_cast<Popen>(dlsym(RTLD_NEXT, "popen"));
 }
 
-// An exec: the report as the program stands, then `exec()`; one that fails (returns) leaves the
-// program running, and its later end writes the report again.
+const StartFunctions& real() {
+  if (real_start.execve == nullptr) find_real_functions();
+  return real_start;
+}
+
+// `start(envp)`, where a followed tree gives the program started `envp` with this library first in
+// its LD_PRELOAD, the kept ALLOC_HOOKS_ variables (in place of any it holds) and its parent's name:
+// this image. Built on the stack: nothing allocates (a vfork child may be the caller, which shares
+// this process's memory and is named by the parent it shares it with).
+template <typename Start>
+auto for_children(char* const envp[], Start start) {
+  if (!following) return start(envp);
+  std::size_t count = 0;
+  while (envp != nullptr && envp[count] != nullptr) ++count;
+  char* given[count + kMostKeptVariables + 3];  // a variable-length array (GNU C++)
+  char preload[8192];
+  char parent[64];
+  std::size_t used = 0;
+  const char* users_preload = "";
+  for (std::size_t i = 0; i < count; ++i) {
+    if (starts_with(envp[i], "ALLOC_HOOKS_")) continue;
+    if (starts_with(envp[i], "LD_PRELOAD=")) {
+      users_preload = envp[i] + 11;
+      continue;
+    }
+    given[used++] = envp[i];
+  }
+  const int own = std::snprintf(preload, sizeof preload, "LD_PRELOAD=%s", own_library);
+  if (own > 0 && *users_preload != '\0' && static_cast<std::size_t>(own) + 2 < sizeof preload) {
+    char* rest = preload + own;
+    std::snprintf(rest, sizeof preload - static_cast<std::size_t>(own), ":%s", users_preload);
+    remove_own_entry(rest + 1);
+    if (rest[1] == '\0') rest[0] = '\0';
+  }
+  given[used++] = preload;
+  for (std::size_t i = 0; i < kept_count; ++i) given[used++] = kept_variables[i];
+  std::snprintf(parent, sizeof parent, "%s=%lld %lld", kParentVariable, identity.pid,
+                identity.image);
+  given[used++] = parent;
+  given[used] = nullptr;
+  return start(given);
+}
+
+// An exec: the report as the program stands, then `exec(envp)`, envp as for_children gives it;
+// one that fails (returns) leaves the program running, and its later end writes the report again.
 template <typename Exec>
-int report_then_exec(Exec exec) {
-  if (real_exec.execve == nullptr) find_real_functions();
+int report_then_exec(char* const envp[], Exec exec) {
+  (void)real();
   const bool wrote = write_report("exec");
-  const int result = exec();
+  const int result = for_children(envp, exec);
   const int failure = errno;
   // Still running: the figures written are not the end's. A later end writes them again; one
-  // that cannot (SIGKILL) leaves none, not these.
+  // that cannot (SIGKILL) leaves none, not these (in a followed tree, the report's start).
   if (wrote) {
-    unlink(report_path);
+    if (following)
+      write_profile_report_start(report_path, identity);
+    else
+      unlink(report_path);
     report_written.store(false);
   }
   errno = failure;
   return result;
+}
+
+// system and popen start the shell with the environment environ points to (they take no envp):
+// for a followed tree, environ points to for_children's for the call's length.
+template <typename Call>
+auto with_environ_for_children(Call call) {
+  return for_children(environ, [&](char* const* envp) {
+    char** const programs = environ;
+    environ = const_cast<char**>(envp);
+    const auto result = call();
+    environ = programs;
+    return result;
+  });
 }
 
 // execl, execlp and execle: `exec(argv, envp)` with their arguments up to the null pointer as an
@@ -304,8 +480,8 @@ int exec_argument_list(const char* first, va_list arguments, bool with_environme
 
 }  // namespace alloc_hooks::detail
 
-// glibc's exit() ends through its own internal _exit, and its exec functions call its internal
-// execve, not these: they serve the program's own calls.
+// glibc's exit() ends through its own internal _exit, and its exec, posix_spawn, system and popen
+// functions call its internal execve and clone, not these: they serve the program's own calls.
 extern "C" {
 using namespace alloc_hooks::detail;
 
@@ -334,26 +510,58 @@ __attribute__((visibility("default"))) int sigaction(int signal, const struct si
 
 __attribute__((visibility("default"))) int execve(const char* path, char* const argv[],
                                                   char* const envp[]) noexcept {
-  return report_then_exec([&] { return real_exec.execve(path, argv, envp); });
+  return report_then_exec(envp,
+                          [&](char* const* given) { return real().execve(path, argv, given); });
 }
 __attribute__((visibility("default"))) int execvpe(const char* file, char* const argv[],
                                                    char* const envp[]) noexcept {
-  return report_then_exec([&] { return real_exec.execvpe(file, argv, envp); });
+  return report_then_exec(envp,
+                          [&](char* const* given) { return real().execvpe(file, argv, given); });
 }
 __attribute__((visibility("default"))) int fexecve(int fd, char* const argv[],
                                                    char* const envp[]) noexcept {
-  return report_then_exec([&] { return real_exec.fexecve(fd, argv, envp); });
+  return report_then_exec(envp,
+                          [&](char* const* given) { return real().fexecve(fd, argv, given); });
 }
 __attribute__((visibility("default"))) int execveat(int directory, const char* path,
                                                     char* const argv[], char* const envp[],
                                                     int flags) noexcept {
-  return report_then_exec([&] { return real_exec.execveat(directory, path, argv, envp, flags); });
+  return report_then_exec(envp, [&](char* const* given) {
+    return real().execveat(directory, path, argv, given, flags);
+  });
 }
+// execv and execvp are execve and execvpe with environ, which is what glibc's do.
 __attribute__((visibility("default"))) int execv(const char* path, char* const argv[]) noexcept {
-  return report_then_exec([&] { return real_exec.execv(path, argv); });
+  return report_then_exec(environ,
+                          [&](char* const* given) { return real().execve(path, argv, given); });
 }
 __attribute__((visibility("default"))) int execvp(const char* file, char* const argv[]) noexcept {
-  return report_then_exec([&] { return real_exec.execvp(file, argv); });
+  return report_then_exec(environ,
+                          [&](char* const* given) { return real().execvpe(file, argv, given); });
+}
+__attribute__((visibility("default"))) int posix_spawn(pid_t* pid, const char* path,
+                                                       const posix_spawn_file_actions_t* actions,
+                                                       const posix_spawnattr_t* attributes,
+                                                       char* const argv[], char* const envp[]) {
+  return for_children(envp, [&](char* const* given) {
+    return real().posix_spawn(pid, path, actions, attributes, argv, given);
+  });
+}
+__attribute__((visibility("default"))) int posix_spawnp(pid_t* pid, const char* file,
+                                                        const posix_spawn_file_actions_t* actions,
+                                                        const posix_spawnattr_t* attributes,
+                                                        char* const argv[], char* const envp[]) {
+  return for_children(envp, [&](char* const* given) {
+    return real().posix_spawnp(pid, file, actions, attributes, argv, given);
+  });
+}
+// While the shell runs, another thread of the program that reads environ sees the variables too.
+__attribute__((visibility("default"))) int system(const char* command) {
+  if (command == nullptr) return real().system(command);  // "is there a shell?"
+  return with_environ_for_children([&] { return real().system(command); });
+}
+__attribute__((visibility("default"))) FILE* popen(const char* command, const char* mode) {
+  return with_environ_for_children([&] { return real().popen(command, mode); });
 }
 __attribute__((visibility("default"))) int execl(const char* path, const char* first,
                                                  ...) noexcept {

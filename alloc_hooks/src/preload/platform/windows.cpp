@@ -158,7 +158,9 @@ extern "C" BOOL WINAPI DllMain(HINSTANCE, DWORD reason, LPVOID reserved) {
     // reserved != nullptr: the process is ending (not a FreeLibrary).
     // The program's exit status is its own: a report that cannot be written is said, and the
     // runner finds no figures.
-    if (!detail::write_profile_report(detail::report_path, "exit", detail::list_modules))
+    // Windows follows no child process: the one the runner started, its arguments the runner's.
+    const detail::ProcessIdentity process{static_cast<long long>(GetCurrentProcessId())};
+    if (!detail::write_profile_report(detail::report_path, "exit", process, detail::list_modules))
       platform::say(
           "cannot write the profile report (ALLOC_HOOKS_PROFILE_OUT): no figures; the exit "
           "status stays the program's");

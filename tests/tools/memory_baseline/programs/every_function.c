@@ -171,12 +171,12 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "fork") == 0) {
     const pid_t child = fork();
     if (child == 0) {
-      keep(malloc(1 << 20)); /* the child's: not in the parent's profile */
+      keep(malloc(1 << 20)); /* the child's own: not in the parent's figures */
       exit(0);               /* runs the exit handlers, as the parent will */
     }
     int status = 0;
     waitpid(child, &status, 0);
-    if (system("true") != 0) return 11; /* a shell started with exec: not measured */
+    if (system("true") != 0) return 11; /* a shell: its figures are its own too */
   }
   if (strcmp(mode, "exit-alloc") == 0) atexit(allocate_at_exit);
   if (strcmp(mode, "outlive") == 0) {

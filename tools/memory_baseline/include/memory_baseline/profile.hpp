@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -21,19 +23,43 @@ struct ProfileSettings {
   std::optional<std::uint64_t> limit_mb;         // peak live bytes and peak RSS, in MiB
   std::optional<std::uint64_t> alloc_budget_us;  // every allocation
   std::uint64_t sample_interval_ms = 10;
+  bool follow = true;  // the process tree (Linux); --no-follow: the program's own process only
   std::string program;
   std::vector<std::string> arguments;
 };
 
 int profile_command(const ProfileSettings& settings);
 
+// Which process image a preload report came from, as far as it says (a report cut short may
+// still name it), with its moments on the system's monotonic clock.
+struct ReportedProcess {
+  ProfileProcess process;  // started_ms, ended_ms and top_site left for the tree to set
+  std::int64_t started_ns = 0, ended_ns = 0;
+};
+
 // The figures of a profile document from the preload library's report (the lines of
 // alloc_hooks/profile_format.hpp), and its sites (stacks and modules) into `sites`; nullopt when
-// the report is missing its end (cut short: the process ended while it was written). Throws
+// the report is missing its end (cut short: the process ended while it was written). `process`,
+// when given, gets who wrote it and its figures (ended_by "no figures" when cut short). Throws
 // std::runtime_error, naming both versions, for a report of another format version. Slow
 // allocations carry their stack_id until profile_document names their sites.
 std::optional<ProfileDocument> parse_preload_report(const std::string& text,
-                                                    alloc_hooks::RawSites& sites);
+                                                    alloc_hooks::RawSites& sites,
+                                                    ReportedProcess* process = nullptr);
+
+// The tree (profile_tree.cpp). A process image from its report: started_ms and ended_ms counted
+// from `runner_start_ns` (the monotonic clock), its top site from `sites` (nullptr: none).
+ProfileProcess tree_process(ReportedProcess reported, const alloc_hooks::SiteReport* sites,
+                            std::int64_t runner_start_ns);
+// The files of the tree's other process images, beside `report_path` (the program's own) and named
+// after it (.PID.IMAGE).
+std::vector<std::filesystem::path> tree_reports(const std::string& report_path);
+// Those reports read and symbolized; `progress(done, all)` before each.
+std::vector<ProfileProcess> read_tree_reports(
+    const std::string& report_path, std::int64_t runner_start_ns,
+    const std::function<void(std::size_t, std::size_t)>& progress);
+// The tree's figures over `processes`.
+ProfileTree tree_of(const std::vector<ProfileProcess>& processes);
 
 // The whole document: figures, how the program ended, the RSS series, budgets and their verdict.
 struct ProfileRun {
@@ -45,6 +71,9 @@ struct ProfileRun {
   std::vector<std::pair<double, std::uint64_t>> rss_series;  // (ms since start, bytes)
   std::optional<std::uint64_t> limit_mb;
   std::optional<std::uint64_t> alloc_budget_us;
+  // The tree, when it was followed: every process image, the program's first, their figures and
+  // top sites set (profile_tree).
+  std::vector<ProfileProcess> processes;
 };
 // `figures`: parse_preload_report's. `sites`: the program's, symbolized; the document's sites, the
 // sites of its slow allocations, and the top sites its violations name.

@@ -17,7 +17,7 @@
 
 namespace memory_baseline {
 
-inline constexpr int kProfileSchemaVersion = 1;
+inline constexpr int kProfileSchemaVersion = 2;
 
 // One source's counters, or their total (alloc_hooks::SourceCounters' fields).
 struct ProfileCounters {
@@ -78,8 +78,40 @@ struct ProfileMemory {
   std::vector<RssSnapshot> snapshots;
   std::uint64_t peak_rss_bytes = 0;
 };
+// One process image of the tree (the program the runner started, each fork child, each program
+// one of them started): who it was and its own figures, from its own report.
+struct ProfileProcess {
+  std::int64_t pid = 0;
+  std::int64_t image = 0;  // the programs this process ran before this one (exec)
+  // The image that forked or started it (for image > 0, the one that exec'd it); null for the
+  // program the runner started.
+  std::optional<std::int64_t> parent_pid, parent_image;
+  std::vector<std::string> command;  // its arguments, argv[0] first, as the kernel held them
+  // "exit", "_exit", "signal N" or "exec"; "no figures" when it ended before it could write them.
+  std::string ended_by;
+  double started_ms = 0, ended_ms = 0;  // since the runner started the program; 0 where unknown
+  std::uint64_t allocations = 0, frees = 0;
+  std::uint64_t peak_live_bytes = 0;
+  std::int64_t live_bytes = 0;  // at its end: for "exit", its leaks
+  // What a fork child held when it was forked (its parent's blocks, copied): its live bytes
+  // started there. 0 for a program started afresh.
+  std::int64_t inherited_live_bytes = 0;
+  std::optional<std::string> top_site;  // the site holding most at its peak
+};
+// The tree's figures, over every process that wrote its own.
+struct ProfileTree {
+  std::uint64_t processes = 0;
+  std::uint64_t processes_without_figures = 0;
+  std::uint64_t allocations = 0, frees = 0;
+  // Its peak of summed live bytes lies between these: the largest single process's peak, and the
+  // largest sum of the peaks of processes that ran at the same time.
+  std::uint64_t peak_live_bytes_at_least = 0, peak_live_bytes_at_most = 0;
+};
+
 struct ProfileViolation {
-  std::string budget;  // "process_limit_mb" or "alloc_budget_us"
+  // "process_limit_mb" (the program's, or a process's of its tree), "tree_limit_mb" or
+  // "alloc_budget_us"
+  std::string budget;
   double limit = 0, observed = 0;
   std::string unit;  // "MiB" or "us"
   std::string message;
@@ -109,6 +141,10 @@ struct ProfileDocument {
   ProfileBudgets budgets;
   ProfileMemory memory;
   std::optional<scenarios::SitesFigures> sites;
+  // The process tree: every process image, the program's first; empty when it was not followed
+  // (--no-follow, or an OS where it is not).
+  std::vector<ProfileProcess> processes;
+  std::optional<ProfileTree> tree;
   std::vector<ProfileViolation> violations;
   bool passed = false;
 };
@@ -173,6 +209,35 @@ constexpr auto json_fields(std::type_identity<ProfileMemory>) {
                     field("snapshots", &ProfileMemory::snapshots),
                     field("peak_rss_bytes", &ProfileMemory::peak_rss_bytes)};
 }
+constexpr auto json_fields(std::type_identity<ProfileProcess>) {
+  using scenarios::json_record::Empty;
+  using scenarios::json_record::field;
+  using P = ProfileProcess;
+  return std::tuple{field("pid", &P::pid),
+                    field("image", &P::image),
+                    field("parent_pid", &P::parent_pid, Empty::null),
+                    field("parent_image", &P::parent_image, Empty::null),
+                    field("command", &P::command),
+                    field("ended_by", &P::ended_by),
+                    field("started_ms", &P::started_ms),
+                    field("ended_ms", &P::ended_ms),
+                    field("allocations", &P::allocations),
+                    field("frees", &P::frees),
+                    field("peak_live_bytes", &P::peak_live_bytes),
+                    field("live_bytes", &P::live_bytes),
+                    field("inherited_live_bytes", &P::inherited_live_bytes),
+                    field("top_site", &P::top_site, Empty::null)};
+}
+constexpr auto json_fields(std::type_identity<ProfileTree>) {
+  using scenarios::json_record::field;
+  using T = ProfileTree;
+  return std::tuple{field("processes", &T::processes),
+                    field("processes_without_figures", &T::processes_without_figures),
+                    field("allocations", &T::allocations),
+                    field("frees", &T::frees),
+                    field("peak_live_bytes_at_least", &T::peak_live_bytes_at_least),
+                    field("peak_live_bytes_at_most", &T::peak_live_bytes_at_most)};
+}
 constexpr auto json_fields(std::type_identity<ProfileViolation>) {
   using scenarios::json_record::field;
   return std::tuple{
@@ -205,6 +270,8 @@ constexpr auto json_fields(std::type_identity<ProfileDocument>) {
                     field("budgets", &D::budgets),
                     field("memory", &D::memory),
                     field("sites", &D::sites),
+                    field("processes", &D::processes),
+                    field("tree", &D::tree, scenarios::json_record::Empty::null),
                     field("violations", &D::violations),
                     field("passed", &D::passed)};
 }

@@ -17,7 +17,9 @@ RunParsed add_profile_options(CLI::App& command) {
       ->check(CLI::IsMember(scenarios::allocator_names()));
   command.add_option("--out", profile->out_dir, "output folder (default profile)")
       ->check(non_empty());
-  command.add_option("--limit-mb", profile->limit_mb, "budget: peak live bytes and peak RSS, MiB")
+  command
+      .add_option("--limit-mb", profile->limit_mb,
+                  "budget: peak live bytes and peak RSS, MiB (each process and the tree)")
       ->check(scenarios::whole_number(1, 1u << 30));
   command.add_option("--alloc-budget-us", profile->alloc_budget_us, "budget: every allocation, us")
       ->check(scenarios::whole_number(1, 60'000'000));
@@ -25,6 +27,9 @@ RunParsed add_profile_options(CLI::App& command) {
       .add_option("--sample-interval-ms", profile->sample_interval_ms,
                   "RSS sampling interval (default 10)")
       ->check(scenarios::whole_number(1, 60'000));
+  command.add_flag_callback(
+      "--no-follow", [profile] { profile->follow = false; },
+      "the program's own process only (default: the whole process tree, on Linux)");
   command.add_option("PROGRAM", profile->program, "the program to run")
       ->required()
       ->check(non_empty());

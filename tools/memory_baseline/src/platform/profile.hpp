@@ -4,6 +4,7 @@
 // Windows starts the program suspended and loads alloc_hooks_inject.dll into it before it runs.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,15 @@ std::string allocator_problem(const std::string& allocator);
 // The ends after which the hooks' library cannot write the program's figures, as the line that
 // says there are none names them ("SIGKILL, ...").
 const char* ends_without_figures();
+// Whether the hooks' library follows the program's child processes here (Linux: fork children and
+// every program started, each with a report of its own; Windows: the program's process only).
+bool follows_process_trees();
+// Makes the runner the parent of the processes of the program's tree whose parent ends before
+// them (Linux: a child subreaper), so that it can wait for the whole tree to end.
+void adopt_orphans();
+// Reaps the adopted processes that ended, but never `program` (its process::Process waits for it),
+// and returns the ids of the runner's children still running, `program` among them if it runs.
+std::vector<std::int64_t> reap_orphans(std::int64_t program);
 // Where the hooks' library must be: beside the runner (Linux: ../lib/liballoc_hooks_preload.so;
 // Windows: alloc_hooks_inject.dll in the runner's folder).
 std::string hooks_library();

@@ -4,8 +4,10 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -154,6 +156,34 @@ process::Process start_program(const std::string& program, const std::string& ar
       "LD_PRELOAD=" + library +
       (preloaded != nullptr && *preloaded != '\0' ? std::string(":") + preloaded : ""));
   return process::Process::start(command);
+}
+
+bool follows_process_trees() {
+  return true;
+}
+
+void adopt_orphans() {
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+std::vector<std::int64_t> reap_orphans(std::int64_t program) {
+  for (;;) {
+    siginfo_t ended{};
+    // Looked at first (WNOWAIT), so that the program's own end is left to its process::Process.
+    if (waitid(P_ALL, 0, &ended, WEXITED | WNOHANG | WNOWAIT) != 0 || ended.si_pid == 0 ||
+        ended.si_pid == program)
+      break;
+    waitpid(ended.si_pid, nullptr, 0);
+  }
+  // A child may belong to any of the runner's threads (the one that started it, or the one the
+  // kernel gave an orphan to).
+  std::vector<std::int64_t> running;
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::ifstream children(task.path() / "children");
+    for (std::int64_t id = 0; children >> id;) running.push_back(id);
+  }
+  return running;
 }
 
 std::string hooks_library() {

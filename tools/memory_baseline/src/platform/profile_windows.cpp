@@ -115,6 +115,17 @@ std::string allocator_problem(const std::string& allocator) {
          "another one cannot be put in its place";
 }
 
+bool follows_process_trees() {
+  return false;
+}
+
+// Nothing to adopt or reap: the hooks follow no child process here.
+void adopt_orphans() {}
+
+std::vector<std::int64_t> reap_orphans(std::int64_t) {
+  return {};
+}
+
 std::string hooks_library() {
   return (std::filesystem::path(executable_directory()) / "alloc_hooks_inject.dll").string();
 }

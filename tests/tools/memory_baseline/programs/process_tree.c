@@ -1,0 +1,151 @@
+/* Process trees for the profile tests (tests/tools/memory_baseline/profile_test.cpp). Usage:
+ *   process_tree allocate N      keeps N blocks of 1000 B and returns 0; returns 3 instead when
+ *                                its environment holds anything of the hooks (ALLOC_HOOKS_*, or
+ *                                LD_PRELOAD naming them)
+ *   process_tree workers N       forks N workers; worker i (1..N) allocates i blocks of 1000 B,
+ *                                frees all but the last and exits; returns 0 once all have
+ *   process_tree hold N MIB      forks N workers that each hold MIB MiB at the same time (each
+ *                                allocates, then all wait until the last has), then exit
+ *   process_tree killed          forks a child that allocates 1000 B and ends by SIGKILL; returns 0
+ *   process_tree starts          starts "process_tree allocate K" (this program's own file) six
+ *                                ways: K = 1 posix_spawn, 2 posix_spawnp, 3 system, 4 popen,
+ *                                5 fork + execv, 6 vfork + execve; returns 0 when each returned 0
+ * Nothing else allocates: no stdio before the end, so each process's calls are exactly these. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+static void* volatile sink;
+
+static int hooks_in_environment(void) {
+  for (char** entry = environ; *entry != NULL; ++entry) {
+    if (strncmp(*entry, "ALLOC_HOOKS_", 12) == 0) return 1;
+    if (strncmp(*entry, "LD_PRELOAD=", 11) == 0 && strstr(*entry, "alloc_hooks") != NULL) return 1;
+  }
+  return 0;
+}
+
+static int allocate(int blocks) {
+  for (int i = 0; i < blocks; ++i) sink = malloc(1000);
+  return hooks_in_environment() ? 3 : 0;
+}
+
+static int wait_all(int children) {
+  int failed = 0;
+  for (int i = 0; i < children; ++i) {
+    int status = 0;
+    if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) failed = 1;
+  }
+  return failed;
+}
+
+static int workers(int count) {
+  for (int i = 1; i <= count; ++i) {
+    const pid_t child = fork();
+    if (child < 0) return 2;
+    if (child == 0) {
+      void* blocks[64];
+      for (int j = 0; j < i; ++j) blocks[j] = malloc(1000);
+      for (int j = 0; j + 1 < i; ++j) free(blocks[j]);
+      sink = blocks[i - 1];
+      exit(0);
+    }
+  }
+  return wait_all(count);
+}
+
+/* Each worker holds its block until every worker holds one: the parent reads one byte per worker
+ * from `held`, then closes `release`, whose end of file lets them all go. */
+static int hold(int count, int mib) {
+  int held[2], release[2];
+  if (pipe(held) != 0 || pipe(release) != 0) return 2;
+  for (int i = 0; i < count; ++i) {
+    const pid_t child = fork();
+    if (child < 0) return 2;
+    if (child == 0) {
+      close(release[1]);
+      char* block = malloc((size_t)mib << 20);
+      memset(block, 1, (size_t)mib << 20);
+      sink = block;
+      if (write(held[1], "h", 1) != 1) _exit(2);
+      char ignored;
+      while (read(release[0], &ignored, 1) > 0) {
+      }
+      free(block);
+      exit(0);
+    }
+  }
+  close(release[0]);
+  for (int i = 0; i < count; ++i) {
+    char byte;
+    if (read(held[0], &byte, 1) != 1) return 2;
+  }
+  close(release[1]);
+  return wait_all(count);
+}
+
+static int killed(void) {
+  const pid_t child = fork();
+  if (child < 0) return 2;
+  if (child == 0) {
+    sink = malloc(1000);
+    raise(SIGKILL);
+  }
+  int status = 0;
+  return waitpid(child, &status, 0) == child && WIFSIGNALED(status) ? 0 : 1;
+}
+
+static int starts(const char* self) {
+  int failed = 0;
+  char* argv[] = {(char*)self, "allocate", NULL, NULL};
+  char command[4096];
+  int status = 0;
+  pid_t child;
+
+  argv[2] = "1";
+  if (posix_spawn(&child, self, NULL, NULL, argv, environ) != 0) return 2;
+  failed |= waitpid(child, &status, 0) < 0 || status != 0;
+  argv[2] = "2";
+  if (posix_spawnp(&child, self, NULL, NULL, argv, environ) != 0) return 2;
+  failed |= waitpid(child, &status, 0) < 0 || status != 0;
+
+  snprintf(command, sizeof command, "'%s' allocate 3", self);
+  failed |= system(command) != 0;
+  snprintf(command, sizeof command, "'%s' allocate 4", self);
+  FILE* pipe_end = popen(command, "r");
+  if (pipe_end == NULL) return 2;
+  failed |= pclose(pipe_end) != 0;
+
+  argv[2] = "5";
+  child = fork();
+  if (child == 0) {
+    execv(self, argv);
+    _exit(127);
+  }
+  failed |= waitpid(child, &status, 0) < 0 || status != 0;
+  argv[2] = "6";
+  child = vfork();
+  if (child == 0) {
+    execve(self, argv, environ);
+    _exit(127);
+  }
+  failed |= waitpid(child, &status, 0) < 0 || status != 0;
+  return failed;
+}
+
+int main(int argc, char** argv) {
+  if (argc >= 3 && strcmp(argv[1], "allocate") == 0) return allocate(atoi(argv[2]));
+  if (argc >= 3 && strcmp(argv[1], "workers") == 0) return workers(atoi(argv[2]));
+  if (argc >= 4 && strcmp(argv[1], "hold") == 0) return hold(atoi(argv[2]), atoi(argv[3]));
+  if (argc >= 2 && strcmp(argv[1], "killed") == 0) return killed();
+  if (argc >= 2 && strcmp(argv[1], "starts") == 0) return starts(argv[0]);
+  fprintf(stderr, "usage: process_tree allocate N | workers N | hold N MIB | killed | starts\n");
+  return 2;
+}

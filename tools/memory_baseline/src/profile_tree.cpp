@@ -1,0 +1,116 @@
+// The process tree of a profile: the reports the tree's other process images left beside the
+// program's own (ALLOC_HOOKS_PROFILE_OUT.PID.IMAGE), read and symbolized each, and the tree's
+// figures over them.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "memory_baseline/profile.hpp"
+
+namespace memory_baseline {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_whole(const fs::path& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The site holding most at the process's peak: "where (bytes)".
+std::optional<std::string> top_site_of(const alloc_hooks::SiteReport& sites) {
+  const std::vector<alloc_hooks::Site> top = sites.top(alloc_hooks::SiteMeasure::peak_bytes, 1);
+  if (top.empty() || top.front().figures.peak_snapshot_bytes <= 0) return std::nullopt;
+  return fmt::format(
+      "{} ({})", top.front().where(),
+      alloc_hooks::format_bytes(static_cast<double>(top.front().figures.peak_snapshot_bytes)));
+}
+
+}  // namespace
+
+ProfileProcess tree_process(ReportedProcess reported, const alloc_hooks::SiteReport* sites,
+                            std::int64_t runner_start_ns) {
+  ProfileProcess process = std::move(reported.process);
+  const auto since_start = [runner_start_ns](std::int64_t ns) {
+    return ns > 0 ? static_cast<double>(ns - runner_start_ns) / 1e6 : 0.0;
+  };
+  process.started_ms = since_start(reported.started_ns);
+  process.ended_ms = since_start(reported.ended_ns);
+  if (sites != nullptr) process.top_site = top_site_of(*sites);
+  return process;
+}
+
+std::vector<std::filesystem::path> tree_reports(const std::string& report_path) {
+  const fs::path first = report_path;
+  const std::string prefix = first.filename().string() + ".";
+  std::vector<fs::path> reports;
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(first.parent_path(), error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0)
+      reports.push_back(entry.path());
+  }
+  std::sort(reports.begin(), reports.end());
+  return reports;
+}
+
+std::vector<ProfileProcess> read_tree_reports(
+    const std::string& report_path, std::int64_t runner_start_ns,
+    const std::function<void(std::size_t, std::size_t)>& progress) {
+  const std::vector<fs::path> reports = tree_reports(report_path);
+  std::vector<ProfileProcess> processes;
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    progress(i, reports.size());
+    alloc_hooks::RawSites raw;
+    ReportedProcess reported;
+    if (parse_preload_report(read_whole(reports[i]), raw, &reported) && !raw.stacks.empty()) {
+      const alloc_hooks::SiteReport sites(raw);  // each process's own modules
+      processes.push_back(tree_process(std::move(reported), &sites, runner_start_ns));
+    } else if (reported.process.pid != 0) {  // no stack to symbolize, or no figures
+      processes.push_back(tree_process(std::move(reported), nullptr, runner_start_ns));
+    }
+  }
+  std::sort(
+      processes.begin(), processes.end(), [](const ProfileProcess& a, const ProfileProcess& b) {
+        return std::tie(a.started_ms, a.pid, a.image) < std::tie(b.started_ms, b.pid, b.image);
+      });
+  return processes;
+}
+
+ProfileTree tree_of(const std::vector<ProfileProcess>& processes) {
+  ProfileTree tree;
+  tree.processes = processes.size();
+  // (moment, change of the summed peaks): a process's peak counts from its start to its end; at
+  // one moment an end comes before a start (an exec's next image follows its previous one).
+  std::vector<std::pair<double, std::int64_t>> changes;
+  for (const ProfileProcess& process : processes) {
+    if (process.ended_by == "no figures") {
+      ++tree.processes_without_figures;
+      continue;
+    }
+    tree.allocations += process.allocations;
+    tree.frees += process.frees;
+    tree.peak_live_bytes_at_least =
+        std::max(tree.peak_live_bytes_at_least, process.peak_live_bytes);
+    const auto peak = static_cast<std::int64_t>(process.peak_live_bytes);
+    changes.emplace_back(process.started_ms, peak);
+    changes.emplace_back(std::max(process.ended_ms, process.started_ms), -peak);
+  }
+  std::sort(changes.begin(), changes.end());
+  std::int64_t running = 0;
+  for (const auto& [moment, change] : changes) {
+    running += change;
+    tree.peak_live_bytes_at_most =
+        std::max(tree.peak_live_bytes_at_most,
+                 static_cast<std::uint64_t>(std::max<std::int64_t>(running, 0)));
+  }
+  return tree;
+}
+
+}  // namespace memory_baseline
