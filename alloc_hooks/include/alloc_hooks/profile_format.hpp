@@ -9,7 +9,7 @@
 namespace alloc_hooks::profile_format {
 
 // Raised on any change to a line below.
-inline constexpr int kVersion = 3;
+inline constexpr int kVersion = 4;
 
 // The first line: "alloc_hooks_profile VERSION".
 inline constexpr char kFirst[] = "alloc_hooks_profile";
@@ -30,6 +30,18 @@ inline constexpr char kProcess[] = "process";
 // One per argument of the program, in order (ARGUMENT: the rest of the line, a backslash written
 // as "\\" and a newline as "\n").
 inline constexpr char kArgument[] = "argument";
+// Where the process keeps its live bytes (hex): a std::int64_t the runner may read while it runs
+// (process_vm_readv), for live bytes over time. In the report's start.
+inline constexpr char kLiveBytesAddress[] = "live_bytes_address";
+// The first line of a snapshot (a file of its own, REPORT.snapshot.INDEX): "INDEX TIME_NS
+// TRIGGER", TIME_NS on the monotonic clock, TRIGGER "signal" or "growth"; then its live_bytes and
+// peak_live_bytes lines, the stack lines of every stack holding live bytes (their frames; no
+// modules: the report's), and kEnd.
+inline constexpr char kSnapshot[] = "snapshot";
+// "signal NAME": snapshots are taken on signal NAME; "taken NAME": the program set its own action
+// for it, and snapshots by signal stopped there; "unavailable NAME": it was not at its default
+// action when the program started (ignored or handled), so none were taken by signal.
+inline constexpr char kSnapshotSignal[] = "snapshot_signal";
 inline constexpr char kBackend[] = "backend";                 // NAME
 inline constexpr char kBackendVersion[] = "backend_version";  // VERSION, the rest of the line
 inline constexpr char kClock[] = "clock";                     // NAME NS_PER_TICK

@@ -9,6 +9,7 @@
 #include "core/backend.hpp"
 #include "core/clock.hpp"
 #include "core/kernel_events.hpp"
+#include "core/peak_watch.hpp"
 #include "core/platform/platform.hpp"
 #include "core/sampler.hpp"
 #include "core/scoped_flag.hpp"
@@ -124,6 +125,7 @@ ALLOC_HOOKS_COLD void raise_peaks(std::uint64_t live) {
   raise_to(window_peak_live_bytes, live);
   raise_to(peak_live_bytes, live);  // always >= the window's: windows only ever lower theirs
   sampler::note_peak(live);
+  peak_watch::note_peak(live);
 }
 
 // Raises the peaks when `live` beats the innermost window's (the usual case reads one line).

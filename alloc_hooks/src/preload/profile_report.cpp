@@ -2,12 +2,14 @@
 #include "preload/profile_report.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 
 #include "alloc_hooks/alloc_hooks.hpp"
 #include "alloc_hooks/profile_format.hpp"
 #include "alloc_hooks/sites.hpp"
+#include "core/accounting.hpp"
 #include "core/backend.hpp"
 #include "core/clock.hpp"
 #include "core/platform/platform.hpp"
@@ -82,6 +84,8 @@ class Report {
 };
 
 Report report;
+Report snapshot_report;
+std::atomic<bool> snapshot_being_written{false};
 
 void argument_line(const char* argument, std::size_t length) {
   char escaped[Report::kLongestLine / 2];
@@ -102,6 +106,8 @@ void report_start(const ProcessIdentity& process) {
               static_cast<long long>(live_bytes_at_restart()), process.started_ns,
               process.ended_ns);
   if (process.list_arguments != nullptr) process.list_arguments(argument_line);
+  report.line("%s %llx\n", format::kLiveBytesAddress,
+              static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(&live_bytes)));
 }
 
 // The sampler and every stack with a figure or a slow allocation.
@@ -135,14 +141,39 @@ bool write_profile_report_start(const char* path, const ProcessIdentity& process
   return report.close_file();
 }
 
+bool write_profile_snapshot(const char* path, unsigned index, long long time_ns,
+                            const char* trigger) {
+  if (snapshot_being_written.exchange(true, std::memory_order_acquire)) return false;
+  bool written = snapshot_report.open_file(path);
+  if (written) {
+    const Counters counters = counters_since_restart();
+    snapshot_report.line("%s %d\n", format::kFirst, format::kVersion);
+    snapshot_report.line("%s %u %lld %s\n", format::kSnapshot, index, time_ns, trigger);
+    snapshot_report.line("%s %lld\n", format::kLiveBytes,
+                         static_cast<long long>(counters.live_bytes));
+    snapshot_report.line("%s %llu\n", format::kPeakLiveBytes,
+                         static_cast<unsigned long long>(counters.peak_live_bytes));
+    const std::uint32_t stacks = stack_count();
+    for (std::uint32_t id = 1; id < stacks; ++id) {
+      const SiteFigures figures = site_figures(id);
+      if (figures.live_bytes != 0) snapshot_report.stack(id, figures);
+    }
+    snapshot_report.line("%s\n", format::kEnd);
+    written = snapshot_report.close_file();
+  }
+  snapshot_being_written.store(false, std::memory_order_release);
+  return written;
+}
+
 bool write_profile_report(const char* path, const char* ended_by, const ProcessIdentity& process,
-                          void (*list_modules)(ModuleLine line)) {
+                          const char* snapshot_signal, void (*list_modules)(ModuleLine line)) {
   if (!report.open_file(path)) return false;
   const Counters counters = counters_since_restart();
   const BackendInfo active = backend();
   const ClockInfo clock = clock_info();
   report_start(process);
   report.line("%s %s\n", format::kEndedBy, ended_by);
+  if (snapshot_signal != nullptr) report.line("%s %s\n", format::kSnapshotSignal, snapshot_signal);
   report.line("%s %s\n", format::kBackend, active.name);
   report.line("%s %s\n", format::kBackendVersion, active.version);
   report.line("%s %s %.6f\n", format::kClock, clock.name, clock.ns_per_tick);

@@ -29,15 +29,23 @@ struct ProcessIdentity {
 // Writes this process's report to `path` (created or truncated); `ended_by` says how the program
 // ended (profile_format.hpp, kEndedBy); `list_modules(line)` calls `line` for each module, so that
 // the stacks can be symbolized after the process is gone. Nothing here allocates: the text goes
-// through a fixed buffer. The figures are those since the last restart (core/restart.hpp). False
-// when the file could not be written.
+// through a fixed buffer. The figures are those since the last restart (core/restart.hpp).
+// `snapshot_signal`: the kSnapshotSignal line's value, or nullptr. False when the file could not
+// be written.
 bool write_profile_report(const char* path, const char* ended_by, const ProcessIdentity& process,
-                          void (*list_modules)(ModuleLine line));
+                          const char* snapshot_signal, void (*list_modules)(ModuleLine line));
 
 // Writes the start of `process`'s report to `path`: its first line, who it is and its arguments,
 // no figures and no end; so that a process that ends without writing its report (SIGKILL) is
 // still known. False when the file could not be written.
 bool write_profile_report_start(const char* path, const ProcessIdentity& process);
+
+// Writes snapshot `index` to `path` (profile_format.hpp, kSnapshot): the live bytes now, by
+// stack, taken at `time_ns` (the monotonic clock) because of `trigger` ("signal" or "growth"). Its
+// own buffer: a snapshot may be taken while the report is being written. One at a time: false, and
+// nothing written, while another is being written (or when the file could not be written).
+bool write_profile_snapshot(const char* path, unsigned index, long long time_ns,
+                            const char* trigger);
 
 }  // namespace alloc_hooks::detail
 ALLOC_HOOKS_INTERNAL_END

@@ -79,6 +79,29 @@ TEST(ProfileReport, TheReaderNamesTheProcessImageThatWroteIt) {
   EXPECT_DOUBLE_EQ(made.ended_ms, 8.0);
 }
 
+// A snapshot: its line, its figures and its stacks; one cut short is none.
+TEST(ProfileReport, TheReaderTakesASnapshotAsTheFormatDefinesIt) {
+  const std::string snapshot = first_line(format::kVersion) +
+                               "snapshot 2 7000000 growth\nlive_bytes 4096\npeak_live_bytes 5000\n"
+                               "stack 3 4096 0 4096 1 50 7f0010\n";
+  alloc_hooks::RawSites sites;
+  const auto read = memory_baseline::parse_snapshot(snapshot + format::kEnd + "\n", sites);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->index, 2u);
+  EXPECT_EQ(read->time_ns, 7000000);
+  EXPECT_EQ(read->trigger, "growth");
+  EXPECT_EQ(read->live_bytes, 4096);
+  EXPECT_EQ(read->peak_live_bytes, 5000u);
+  EXPECT_EQ(sites.figures[3].live_bytes, 4096);
+  EXPECT_EQ(sites.stacks[3], (std::vector<std::uintptr_t>{0x7f0010}));
+  alloc_hooks::RawSites cut;
+  EXPECT_FALSE(memory_baseline::parse_snapshot(snapshot, cut));
+  EXPECT_EQ(
+      memory_baseline::live_bytes_address("alloc_hooks_profile 4\nlive_bytes_address 7f00ab\n"),
+      std::uintptr_t{0x7f00ab});
+  EXPECT_FALSE(memory_baseline::live_bytes_address("alloc_hooks_profile 4\n"));
+}
+
 // A report cut short (or only begun: a process killed before it could write its figures) still
 // names its process.
 TEST(ProfileReport, AReportCutShortHasNoFigures) {
@@ -119,7 +142,9 @@ memory_baseline::ProfileDocument whole_document() {
   document.wall_time_ms = 12.5;
   document.slowest_allocations.at(0).site = "main (prog.c:7)";
   document.budgets.process_limit_mb = 64;
-  document.memory = {10, {{1.5, 4096}, {11.5, 8192}}, 8192};
+  document.memory = {10, {{1.5, 4096, 100}, {11.5, 8192, 200}}, 8192};
+  document.snapshots = {{1, 5.5, "growth", 96, 96, "main (prog.c:7) (96 B)", {{"main", 96}}}};
+  document.snapshot_signal = "SIGUSR2";
   document.sites = scenarios::SitesFigures{1, 3, "libunwind", {}, {{"main", 96}}, {}};
   memory_baseline::ProfileProcess child;
   child.pid = 43;
@@ -175,6 +200,9 @@ TEST(ProfileDocument, AnotherVersionOrAFieldMissingOrMistypedIsNamed) {
   broken = written;
   broken["processes"][1].erase("ended_by");
   EXPECT_EQ(read_error(broken), "/processes/1/ended_by is missing");
+  broken = written;
+  broken["snapshots"][0]["trigger"] = 3;
+  EXPECT_EQ(read_error(broken), "/snapshots/0/trigger must be a string");
   broken = written;
   broken["by_source"]["malloc"].erase("frees");
   EXPECT_EQ(read_error(broken), "/by_source/malloc/frees is missing");

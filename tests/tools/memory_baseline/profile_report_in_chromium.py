@@ -2,8 +2,9 @@
 """Profiles a program, checks profile.json against docs/profile.schema.json with the jsonschema
 package (an implementation apart from the runner's own checker), and opens report.html in headless
 Chromium: every chart must be drawn with the data the profile holds (one bar per latency bucket,
-one point per RSS snapshot, one bar per process of the tree), and both flame graphs with the sites
-it holds.
+one point per RSS and live-bytes sample, one per snapshot, one bar per process of the tree), and
+the flame graphs with the sites it holds: the peak's, latency's and each snapshot's (the program
+runs with --snapshot-every-mb 1).
 Usage: profile_report_in_chromium.py RUNNER SCHEMA WORK_DIR PROGRAM [ARGS...]"""
 import json
 import os
@@ -23,8 +24,8 @@ def main(runner, schema_path, work_dir, *program):
     work.mkdir(parents=True)
     # Every allocation's stack: the flame graphs then hold every site, whatever the sampler drew.
     environment = dict(os.environ, ALLOC_HOOKS_SAMPLE_BYTES="1")
-    subprocess.run([runner, "profile", "--out", str(work), "--", *program], check=True, stdout=subprocess.DEVNULL,
-                   env=environment)
+    subprocess.run([runner, "profile", "--out", str(work), "--snapshot-every-mb", "1", "--", *program], check=True,
+                   stdout=subprocess.DEVNULL, env=environment)
     profile = json.loads((work / "profile.json").read_text())
     failures = []
     schema = json.loads(pathlib.Path(schema_path).read_text())
@@ -42,16 +43,26 @@ def main(runner, schema_path, work_dir, *program):
     failures += flame_graph_problems(flames, "flame-latency", profile["sites"]["latency_folded"])
     if not profile["sites"]["peak_folded"]:
         failures.append("the profile holds no sampled site: the flame graph test tests nothing")
-    expected = {"latency-histogram": ("allocations", len(profile["alloc_latency_histogram"])),
-                "rss-over-time": ("RSS", len(profile["memory"]["snapshots"])),
-                "process-timeline": ("processes", len(profile["processes"]))}
-    for chart_id, (label, points) in expected.items():
+    if not profile["snapshots"]:
+        failures.append("the profile holds no snapshot: the snapshot flame graphs test nothing")
+    for snapshot in profile["snapshots"]:
+        failures += flame_graph_problems(flames, f"flame-snapshot-{snapshot['index']}", snapshot["live_folded"])
+    samples = profile["memory"]["snapshots"]
+    memory_series = [("RSS", len(samples))]
+    if any(sample["live_bytes"] != 0 for sample in samples):
+        memory_series.append(("live bytes", len(samples)))
+    if profile["snapshots"]:
+        memory_series.append(("snapshots", len(profile["snapshots"])))
+    expected = {"latency-histogram": [("allocations", len(profile["alloc_latency_histogram"]))],
+                "rss-over-time": memory_series,
+                "process-timeline": [("processes", len(profile["processes"]))]}
+    for chart_id, series in expected.items():
         chart = drawn.get(chart_id)
         if chart is None or not chart["rendered"]:
             failures.append(f"{chart_id}: not drawn")
-        elif [(s["label"], s["points"]) for s in chart["series"]] != [(label, points)] or points == 0:
-            failures.append(f"{chart_id}: series {chart['series']}, expected {label} with {points} points")
-    return verdict(failures, len(expected) + 3)
+        elif [(s["label"], s["points"]) for s in chart["series"]] != series or any(n == 0 for _, n in series):
+            failures.append(f"{chart_id}: series {chart['series']}, expected {series}")
+    return verdict(failures, len(expected) + 4 + len(profile["snapshots"]))
 
 
 if __name__ == "__main__":

@@ -213,6 +213,7 @@ TEST(ProfileWindows, BadInputExitsTwoWithOneLineAndWritesNothing) {
       {"-- " + test_support::quoted(text.string()), "is not a Windows executable"},
       {"-- " + test_support::quoted(x86.string()), "32-bit is not supported"},
       {"--allocator mimalloc -- " + kEveryFunction, "--allocator mimalloc"},
+      {"--snapshot-every-mb 1 -- " + kEveryFunction, "snapshots are taken on Linux only"},
       {"", "PROGRAM is required"},
   };
   for (const auto& bad : cases) test_support::expect_refused(out, bad.arguments, bad.message);

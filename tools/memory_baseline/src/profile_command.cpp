@@ -44,7 +44,7 @@ class RemovedAtEnd {
   ~RemovedAtEnd() {
     std::error_code ignored;
     fs::remove(path_, ignored);
-    for (const fs::path& report : tree_reports(path_)) fs::remove(report, ignored);
+    for (const fs::path& file : files_named_after(path_)) fs::remove(file, ignored);
   }
   RemovedAtEnd(const RemovedAtEnd&) = delete;
   RemovedAtEnd& operator=(const RemovedAtEnd&) = delete;
@@ -147,6 +147,53 @@ void print_tree(const ProfileDocument& document) {
     std::fprintf(stderr, "  ... %zu more in the report\n", by_peak.size() - kShown);
 }
 
+// The program's snapshots, symbolized with its report's modules, in the order taken.
+std::vector<ProfileSnapshot> read_snapshots(const std::string& report_path,
+                                            const alloc_hooks::RawSites& report_sites,
+                                            std::int64_t start_ns) {
+  std::vector<ProfileSnapshot> snapshots;
+  for (const fs::path& file : snapshot_files(report_path)) {
+    alloc_hooks::RawSites raw;
+    raw.modules = report_sites.modules;
+    raw.sampling = report_sites.sampling;
+    const std::optional<ReportedSnapshot> reported = parse_snapshot(read_whole(file.string()), raw);
+    if (!reported) continue;  // cut short: the process ended while it was written
+    const alloc_hooks::SiteReport sites(raw);
+    ProfileSnapshot& snapshot = snapshots.emplace_back();
+    snapshot.index = reported->index;
+    snapshot.time_ms = static_cast<double>(reported->time_ns - start_ns) / 1e6;
+    snapshot.trigger = reported->trigger;
+    snapshot.live_bytes = reported->live_bytes;
+    snapshot.peak_live_bytes = reported->peak_live_bytes;
+    const std::vector<alloc_hooks::Site> top = sites.top(alloc_hooks::SiteMeasure::live_bytes, 1);
+    if (!top.empty() && top.front().figures.live_bytes > 0) {
+      snapshot.top_site = fmt::format(
+          "{} ({})", top.front().where(),
+          alloc_hooks::format_bytes(static_cast<double>(top.front().figures.live_bytes)));
+    }
+    snapshot.live_folded = sites.folded_stacks(alloc_hooks::SiteMeasure::live_bytes);
+  }
+  std::sort(snapshots.begin(), snapshots.end(),
+            [](const auto& a, const auto& b) { return a.index < b.index; });
+  return snapshots;
+}
+
+// "Snapshots: 3 (1 on SIGUSR2, 2 as the peak grew)", and what became of the snapshot signal.
+void print_snapshots(const ProfileDocument& document) {
+  const auto by = [&document](const char* trigger) {
+    return std::count_if(document.snapshots.begin(), document.snapshots.end(),
+                         [trigger](const ProfileSnapshot& s) { return s.trigger == trigger; });
+  };
+  if (!document.snapshots.empty()) {
+    std::fprintf(stderr, "Snapshots: %zu (%td on the snapshot signal, %td as the peak grew)\n",
+                 document.snapshots.size(), by("signal"), by("growth"));
+  }
+  if (document.snapshot_signal && *document.snapshot_signal == "taken by the program")
+    std::fprintf(stderr,
+                 "The program set its own action for SIGUSR2: snapshots on the signal ended "
+                 "there\n");
+}
+
 }  // namespace
 
 int profile_command(const ProfileSettings& settings) {
@@ -186,6 +233,12 @@ int profile_command(const ProfileSettings& settings) {
   if (settings.alloc_budget_us)
     environment.push_back(
         fmt::format("ALLOC_HOOKS_ALLOC_BUDGET_NS={}", *settings.alloc_budget_us * 1000));
+  if (settings.snapshot_every_mb) {
+    if (!platform::takes_snapshots())
+      throw InputError("--snapshot-every-mb: snapshots are taken on Linux only");
+    environment.push_back(fmt::format("ALLOC_HOOKS_SNAPSHOT_EVERY_BYTES={}",
+                                      *settings.snapshot_every_mb * std::uint64_t{1 << 20}));
+  }
   const bool tree = settings.follow && platform::follows_process_trees();
   if (tree) {
     environment.push_back("ALLOC_HOOKS_PROFILE_FOLLOW=1");
@@ -209,7 +262,8 @@ int profile_command(const ProfileSettings& settings) {
   const int process_id = static_cast<int>(child.id());
   monitor::Sampler sampler(
       std::chrono::milliseconds(settings.sample_interval_ms), 4096,
-      {[process_id] { return monitor::read_rss_bytes_of(process_id).value_or(0); }, {}});
+      {[process_id] { return monitor::read_rss_bytes_of(process_id).value_or(0); },
+       platform::live_bytes_reader(process_id, report_path)});
   sampler.start();
   const process::Ending end = wait_for(child, *program, start, tree);
   sampler.stop();
@@ -230,16 +284,23 @@ int profile_command(const ProfileSettings& settings) {
     return status_of(end);  // the program's own: no budget verdict was reached
   }
 
-  ProfileRun run{*program,          settings.arguments,          end,
-                 wall_time_ms,      settings.sample_interval_ms, {},
-                 settings.limit_mb, settings.alloc_budget_us,    {}};
+  ProfileRun run;
+  run.program = *program;
+  run.arguments = settings.arguments;
+  run.end = end;
+  run.wall_time_ms = wall_time_ms;
+  run.sample_interval_ms = settings.sample_interval_ms;
+  run.limit_mb = settings.limit_mb;
+  run.alloc_budget_us = settings.alloc_budget_us;
   for (const monitor::Snapshot& snapshot : sampler.snapshots()) {
     // A snapshot taken after the program ended reads nothing: it is left out.
     if (snapshot.rss_bytes > 0)
-      run.rss_series.emplace_back(static_cast<double>(snapshot.time_ns) / 1e6, snapshot.rss_bytes);
+      run.memory_series.push_back(
+          {static_cast<double>(snapshot.time_ns) / 1e6, snapshot.rss_bytes, snapshot.live_bytes});
   }
   std::fprintf(stderr, "memory_baseline: symbolizing %zu call stacks\n", raw_sites.stacks.size());
   const alloc_hooks::SiteReport sites(raw_sites);
+  run.snapshots = read_snapshots(report_path, raw_sites, start_ns);
   if (tree) {
     run.processes.push_back(tree_process(std::move(reported), &sites, start_ns));
     std::vector<ProfileProcess> others =
@@ -282,6 +343,7 @@ int profile_command(const ProfileSettings& settings) {
   std::fprintf(stderr, "At the peak, %s\n",
                alloc_hooks::top_sites_line(sites, alloc_hooks::SiteMeasure::peak_bytes).c_str());
   print_tree(document);
+  print_snapshots(document);
   for (const ProfileViolation& violation : document.violations)
     std::fprintf(stderr, "BUDGET BREACHED: %s\n", violation.message.c_str());
   std::fprintf(

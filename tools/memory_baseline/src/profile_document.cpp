@@ -113,6 +113,12 @@ std::optional<ProfileDocument> parse_preload_report(const std::string& text,
       std::getline(words >> std::ws, reported.process.ended_by);
       figures.exit.figures_until =
           reported.process.ended_by.substr(0, reported.process.ended_by.find(' '));
+    } else if (key == format::kSnapshotSignal) {
+      std::string state, signal;
+      words >> state >> signal;
+      figures.snapshot_signal = state == "signal"  ? signal
+                                : state == "taken" ? "taken by the program"
+                                                   : "unavailable";
     } else if (key == format::kProcess) {
       ProfileProcess& who = reported.process;
       std::int64_t parent_pid = -1, parent_image = -1;
@@ -198,6 +204,53 @@ std::optional<ProfileDocument> parse_preload_report(const std::string& text,
   return figures;
 }
 
+std::optional<std::uintptr_t> live_bytes_address(const std::string& report_start) {
+  std::istringstream lines(report_start);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string key, address;
+    if (words >> key >> address && key == format::kLiveBytesAddress)
+      return static_cast<std::uintptr_t>(std::stoull(address, nullptr, 16));
+  }
+  return std::nullopt;
+}
+
+std::optional<ReportedSnapshot> parse_snapshot(const std::string& text,
+                                               alloc_hooks::RawSites& sites) {
+  ReportedSnapshot snapshot;
+  std::istringstream lines(text);
+  bool started = false, ended = false;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string key;
+    words >> key;
+    if (key == format::kFirst) {
+      int version = 0;
+      words >> version;
+      started = version == format::kVersion;
+    } else if (key == format::kSnapshot) {
+      words >> snapshot.index >> snapshot.time_ns >> snapshot.trigger;
+    } else if (key == format::kLiveBytes) {
+      words >> snapshot.live_bytes;
+    } else if (key == format::kPeakLiveBytes) {
+      words >> snapshot.peak_live_bytes;
+    } else if (key == format::kStack) {
+      std::uint32_t id = 0;
+      alloc_hooks::SiteFigures site;
+      words >> id >> site.live_bytes >> site.peak_snapshot_bytes >> site.allocated_bytes >>
+          site.allocations >> site.alloc_latency_ns;
+      sites.figures[id] = site;
+      std::vector<std::uintptr_t>& frames = sites.stacks[id];
+      for (std::string address; words >> address;)
+        frames.push_back(static_cast<std::uintptr_t>(std::stoull(address, nullptr, 16)));
+    } else if (key == format::kEnd) {
+      ended = true;
+    }
+  }
+  if (!started || !ended || snapshot.index == 0) return std::nullopt;
+  return snapshot;
+}
+
 ProfileDocument profile_document(ProfileDocument document, const ProfileRun& run,
                                  const alloc_hooks::SiteReport& sites) {
   const auto name_site = [&sites](ProfiledAllocation& slow) {
@@ -214,10 +267,11 @@ ProfileDocument profile_document(ProfileDocument document, const ProfileRun& run
   document.exit.signal = run.end.signal;
   document.wall_time_ms = run.wall_time_ms;
   document.memory.sample_interval_ms = run.sample_interval_ms;
-  for (const auto& [time_ms, rss] : run.rss_series) {
-    document.memory.snapshots.push_back({time_ms, rss});
-    document.memory.peak_rss_bytes = std::max(document.memory.peak_rss_bytes, rss);
+  for (const RssSnapshot& snapshot : run.memory_series) {
+    document.memory.snapshots.push_back(snapshot);
+    document.memory.peak_rss_bytes = std::max(document.memory.peak_rss_bytes, snapshot.rss_bytes);
   }
+  document.snapshots = run.snapshots;
   document.budgets = {run.limit_mb, run.alloc_budget_us};
 
   const auto add = [&document](const char* budget, double limit, double observed, const char* unit,

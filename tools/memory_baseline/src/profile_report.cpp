@@ -184,6 +184,20 @@ std::vector<Table> tables(const ProfileDocument& document) {
   }
   result.push_back(slowest);
 
+  if (!document.snapshots.empty()) {
+    Table snapshots{"Snapshots taken while it ran (report.html draws each one's flame graph)",
+                    {"#", "at (ms)", "taken", "live bytes", "peak so far", "top site"},
+                    {}};
+    for (const ProfileSnapshot& snapshot : document.snapshots) {
+      snapshots.rows.push_back(
+          {std::to_string(snapshot.index), fmt::format("{:.1f}", snapshot.time_ms),
+           snapshot.trigger == "signal" ? "on the signal" : "as the peak grew",
+           alloc_hooks::format_bytes(static_cast<double>(snapshot.live_bytes)),
+           alloc_hooks::format_bytes(static_cast<double>(snapshot.peak_live_bytes)),
+           snapshot.top_site.value_or("")});
+    }
+    result.push_back(snapshots);
+  }
   if (!document.sized_delete_mismatches.empty()) {
     Table mismatches{"Sized deletes of another size than allocated",
                      {"requested size", "delete size", "thread"},
@@ -196,6 +210,13 @@ std::vector<Table> tables(const ProfileDocument& document) {
     result.push_back(mismatches);
   }
   return result;
+}
+
+std::string snapshot_title(const ProfileSnapshot& snapshot) {
+  return fmt::format("Snapshot {} at {:.1f} ms ({}): live bytes {}", snapshot.index,
+                     snapshot.time_ms,
+                     snapshot.trigger == "signal" ? "on the signal" : "as the peak grew",
+                     alloc_hooks::format_bytes(static_cast<double>(snapshot.live_bytes)));
 }
 
 std::string title(const ProfileDocument& document) {
@@ -222,11 +243,20 @@ draw('process-timeline', {
   options: {indexAxis: 'y',
             plugins: {title: {display: true, text: 'processes of the tree over time (ms since the start)'}},
             scales: {x: {type: 'linear', title: {display: true, text: 'ms'}}}}});
+const memoryDatasets = [{label: 'RSS', data: data.rss, borderColor: colour(1), fill: false, pointRadius: 1}];
+if (data.live.length > 0)
+  memoryDatasets.push({label: 'live bytes', data: data.live, borderColor: colour(3), fill: false, pointRadius: 1});
+if (data.snapshots.length > 0)
+  memoryDatasets.push({type: 'scatter', label: 'snapshots', data: data.snapshots, backgroundColor: colour(4), pointRadius: 6});
 draw('rss-over-time', {
   type: 'line',
-  data: {datasets: [{label: 'RSS', data: data.rss, borderColor: colour(1), fill: false, pointRadius: 1}]},
-  options: {plugins: {title: {display: true, text: 'RSS over time (MiB)'}},
-            scales: {x: {type: 'linear', title: {display: true, text: 'ms'}}, y: {title: {display: true, text: 'MiB'}}}}});
+  data: {datasets: memoryDatasets},
+  options: {plugins: {title: {display: true, text: 'memory over time (MiB); click a snapshot for its flame graph'}},
+            scales: {x: {type: 'linear', title: {display: true, text: 'ms'}}, y: {title: {display: true, text: 'MiB'}}},
+            onClick: (event, elements, chart) => {
+              const hit = elements.find((e) => chart.data.datasets[e.datasetIndex].label === 'snapshots');
+              if (hit) location.hash = 'snapshot-' + data.snapshots[hit.index].index;
+            }}});
 )";
 
 }  // namespace
@@ -260,9 +290,23 @@ std::string profile_html_report(const ProfileDocument& document) {
     histogram.push_back({{"label", std::to_string(bucket.highest_ns)}, {"count", bucket.count}});
   }
   json rss = json::array();
+  json live = json::array();
+  const bool live_read =
+      std::any_of(document.memory.snapshots.begin(), document.memory.snapshots.end(),
+                  [](const RssSnapshot& snapshot) { return snapshot.live_bytes != 0; });
   for (const RssSnapshot& snapshot : document.memory.snapshots) {
     rss.push_back(
         {{"x", snapshot.time_ms}, {"y", static_cast<double>(snapshot.rss_bytes) / kBytesPerMB}});
+    if (live_read) {
+      live.push_back(
+          {{"x", snapshot.time_ms}, {"y", static_cast<double>(snapshot.live_bytes) / kBytesPerMB}});
+    }
+  }
+  json snapshots = json::array();
+  for (const ProfileSnapshot& snapshot : document.snapshots) {
+    snapshots.push_back({{"x", snapshot.time_ms},
+                         {"y", static_cast<double>(snapshot.live_bytes) / kBytesPerMB},
+                         {"index", snapshot.index}});
   }
   json processes = json::array();
   for (const auto& [process, depth] : tree_order(document.processes)) {
@@ -290,6 +334,13 @@ std::string profile_html_report(const ProfileDocument& document) {
                                  "Time spent allocating");
     add_flame_graphs(flame_graphs, "flame", sites.peak_folded, sites.latency_folded);
   }
+  if (!document.snapshots.empty()) html += "<h2>Snapshots</h2>\n";
+  for (const ProfileSnapshot& snapshot : document.snapshots) {
+    const std::string id = fmt::format("snapshot-{}", snapshot.index);
+    html += "<div id=\"" + id + "\">" +
+            flame_graph_element("flame-" + id, snapshot_title(snapshot)) + "</div>\n";
+    add_flame_graph(flame_graphs, "flame-" + id, "bytes", snapshot.live_folded);
+  }
   for (const Table& table : tables(document)) {
     html += "<h2>" + escape_html(table.title) + "</h2>\n<table><tr>";
     for (const std::string& column : table.header) html += "<th>" + escape_html(column) + "</th>";
@@ -303,9 +354,12 @@ std::string profile_html_report(const ProfileDocument& document) {
   }
   html += "<h2>Charts drawn</h2>\n<pre id=\"chart-status\">charts not drawn</pre>\n";
   html += "<pre id=\"flame-status\">flame graphs not drawn</pre>\n";
-  html +=
-      charts_script(script_json({{"histogram", histogram}, {"rss", rss}, {"processes", processes}}),
-                    kProfileCharts);
+  html += charts_script(script_json({{"histogram", histogram},
+                                     {"rss", rss},
+                                     {"live", live},
+                                     {"snapshots", snapshots},
+                                     {"processes", processes}}),
+                        kProfileCharts);
   html += flame_graphs_script(flame_graphs);
   return html + "</body></html>\n";
 }

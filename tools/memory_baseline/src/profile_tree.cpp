@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "memory_baseline/profile.hpp"
 
@@ -46,18 +47,56 @@ ProfileProcess tree_process(ReportedProcess reported, const alloc_hooks::SiteRep
   return process;
 }
 
-std::vector<std::filesystem::path> tree_reports(const std::string& report_path) {
+std::vector<std::filesystem::path> files_named_after(const std::string& report_path) {
   const fs::path first = report_path;
   const std::string prefix = first.filename().string() + ".";
-  std::vector<fs::path> reports;
+  std::vector<fs::path> files;
   std::error_code error;
   for (const fs::directory_entry& entry : fs::directory_iterator(first.parent_path(), error)) {
     const std::string name = entry.path().filename().string();
     if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0)
-      reports.push_back(entry.path());
+      files.push_back(entry.path());
   }
-  std::sort(reports.begin(), reports.end());
-  return reports;
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+namespace {
+
+// Whether `file` is `report_path` followed by `pattern`, where '#' stands for one or more digits.
+bool named_after(const fs::path& file, const std::string& report_path, std::string_view pattern) {
+  const std::string name = file.filename().string();
+  std::string_view rest =
+      std::string_view(name).substr(fs::path(report_path).filename().string().size());
+  for (const char expected : pattern) {
+    if (expected != '#') {
+      if (rest.empty() || rest.front() != expected) return false;
+      rest.remove_prefix(1);
+      continue;
+    }
+    std::size_t digits = 0;
+    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
+    if (digits == 0) return false;
+    rest.remove_prefix(digits);
+  }
+  return rest.empty();
+}
+
+std::vector<fs::path> files_named(const std::string& report_path, std::string_view pattern) {
+  std::vector<fs::path> files = files_named_after(report_path);
+  std::erase_if(files,
+                [&](const fs::path& file) { return !named_after(file, report_path, pattern); });
+  return files;
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> tree_reports(const std::string& report_path) {
+  return files_named(report_path, ".#.#");
+}
+
+std::vector<std::filesystem::path> snapshot_files(const std::string& report_path) {
+  return files_named(report_path, ".snapshot.#");
 }
 
 std::vector<ProfileProcess> read_tree_reports(

@@ -116,15 +116,16 @@ std::string flame_graph_elements(const std::string& prefix, const std::string& p
          flame_graph_element(prefix + "-latency", latency_title);
 }
 
+void add_flame_graph(nlohmann::json& graphs, const std::string& id, const char* unit,
+                     const std::vector<scenarios::FoldedStack>& folded) {
+  graphs.push_back({{"id", id}, {"unit", unit}, {"folded", scenarios::json_record::write(folded)}});
+}
+
 void add_flame_graphs(nlohmann::json& graphs, const std::string& prefix,
                       const std::vector<scenarios::FoldedStack>& peak_folded,
                       const std::vector<scenarios::FoldedStack>& latency_folded) {
-  graphs.push_back({{"id", prefix + "-peak"},
-                    {"unit", "bytes"},
-                    {"folded", scenarios::json_record::write(peak_folded)}});
-  graphs.push_back({{"id", prefix + "-latency"},
-                    {"unit", "ns"},
-                    {"folded", scenarios::json_record::write(latency_folded)}});
+  add_flame_graph(graphs, prefix + "-peak", "bytes", peak_folded);
+  add_flame_graph(graphs, prefix + "-latency", "ns", latency_folded);
 }
 
 }  // namespace memory_baseline

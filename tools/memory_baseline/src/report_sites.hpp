@@ -37,6 +37,10 @@ std::string latency_folded_report(const Results& results);
 // page; the graphs in flame_graphs_script's list.
 std::string flame_graph_elements(const std::string& prefix, const std::string& peak_title,
                                  const std::string& latency_title);
+// One flame graph for flame_graphs_script: its element's `id`, the `unit` of its values ("bytes",
+// "ns") and its stacks.
+void add_flame_graph(nlohmann::json& graphs, const std::string& id, const char* unit,
+                     const std::vector<scenarios::FoldedStack>& folded);
 void add_flame_graphs(nlohmann::json& graphs, const std::string& prefix,
                       const std::vector<scenarios::FoldedStack>& peak_folded,
                       const std::vector<scenarios::FoldedStack>& latency_folded);

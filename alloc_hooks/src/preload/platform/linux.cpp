@@ -41,6 +41,7 @@
 #include <cstring>
 
 #include "core/backend.hpp"
+#include "core/peak_watch.hpp"
 #include "core/platform/platform.hpp"
 #include "core/restart.hpp"
 #include "preload/profile_report.hpp"
@@ -140,10 +141,10 @@ Sigaction real_sigaction = nullptr;
 // The signals whose default action ends the process (SIGKILL and SIGSTOP cannot be caught), and
 // the real-time signals SIGRTMIN to SIGRTMAX (whose default ends it too; the C library keeps the
 // ones below SIGRTMIN for itself).
-constexpr int kFatalSignals[] = {SIGHUP,  SIGINT,  SIGQUIT,   SIGILL,  SIGTRAP, SIGABRT,
-                                 SIGBUS,  SIGFPE,  SIGUSR1,   SIGSEGV, SIGUSR2, SIGPIPE,
-                                 SIGALRM, SIGTERM, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM,
-                                 SIGPROF, SIGIO,   SIGPWR,    SIGSYS};
+// (SIGUSR2 is the snapshot signal, below.)
+constexpr int kFatalSignals[] = {SIGHUP,  SIGINT,  SIGQUIT,   SIGILL,  SIGTRAP, SIGABRT, SIGBUS,
+                                 SIGFPE,  SIGUSR1, SIGSEGV,   SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT,
+                                 SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO,   SIGPWR,  SIGSYS};
 
 // The report, then the signal again under its default action, unblocked, which ends the process
 // with it as without the hooks. The default is set and the signal unblocked here, not left to
@@ -184,13 +185,76 @@ void catch_fatal_signals() {
 
 void write_report_at_quick_exit();
 
+// Snapshots while the program runs (docs/profile.md): on SIGUSR2, when the program started with
+// it at its default action (which would have ended it), and each time the peak reaches the next
+// multiple of ALLOC_HOOKS_SNAPSHOT_EVERY_BYTES. Each is a file of its own, REPORT.snapshot.N.
+constexpr int kSnapshotSignal = SIGUSR2;
+bool snapshot_signal_caught = false;  // the handler was set at start
+std::atomic<unsigned> snapshots_taken{0};
+long long monotonic_ns();
+
+void take_snapshot(const char* trigger) {
+  if (getpid() != identity.pid) return;  // a vfork child, or a fork child not followed
+  const int saved_errno = errno;
+  const unsigned index = snapshots_taken.fetch_add(1, std::memory_order_relaxed) + 1;
+  char path[sizeof report_path + 32];
+  std::snprintf(path, sizeof path, "%s.snapshot.%u", report_path, index);
+  write_profile_snapshot(path, index, monotonic_ns(), trigger);
+  errno = saved_errno;
+}
+
+void on_snapshot_signal(int) {
+  take_snapshot("signal");
+}
+
+void on_peak_step(std::uint64_t) {
+  take_snapshot("growth");
+}
+
+void catch_snapshot_signal() {
+  struct sigaction current {};
+  if (real_sigaction(kSnapshotSignal, nullptr, &current) != 0 || (current.sa_flags & SA_SIGINFO) ||
+      current.sa_handler != SIG_DFL)
+    return;
+  struct sigaction action {};
+  action.sa_handler = on_snapshot_signal;
+  action.sa_flags = SA_RESTART;  // the program's system calls go on as if nothing happened
+  sigfillset(&action.sa_mask);
+  snapshot_signal_caught = real_sigaction(kSnapshotSignal, &action, nullptr) == 0;
+}
+
+// The report's kSnapshotSignal line: whether the handler set at start is still the action (a
+// program may have set its own, through sigaction or signal, which glibc does not route through
+// the sigaction here).
+const char* snapshot_signal_state() {
+  if (!snapshot_signal_caught) return "unavailable SIGUSR2";
+  struct sigaction current {};
+  const bool ours = real_sigaction(kSnapshotSignal, nullptr, &current) == 0 &&
+                    !(current.sa_flags & SA_SIGINFO) && current.sa_handler == on_snapshot_signal;
+  return ours ? "signal SIGUSR2" : "taken SIGUSR2";
+}
+
+void watch_peak_steps() {
+  const char* every = platform::environment("ALLOC_HOOKS_SNAPSHOT_EVERY_BYTES");
+  if (every == nullptr) return;
+  char* end = nullptr;
+  const unsigned long long step = std::strtoull(every, &end, 10);
+  if (end == every || *end != '\0' || step == 0) {
+    platform::say(
+        "ALLOC_HOOKS_SNAPSHOT_EVERY_BYTES must be a whole number of bytes above 0: no "
+        "snapshots by growth");
+    return;
+  }
+  peak_watch::watch(step, on_peak_step);
+}
+
 // Whether `signal`'s action is this library's handler: the program is told SIG_DFL there, so that
 // a program that sets its own handling only where it finds the default (CPython's SIGINT, Rust's
 // stack-overflow guard, ncurses) does as it would without the hooks.
 bool handled_here(int signal) {
   struct sigaction current {};
   return real_sigaction(signal, nullptr, &current) == 0 && !(current.sa_flags & SA_SIGINFO) &&
-         current.sa_handler == on_fatal_signal;
+         (current.sa_handler == on_fatal_signal || current.sa_handler == on_snapshot_signal);
 }
 
 void list_arguments(ArgumentLine line);
@@ -236,8 +300,10 @@ __attribute__((constructor)) void start_preloaded() {
     if (following) {
       keep_for_children();
       pthread_atfork(nullptr, nullptr, start_fork_child);
-      write_profile_report_start(report_path, identity);
     }
+    write_profile_report_start(report_path, identity);
+    catch_snapshot_signal();
+    watch_peak_steps();
     catch_fatal_signals();
     // Registered first, so run last (after the program's own at_quick_exit handlers).
     at_quick_exit(write_report_at_quick_exit);
@@ -251,6 +317,7 @@ void start_fork_child() {
   identity = {getpid(), 0, identity.pid, identity.image, monotonic_ns(), 0, list_arguments};
   name_report_after_tree();
   report_written.store(false);
+  snapshots_taken.store(0, std::memory_order_relaxed);
   restart_figures();
   write_profile_report_start(report_path, identity);
 }
@@ -325,7 +392,7 @@ bool write_report(const char* ended_by) {
   identity.ended_ns = monotonic_ns();
   // The program's exit status is its own: a report that cannot be written is said, and the
   // runner finds no figures.
-  if (!write_profile_report(report_path, ended_by, identity, list_modules))
+  if (!write_profile_report(report_path, ended_by, identity, snapshot_signal_state(), list_modules))
     platform::say(
         "cannot write the profile report (ALLOC_HOOKS_PROFILE_OUT): no figures; the exit status "
         "stays the program's");
@@ -433,12 +500,9 @@ int report_then_exec(char* const envp[], Exec exec) {
   const int result = for_children(envp, exec);
   const int failure = errno;
   // Still running: the figures written are not the end's. A later end writes them again; one
-  // that cannot (SIGKILL) leaves none, not these (in a followed tree, the report's start).
+  // that cannot (SIGKILL) leaves none, not these: the report's start again.
   if (wrote) {
-    if (following)
-      write_profile_report_start(report_path, identity);
-    else
-      unlink(report_path);
+    write_profile_report_start(report_path, identity);
     report_written.store(false);
   }
   errno = failure;

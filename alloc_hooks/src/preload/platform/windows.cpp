@@ -160,7 +160,8 @@ extern "C" BOOL WINAPI DllMain(HINSTANCE, DWORD reason, LPVOID reserved) {
     // runner finds no figures.
     // Windows follows no child process: the one the runner started, its arguments the runner's.
     const detail::ProcessIdentity process{static_cast<long long>(GetCurrentProcessId())};
-    if (!detail::write_profile_report(detail::report_path, "exit", process, detail::list_modules))
+    if (!detail::write_profile_report(detail::report_path, "exit", process, nullptr,
+                                      detail::list_modules))
       platform::say(
           "cannot write the profile report (ALLOC_HOOKS_PROFILE_OUT): no figures; the exit "
           "status stays the program's");

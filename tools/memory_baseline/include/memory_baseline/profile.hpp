@@ -23,6 +23,7 @@ struct ProfileSettings {
   std::optional<std::uint64_t> limit_mb;         // peak live bytes and peak RSS, in MiB
   std::optional<std::uint64_t> alloc_budget_us;  // every allocation
   std::uint64_t sample_interval_ms = 10;
+  std::optional<std::uint64_t> snapshot_every_mb;  // a snapshot each time the peak grows by it
   bool follow = true;  // the process tree (Linux); --no-follow: the program's own process only
   std::string program;
   std::vector<std::string> arguments;
@@ -47,13 +48,30 @@ std::optional<ProfileDocument> parse_preload_report(const std::string& text,
                                                     alloc_hooks::RawSites& sites,
                                                     ReportedProcess* process = nullptr);
 
+// Where the report's start says the process keeps its live bytes (kLiveBytesAddress).
+std::optional<std::uintptr_t> live_bytes_address(const std::string& report_start);
+// A snapshot file (profile_format.hpp, kSnapshot): its figures, and its stacks into `sites`
+// (whose modules are the report's); nullopt when it is not whole or of another version.
+struct ReportedSnapshot {
+  std::uint64_t index = 0;
+  std::int64_t time_ns = 0;  // the monotonic clock
+  std::string trigger;
+  std::int64_t live_bytes = 0;
+  std::uint64_t peak_live_bytes = 0;
+};
+std::optional<ReportedSnapshot> parse_snapshot(const std::string& text,
+                                               alloc_hooks::RawSites& sites);
+
 // The tree (profile_tree.cpp). A process image from its report: started_ms and ended_ms counted
 // from `runner_start_ns` (the monotonic clock), its top site from `sites` (nullptr: none).
 ProfileProcess tree_process(ReportedProcess reported, const alloc_hooks::SiteReport* sites,
                             std::int64_t runner_start_ns);
-// The files of the tree's other process images, beside `report_path` (the program's own) and named
-// after it (.PID.IMAGE).
+// The files the hooks wrote beside `report_path` (the program's report) and named after it
+// ("REPORT."...): the reports of the tree's other process images (.PID.IMAGE), and of each image
+// its snapshots (.snapshot.N).
+std::vector<std::filesystem::path> files_named_after(const std::string& report_path);
 std::vector<std::filesystem::path> tree_reports(const std::string& report_path);
+std::vector<std::filesystem::path> snapshot_files(const std::string& report_path);
 // Those reports read and symbolized; `progress(done, all)` before each.
 std::vector<ProfileProcess> read_tree_reports(
     const std::string& report_path, std::int64_t runner_start_ns,
@@ -68,7 +86,8 @@ struct ProfileRun {
   process::Ending end;  // how the program ended
   double wall_time_ms = 0;
   std::uint64_t sample_interval_ms = 0;
-  std::vector<std::pair<double, std::uint64_t>> rss_series;  // (ms since start, bytes)
+  std::vector<RssSnapshot> memory_series;  // RSS and live bytes, ms since start
+  std::vector<ProfileSnapshot> snapshots;  // the program's own, sites symbolized
   std::optional<std::uint64_t> limit_mb;
   std::optional<std::uint64_t> alloc_budget_us;
   // The tree, when it was followed: every process image, the program's first, their figures and

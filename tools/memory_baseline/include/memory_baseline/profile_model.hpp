@@ -69,9 +69,23 @@ struct ProfiledAllocation {
 struct SizedDeleteMismatch {
   std::uint64_t requested_size = 0, delete_size = 0, thread_id = 0;
 };
+// The program's memory at one moment of the runner's sampling: its RSS, and its live bytes as its
+// hooks held them (read from outside while it runs; 0 where they could not be read).
 struct RssSnapshot {
   double time_ms = 0;
   std::uint64_t rss_bytes = 0;
+  std::int64_t live_bytes = 0;
+};
+// A snapshot the program's hooks took while it ran (on the snapshot signal, or as its peak
+// reached the next --snapshot-every-mb): its live bytes by site at that moment.
+struct ProfileSnapshot {
+  std::uint64_t index = 0;  // 1, 2, ... in the order taken
+  double time_ms = 0;       // since the runner started the program
+  std::string trigger;      // "signal" or "growth"
+  std::int64_t live_bytes = 0;
+  std::uint64_t peak_live_bytes = 0;  // the peak so far
+  std::optional<std::string> top_site;
+  std::vector<scenarios::FoldedStack> live_folded;  // live bytes by stack, for its flame graph
 };
 struct ProfileMemory {
   std::uint64_t sample_interval_ms = 0;
@@ -141,6 +155,11 @@ struct ProfileDocument {
   ProfileBudgets budgets;
   ProfileMemory memory;
   std::optional<scenarios::SitesFigures> sites;
+  // The snapshots taken while it ran, and what the snapshot signal did: "SIGUSR2" (snapshots on
+  // it), "taken by the program" (it set its own action, which ended them), or "unavailable" (not
+  // at its default action when the program started); null where there is none (Windows).
+  std::vector<ProfileSnapshot> snapshots;
+  std::optional<std::string> snapshot_signal;
   // The process tree: every process image, the program's first; empty when it was not followed
   // (--no-follow, or an OS where it is not).
   std::vector<ProfileProcess> processes;
@@ -201,7 +220,20 @@ constexpr auto json_fields(std::type_identity<SizedDeleteMismatch>) {
 constexpr auto json_fields(std::type_identity<RssSnapshot>) {
   using scenarios::json_record::field;
   return std::tuple{field("time_ms", &RssSnapshot::time_ms),
-                    field("rss_bytes", &RssSnapshot::rss_bytes)};
+                    field("rss_bytes", &RssSnapshot::rss_bytes),
+                    field("live_bytes", &RssSnapshot::live_bytes)};
+}
+constexpr auto json_fields(std::type_identity<ProfileSnapshot>) {
+  using scenarios::json_record::Empty;
+  using scenarios::json_record::field;
+  using S = ProfileSnapshot;
+  return std::tuple{field("index", &S::index),
+                    field("time_ms", &S::time_ms),
+                    field("trigger", &S::trigger),
+                    field("live_bytes", &S::live_bytes),
+                    field("peak_live_bytes", &S::peak_live_bytes),
+                    field("top_site", &S::top_site, Empty::null),
+                    field("live_folded", &S::live_folded)};
 }
 constexpr auto json_fields(std::type_identity<ProfileMemory>) {
   using scenarios::json_record::field;
@@ -248,32 +280,35 @@ constexpr auto json_fields(std::type_identity<ProfileViolation>) {
 constexpr auto json_fields(std::type_identity<ProfileDocument>) {
   using scenarios::json_record::field;
   using D = ProfileDocument;
-  return std::tuple{field("schema_version", &D::schema_version),
-                    field("kind", &D::kind),
-                    field("program", &D::program),
-                    field("arguments", &D::arguments),
-                    field("exit", &D::exit),
-                    field("wall_time_ms", &D::wall_time_ms),
-                    field("allocator", &D::allocator),
-                    field("clock", &D::clock),
-                    field("totals", &D::totals),
-                    field("by_source", &D::by_source),
-                    field("live_bytes", &D::live_bytes),
-                    field("peak_live_bytes", &D::peak_live_bytes),
-                    field("live_reserved_bytes", &D::live_reserved_bytes),
-                    field("alloc_latency_ns", &D::alloc_latency_ns),
-                    field("free_latency_ns", &D::free_latency_ns),
-                    field("alloc_latency_histogram", &D::alloc_latency_histogram),
-                    field("slowest_allocations", &D::slowest_allocations),
-                    field("worst_budget_violation", &D::worst_budget_violation),
-                    field("sized_delete_mismatches", &D::sized_delete_mismatches),
-                    field("budgets", &D::budgets),
-                    field("memory", &D::memory),
-                    field("sites", &D::sites),
-                    field("processes", &D::processes),
-                    field("tree", &D::tree, scenarios::json_record::Empty::null),
-                    field("violations", &D::violations),
-                    field("passed", &D::passed)};
+  return std::tuple{
+      field("schema_version", &D::schema_version),
+      field("kind", &D::kind),
+      field("program", &D::program),
+      field("arguments", &D::arguments),
+      field("exit", &D::exit),
+      field("wall_time_ms", &D::wall_time_ms),
+      field("allocator", &D::allocator),
+      field("clock", &D::clock),
+      field("totals", &D::totals),
+      field("by_source", &D::by_source),
+      field("live_bytes", &D::live_bytes),
+      field("peak_live_bytes", &D::peak_live_bytes),
+      field("live_reserved_bytes", &D::live_reserved_bytes),
+      field("alloc_latency_ns", &D::alloc_latency_ns),
+      field("free_latency_ns", &D::free_latency_ns),
+      field("alloc_latency_histogram", &D::alloc_latency_histogram),
+      field("slowest_allocations", &D::slowest_allocations),
+      field("worst_budget_violation", &D::worst_budget_violation),
+      field("sized_delete_mismatches", &D::sized_delete_mismatches),
+      field("budgets", &D::budgets),
+      field("memory", &D::memory),
+      field("sites", &D::sites),
+      field("snapshots", &D::snapshots),
+      field("snapshot_signal", &D::snapshot_signal, scenarios::json_record::Empty::null),
+      field("processes", &D::processes),
+      field("tree", &D::tree, scenarios::json_record::Empty::null),
+      field("violations", &D::violations),
+      field("passed", &D::passed)};
 }
 
 // The document as profile.json holds it.

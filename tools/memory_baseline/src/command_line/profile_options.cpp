@@ -27,6 +27,11 @@ RunParsed add_profile_options(CLI::App& command) {
       .add_option("--sample-interval-ms", profile->sample_interval_ms,
                   "RSS sampling interval (default 10)")
       ->check(scenarios::whole_number(1, 60'000));
+  command
+      .add_option("--snapshot-every-mb", profile->snapshot_every_mb,
+                  "a snapshot of live bytes by site each time the peak grows by N MiB (Linux; "
+                  "SIGUSR2 takes one too)")
+      ->check(scenarios::whole_number(1, 1u << 30));
   command.add_flag_callback(
       "--no-follow", [profile] { profile->follow = false; },
       "the program's own process only (default: the whole process tree, on Linux)");

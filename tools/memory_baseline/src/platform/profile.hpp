@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,15 @@ void adopt_orphans();
 // Reaps the adopted processes that ended, but never `program` (its process::Process waits for it),
 // and returns the ids of the runner's children still running, `program` among them if it runs.
 std::vector<std::int64_t> reap_orphans(std::int64_t program);
+// Whether the hooks' library takes snapshots while the program runs here (Linux: on SIGUSR2 and as
+// the peak grows; Windows: none).
+bool takes_snapshots();
+// A reader of the program's live bytes while it runs, for the sampler (monitor::Readers): from the
+// address the report's start at `report_path` names, in process `program`, read from outside
+// (Linux: process_vm_readv); it reads 0 until the report's start is there and once that image has
+// ended (the report rewritten). Empty where the program's memory is not read (Windows).
+std::function<std::int64_t()> live_bytes_reader(std::int64_t program,
+                                                const std::string& report_path);
 // Where the hooks' library must be: beside the runner (Linux: ../lib/liballoc_hooks_preload.so;
 // Windows: alloc_hooks_inject.dll in the runner's folder).
 std::string hooks_library();

@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -184,6 +187,43 @@ std::vector<std::int64_t> reap_orphans(std::int64_t program) {
     for (std::int64_t id = 0; children >> id;) running.push_back(id);
   }
   return running;
+}
+
+bool takes_snapshots() {
+  return true;
+}
+
+std::function<std::int64_t()> live_bytes_reader(std::int64_t program,
+                                                const std::string& report_path) {
+  struct State {
+    std::optional<std::uintptr_t> address;
+    std::uintmax_t start_size = 0;  // the report's start; another size: the image ended
+    bool ended = false;
+  };
+  return [program, report_path, state = std::make_shared<State>()]() -> std::int64_t {
+    if (state->ended) return 0;
+    std::error_code error;
+    const std::uintmax_t size = std::filesystem::file_size(report_path, error);
+    if (error) return 0;
+    if (!state->address) {
+      std::ifstream file(report_path);
+      std::stringstream text;
+      text << file.rdbuf();
+      state->address = live_bytes_address(text.str());
+      state->start_size = size;
+      if (!state->address) return 0;
+    } else if (size != state->start_size) {
+      state->ended = true;  // its report written: the image that had this address is gone
+      return 0;
+    }
+    std::int64_t live = 0;
+    iovec local{&live, sizeof live};
+    iovec remote{reinterpret_cast<void*>(*state->address), sizeof live};
+    if (process_vm_readv(static_cast<pid_t>(program), &local, 1, &remote, 1, 0) !=
+        static_cast<ssize_t>(sizeof live))
+      return 0;
+    return live;
+  };
 }
 
 std::string hooks_library() {

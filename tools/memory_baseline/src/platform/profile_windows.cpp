@@ -126,6 +126,15 @@ std::vector<std::int64_t> reap_orphans(std::int64_t) {
   return {};
 }
 
+bool takes_snapshots() {
+  return false;
+}
+
+// The injected DLL writes no report start, so there is no address to read.
+std::function<std::int64_t()> live_bytes_reader(std::int64_t, const std::string&) {
+  return {};
+}
+
 std::string hooks_library() {
   return (std::filesystem::path(executable_directory()) / "alloc_hooks_inject.dll").string();
 }
