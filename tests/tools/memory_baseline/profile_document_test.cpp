@@ -73,6 +73,7 @@ TEST(ProfileReport, TheReaderNamesTheProcessImageThatWroteIt) {
   EXPECT_EQ(process.allocations, 7u);
   EXPECT_EQ(process.peak_live_bytes, 4096u);
   EXPECT_EQ(process.live_bytes, -16);
+  EXPECT_EQ(process.latency_budget_violations, 0u);
   const memory_baseline::ProfileProcess made =
       memory_baseline::tree_process(reported, nullptr, 1000000);
   EXPECT_DOUBLE_EQ(made.started_ms, 4.0);
@@ -100,6 +101,52 @@ TEST(ProfileReport, TheReaderTakesASnapshotAsTheFormatDefinesIt) {
       memory_baseline::live_bytes_address("alloc_hooks_profile 4\nlive_bytes_address 7f00ab\n"),
       std::uintptr_t{0x7f00ab});
   EXPECT_FALSE(memory_baseline::live_bytes_address("alloc_hooks_profile 4\n"));
+}
+
+// The budgets hold each process of the tree: a child's slow allocations and its own peak (a fork
+// child's above what it inherited) breach them, named by the process.
+TEST(ProfileDocument, TheBudgetsHoldEachProcessOfTheTree) {
+  alloc_hooks::RawSites sites;
+  const memory_baseline::ProfileDocument figures =
+      memory_baseline::parse_preload_report(first_line(format::kVersion) + kBody + "end\n", sites)
+          .value();
+  memory_baseline::ProfileRun run;
+  run.limit_mb = 1;
+  run.alloc_budget_us = 5;
+  memory_baseline::ProfileProcess program;
+  program.pid = 10;
+  program.ended_by = "exit";
+  memory_baseline::ProfileProcess slow = program;
+  slow.pid = 11;
+  slow.parent_pid = 10;
+  slow.parent_image = 0;
+  slow.command = {"slow"};
+  slow.latency_budget_violations = 2;
+  slow.worst_budget_violation_ns = 7500;
+  memory_baseline::ProfileProcess inherits = slow;
+  inherits.pid = 12;
+  inherits.command = {"inherits"};
+  inherits.latency_budget_violations = 0;
+  inherits.peak_live_bytes = 3u << 20;
+  inherits.inherited_live_bytes = 3 << 20;  // nothing of its own
+  memory_baseline::ProfileProcess grows = inherits;
+  grows.pid = 13;
+  grows.command = {"grows"};
+  grows.peak_live_bytes = 5u << 20;  // 2 MiB of its own
+  run.processes = {program, slow, inherits, grows};
+  const memory_baseline::ProfileDocument document =
+      memory_baseline::profile_document(figures, run, alloc_hooks::SiteReport(sites));
+  std::vector<std::string> messages;
+  for (const auto& violation : document.violations)
+    messages.push_back(violation.budget + ": " + violation.message);
+  ASSERT_EQ(messages.size(), 3u) << ::testing::PrintToString(messages);
+  EXPECT_EQ(messages[0].rfind("process_limit_mb: process 13 (grows): peak live bytes 2.00 MiB", 0),
+            0u)
+      << messages[0];
+  EXPECT_EQ(messages[1].rfind("tree_limit_mb: ", 0), 0u) << messages[1];
+  EXPECT_EQ(messages[2],
+            "alloc_budget_us: process 11 (slow): 2 allocation(s) took longer than 5 us; the "
+            "slowest 7.5 us");
 }
 
 // A report cut short (or only begun: a process killed before it could write its figures) still

@@ -71,8 +71,8 @@ int status_of(const process::Ending& end) {
 process::Ending wait_for(process::Process& child, const std::string& program,
                          std::chrono::steady_clock::time_point start, bool tree) {
   auto next_progress = start + std::chrono::seconds(10);
-  for (;;) {
-    if (tree) platform::reap_orphans(child.id());
+  for (unsigned round = 0;; ++round) {
+    if (tree && round % 50 == 0) platform::reap_orphans(child.id());  // every 100 ms
     if (std::optional<process::Ending> end = child.poll()) return *end;
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_progress) {
@@ -93,7 +93,8 @@ process::Ending wait_for(process::Process& child, const std::string& program,
 void wait_for_tree(const std::string& program) {
   const auto start = std::chrono::steady_clock::now();
   auto next_progress = start + std::chrono::seconds(10);
-  for (std::vector<std::int64_t> running; !(running = platform::reap_orphans(-1)).empty();) {
+  for (std::vector<std::int64_t> running;
+       platform::reap_orphans(-1), !(running = platform::running_children()).empty();) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_progress) {
       std::fprintf(stderr,
@@ -103,14 +104,15 @@ void wait_for_tree(const std::string& program) {
                    running.size(), fmt::format("{}", fmt::join(running, ", ")).c_str());
       next_progress += std::chrono::seconds(10);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 
 // "  pid 123 (parent 122) cc1plus: 1,234 allocations, peak live 1.20 MiB, ..., ended exit"
 std::string process_line(const ProfileProcess& process) {
-  const std::string parent =
-      process.parent_pid ? fmt::format(" (parent {})", *process.parent_pid) : std::string();
+  const std::string parent = process.image > 0    ? fmt::format(" image {}", process.image)
+                             : process.parent_pid ? fmt::format(" (parent {})", *process.parent_pid)
+                                                  : std::string();
   const std::string name = process.command.empty() ? "?" : process.command.front();
   if (process.ended_by == "no figures")
     return fmt::format("  pid {}{} {}: no figures (it ended before it could write them)",
@@ -267,9 +269,10 @@ int profile_command(const ProfileSettings& settings) {
   sampler.start();
   const process::Ending end = wait_for(child, *program, start, tree);
   sampler.stop();
-  if (tree) wait_for_tree(*program);
+  // The program's own time: the processes it left running end later.
   const double wall_time_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (tree) wait_for_tree(*program);
 
   alloc_hooks::RawSites raw_sites;
   ReportedProcess reported;

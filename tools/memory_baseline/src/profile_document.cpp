@@ -200,6 +200,9 @@ std::optional<ProfileDocument> parse_preload_report(const std::string& text,
   who.frees = figures.totals.frees;
   who.peak_live_bytes = figures.peak_live_bytes;
   who.live_bytes = figures.live_bytes;
+  who.latency_budget_violations = figures.totals.latency_budget_violations;
+  if (figures.worst_budget_violation)
+    who.worst_budget_violation_ns = figures.worst_budget_violation->latency_ns;
   if (process != nullptr) *process = std::move(reported);
   return figures;
 }
@@ -300,13 +303,15 @@ ProfileDocument profile_document(ProfileDocument document, const ProfileRun& run
     const double limit = static_cast<double>(*run.limit_mb);
     for (std::size_t i = 1; i < document.processes.size(); ++i) {
       const ProfileProcess& process = document.processes[i];
-      const double peak_live = static_cast<double>(process.peak_live_bytes) / kBytesPerMB;
+      const double peak_live = static_cast<double>(own_peak_live_bytes(process)) / kBytesPerMB;
       if (peak_live > limit) {
         add("process_limit_mb", limit, peak_live, "MiB",
-            fmt::format("process {} ({}): peak live bytes {:.2f} MiB exceed the limit of {} MiB; "
-                        "top: {}",
-                        process.pid, process.command.empty() ? "?" : process.command.front(),
-                        peak_live, limit, process.top_site.value_or("no sampled site")));
+            fmt::format(
+                "process {} ({}): peak live bytes {:.2f} MiB{} exceed the limit of {} "
+                "MiB; top: {}",
+                process.pid, process.command.empty() ? "?" : process.command.front(), peak_live,
+                process.inherited_live_bytes > 0 ? " (above what it inherited at its fork)" : "",
+                limit, process.top_site.value_or("no sampled site")));
       }
     }
     const ProfileTree& tree = *document.tree;
@@ -328,6 +333,18 @@ ProfileDocument profile_document(ProfileDocument document, const ProfileRun& run
         fmt::format(
             "{} allocation(s) took longer than {} us; the slowest {:.1f} us ({} bytes) at {}", slow,
             *run.alloc_budget_us, worst_us, worst.size, worst.site.value_or("")));
+  }
+  if (run.alloc_budget_us) {
+    for (std::size_t i = 1; i < document.processes.size(); ++i) {
+      const ProfileProcess& process = document.processes[i];
+      if (process.latency_budget_violations == 0) continue;
+      const double worst_us = static_cast<double>(process.worst_budget_violation_ns) / 1000.0;
+      add("alloc_budget_us", static_cast<double>(*run.alloc_budget_us), worst_us, "us",
+          fmt::format("process {} ({}): {} allocation(s) took longer than {} us; the slowest "
+                      "{:.1f} us",
+                      process.pid, process.command.empty() ? "?" : process.command.front(),
+                      process.latency_budget_violations, *run.alloc_budget_us, worst_us));
+    }
   }
   document.passed = document.violations.empty();
   return document;

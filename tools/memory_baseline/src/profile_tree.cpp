@@ -82,21 +82,27 @@ bool named_after(const fs::path& file, const std::string& report_path, std::stri
   return rest.empty();
 }
 
-std::vector<fs::path> files_named(const std::string& report_path, std::string_view pattern) {
+// The files named after `report_path` by one of `patterns`.
+std::vector<fs::path> files_named(const std::string& report_path,
+                                  std::initializer_list<std::string_view> patterns) {
   std::vector<fs::path> files = files_named_after(report_path);
-  std::erase_if(files,
-                [&](const fs::path& file) { return !named_after(file, report_path, pattern); });
+  std::erase_if(files, [&](const fs::path& file) {
+    return std::none_of(patterns.begin(), patterns.end(), [&](std::string_view pattern) {
+      return named_after(file, report_path, pattern);
+    });
+  });
   return files;
 }
 
 }  // namespace
 
 std::vector<std::filesystem::path> tree_reports(const std::string& report_path) {
-  return files_named(report_path, ".#.#");
+  // .N: the name was taken (an image of the same id in another PID namespace)
+  return files_named(report_path, {".#.#", ".#.#.#"});
 }
 
 std::vector<std::filesystem::path> snapshot_files(const std::string& report_path) {
-  return files_named(report_path, ".snapshot.#");
+  return files_named(report_path, {".snapshot.#"});
 }
 
 std::vector<ProfileProcess> read_tree_reports(
@@ -122,11 +128,18 @@ std::vector<ProfileProcess> read_tree_reports(
   return processes;
 }
 
+std::uint64_t own_peak_live_bytes(const ProfileProcess& process) {
+  const std::uint64_t inherited =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(process.inherited_live_bytes, 0));
+  return process.peak_live_bytes > inherited ? process.peak_live_bytes - inherited : 0;
+}
+
 ProfileTree tree_of(const std::vector<ProfileProcess>& processes) {
   ProfileTree tree;
   tree.processes = processes.size();
   // (moment, change of the summed peaks): a process's peak counts from its start to its end; at
-  // one moment an end comes before a start (an exec's next image follows its previous one).
+  // one moment a start comes before an end, so that the sum stays an upper bound (an exec's next
+  // image starts after its previous one wrote its end).
   std::vector<std::pair<double, std::int64_t>> changes;
   for (const ProfileProcess& process : processes) {
     if (process.ended_by == "no figures") {
@@ -135,13 +148,15 @@ ProfileTree tree_of(const std::vector<ProfileProcess>& processes) {
     }
     tree.allocations += process.allocations;
     tree.frees += process.frees;
+    const auto peak = static_cast<std::int64_t>(own_peak_live_bytes(process));
     tree.peak_live_bytes_at_least =
-        std::max(tree.peak_live_bytes_at_least, process.peak_live_bytes);
-    const auto peak = static_cast<std::int64_t>(process.peak_live_bytes);
+        std::max(tree.peak_live_bytes_at_least, static_cast<std::uint64_t>(peak));
     changes.emplace_back(process.started_ms, peak);
     changes.emplace_back(std::max(process.ended_ms, process.started_ms), -peak);
   }
-  std::sort(changes.begin(), changes.end());
+  std::sort(changes.begin(), changes.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second > b.second;
+  });
   std::int64_t running = 0;
   for (const auto& [moment, change] : changes) {
     running += change;

@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,8 +52,9 @@ namespace alloc_hooks::detail {
 namespace {
 
 char tree_report_path[4096];  // ALLOC_HOOKS_PROFILE_OUT: the first process's report
-char report_path[4096 + 48];  // this process image's: the first's, or the tree's path.PID.IMAGE
+char report_path[4096 + 64];  // this process image's: the first's, or REPORT.PID.IMAGE[.N]
 ProcessIdentity identity;     // identity.pid: the process whose report this is (not a fork child's)
+bool forked = false;          // a fork child followed: its modules come from /proc/self/maps
 
 // Following the tree: the environment entries a child gets back, kept before they were removed.
 bool following = false;
@@ -266,9 +268,22 @@ long long monotonic_ns() {
   return static_cast<long long>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
 }
 
+// REPORT.PID.IMAGE, made here so that no other image has it: processes of other PID namespaces
+// (containers, sandboxes) share small ids, and an id may be reused; then REPORT.PID.IMAGE.N.
 void name_report_after_tree() {
-  std::snprintf(report_path, sizeof report_path, "%s.%lld.%lld", tree_report_path, identity.pid,
-                identity.image);
+  for (unsigned again = 1; again < 1000; ++again) {
+    const int length = std::snprintf(report_path, sizeof report_path, "%s.%lld.%lld",
+                                     tree_report_path, identity.pid, identity.image);
+    if (again > 1 && length > 0)
+      std::snprintf(report_path + length, sizeof report_path - static_cast<std::size_t>(length),
+                    ".%u", again);
+    const int file = open(report_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (file >= 0) {
+      close(file);
+      return;
+    }
+    if (errno != EEXIST) return;
+  }
 }
 
 // Which image this is: a child names its parent in ALLOC_HOOKS_PROFILE_PARENT ("PID IMAGE"); the
@@ -315,6 +330,7 @@ __attribute__((constructor)) void start_preloaded() {
 // own report. Runs in the child alone, before fork returns there.
 void start_fork_child() {
   identity = {getpid(), 0, identity.pid, identity.image, monotonic_ns(), 0, list_arguments};
+  forked = true;
   name_report_after_tree();
   report_written.store(false);
   snapshots_taken.store(0, std::memory_order_relaxed);
@@ -343,9 +359,60 @@ void list_arguments(ArgumentLine line) {
   close(file);
 }
 
+// One line of /proc/self/maps: a file mapped from its offset 0 whose first bytes are an ELF
+// header is a module, loaded at the mapping's start less its first loadable segment's address.
+void module_of_mapping(const char* mapping, ModuleLine line) {
+  unsigned long long start = 0, end = 0, offset = 0;
+  char permissions[8] = {};
+  int path_at = 0;
+  if (std::sscanf(mapping, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, permissions, &offset,
+                  &path_at) < 4 ||
+      offset != 0 || path_at == 0 || mapping[path_at] != '/' || permissions[0] != 'r' ||
+      end - start < sizeof(ElfW(Ehdr)))
+    return;
+  const auto* header = reinterpret_cast<const ElfW(Ehdr)*>(start);
+  if (std::memcmp(header->e_ident, ELFMAG, SELFMAG) != 0 ||
+      header->e_phoff + std::uint64_t{header->e_phnum} * sizeof(ElfW(Phdr)) > end - start)
+    return;
+  const auto* segments = reinterpret_cast<const ElfW(Phdr)*>(start + header->e_phoff);
+  for (unsigned i = 0; i < header->e_phnum; ++i) {
+    if (segments[i].p_type != PT_LOAD) continue;
+    const std::uintptr_t page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+    line(static_cast<std::uintptr_t>(start) - (segments[i].p_vaddr & ~(page - 1)),
+         mapping + path_at);
+    return;
+  }
+}
+
+// The modules from /proc/self/maps, which takes no lock: in a fork child, where dl_iterate_phdr
+// would wait forever for the loader's lock if another thread of the parent held it at the fork.
+void list_modules_from_maps(ModuleLine line) {
+  const int file = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (file < 0) return;
+  static char mapping[4096 + 128];  // one report is written at a time (report_written)
+  std::size_t length = 0;
+  char chunk[4096];
+  for (ssize_t got; (got = read(file, chunk, sizeof chunk)) > 0;) {
+    for (ssize_t i = 0; i < got; ++i) {
+      if (chunk[i] != '\n') {
+        if (length + 1 < sizeof mapping) mapping[length++] = chunk[i];
+        continue;
+      }
+      mapping[length] = '\0';
+      module_of_mapping(mapping, line);
+      length = 0;
+    }
+  }
+  close(file);
+}
+
 // The modules, for symbolizing the stacks after the process is gone; the first one without a
 // name is the program.
 void list_modules(ModuleLine line) {
+  if (forked) {
+    list_modules_from_maps(line);
+    return;
+  }
   struct Listing {
     ModuleLine line;
     bool first;
@@ -427,6 +494,7 @@ using Spawn = int (*)(pid_t*, const char*, const posix_spawn_file_actions_t*,
                       const posix_spawnattr_t*, char* const[], char* const[]);
 using System = int (*)(const char*);
 using Popen = FILE* (*)(const char*, const char*);
+using Pclose = int (*)(FILE*);
 struct StartFunctions {
   Execve execve, execvpe;
   Fexecve fexecve;
@@ -434,6 +502,7 @@ struct StartFunctions {
   Spawn posix_spawn, posix_spawnp;
   System system;
   Popen popen;
+  Pclose pclose;
 } real_start{};
 
 void find_real_functions() {
@@ -446,6 +515,7 @@ void find_real_functions() {
   real_start.posix_spawnp = reinterpret_cast<Spawn>(dlsym(RTLD_NEXT, "posix_spawnp"));
   real_start.system = reinterpret_cast<System>(dlsym(RTLD_NEXT, "system"));
   real_start.popen = reinterpret_cast<Popen>(dlsym(RTLD_NEXT, "popen"));
+  real_start.pclose = reinterpret_cast<Pclose>(dlsym(RTLD_NEXT, "pclose"));
 }
 
 const StartFunctions& real() {
@@ -462,6 +532,10 @@ auto for_children(char* const envp[], Start start) {
   if (!following) return start(envp);
   std::size_t count = 0;
   while (envp != nullptr && envp[count] != nullptr) ++count;
+  // A profile of its own (the program runs memory_baseline profile): its environment as given.
+  for (std::size_t i = 0; i < count; ++i) {
+    if (starts_with(envp[i], "ALLOC_HOOKS_PROFILE_OUT=")) return start(envp);
+  }
   char* given[count + kMostKeptVariables + 3];  // a variable-length array (GNU C++)
   char preload[8192];
   char parent[64];
@@ -502,6 +576,7 @@ int report_then_exec(char* const envp[], Exec exec) {
   // Still running: the figures written are not the end's. A later end writes them again; one
   // that cannot (SIGKILL) leaves none, not these: the report's start again.
   if (wrote) {
+    identity.ended_ns = 0;
     write_profile_report_start(report_path, identity);
     report_written.store(false);
   }
@@ -509,17 +584,147 @@ int report_then_exec(char* const envp[], Exec exec) {
   return result;
 }
 
-// system and popen start the shell with the environment environ points to (they take no envp):
-// for a followed tree, environ points to for_children's for the call's length.
-template <typename Call>
-auto with_environ_for_children(Call call) {
-  return for_children(environ, [&](char* const* envp) {
-    char** const programs = environ;
-    environ = const_cast<char**>(envp);
-    const auto result = call();
-    environ = programs;
-    return result;
+// system and popen take no environment: glibc's start the shell with environ. In a followed tree
+// they are made here as glibc makes them (/bin/sh -c -- COMMAND through posix_spawn), with the
+// environment for_children gives, so that environ, which other threads may change meanwhile, is
+// never touched.
+constexpr char kShell[] = "/bin/sh";
+
+// While any system() runs, SIGINT and SIGQUIT are ignored and SIGCHLD blocked in the caller
+// (POSIX); the first to start sets that, the last to end puts the actions back.
+pthread_mutex_t system_lock = PTHREAD_MUTEX_INITIALIZER;
+int systems_running = 0;
+struct sigaction interrupt_action, quit_action;
+
+int system_followed(const char* command) {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  pthread_mutex_lock(&system_lock);
+  if (systems_running++ == 0) {
+    real_sigaction(SIGINT, &ignore, &interrupt_action);
+    real_sigaction(SIGQUIT, &ignore, &quit_action);
+  }
+  pthread_mutex_unlock(&system_lock);
+  sigset_t child_signal, mask;
+  sigemptyset(&child_signal);
+  sigaddset(&child_signal, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &child_signal, &mask);
+
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  if (interrupt_action.sa_handler != SIG_IGN) sigaddset(&defaults, SIGINT);
+  if (quit_action.sa_handler != SIG_IGN) sigaddset(&defaults, SIGQUIT);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setsigmask(&attributes, &mask);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  char* argv[] = {const_cast<char*>("sh"), const_cast<char*>("-c"), const_cast<char*>("--"),
+                  const_cast<char*>(command), nullptr};
+  pid_t child = 0;
+  int status = 0;
+  if (for_children(environ, [&](char* const* given) {
+        return real().posix_spawn(&child, kShell, nullptr, &attributes, argv, given);
+      }) == 0) {
+    while (waitpid(child, &status, 0) < 0) {
+      if (errno != EINTR) {
+        status = -1;
+        break;
+      }
+    }
+  } else {
+    status = 127 << 8;  // as a shell that could not run: what glibc's system returns then
+  }
+  posix_spawnattr_destroy(&attributes);
+
+  pthread_mutex_lock(&system_lock);
+  if (--systems_running == 0) {
+    real_sigaction(SIGINT, &interrupt_action, nullptr);
+    real_sigaction(SIGQUIT, &quit_action, nullptr);
+  }
+  pthread_mutex_unlock(&system_lock);
+  pthread_sigmask(SIG_SETMASK, &mask, nullptr);
+  return status;
+}
+
+// The streams popen made here and their shells, for pclose; a slot is free while its stream is
+// null.
+struct Opened {
+  std::atomic<FILE*> stream;
+  pid_t shell;
+};
+constexpr std::size_t kMostOpened = 256;
+Opened opened[kMostOpened];
+
+FILE* popen_followed(const char* command, const char* mode) {
+  const bool reading = mode[0] == 'r';
+  if ((!reading && mode[0] != 'w') || (mode[1] != '\0' && std::strcmp(mode + 1, "e") != 0)) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC) != 0) return nullptr;
+  const int own_end = reading ? ends[0] : ends[1];
+  int shells_end = reading ? ends[1] : ends[0];
+  const int target = reading ? STDOUT_FILENO : STDIN_FILENO;
+  if (shells_end == target) {  // dup2 onto itself would leave it close-on-exec
+    const int moved = fcntl(shells_end, F_DUPFD_CLOEXEC, 3);
+    close(shells_end);
+    shells_end = moved;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, shells_end, target);
+  // The streams of earlier popen calls are not the shell's (POSIX).
+  for (const Opened& slot : opened) {
+    if (FILE* const earlier = slot.stream.load(std::memory_order_acquire))
+      posix_spawn_file_actions_addclose(&actions, fileno(earlier));
+  }
+  char* argv[] = {const_cast<char*>("sh"), const_cast<char*>("-c"), const_cast<char*>("--"),
+                  const_cast<char*>(command), nullptr};
+  pid_t shell = 0;
+  const int failure = for_children(environ, [&](char* const* given) {
+    return real().posix_spawn(&shell, kShell, &actions, nullptr, argv, given);
   });
+  posix_spawn_file_actions_destroy(&actions);
+  close(shells_end);
+  if (failure != 0) {
+    close(own_end);
+    errno = failure;
+    return nullptr;
+  }
+  if (mode[1] != 'e') fcntl(own_end, F_SETFD, 0);
+  FILE* const stream = fdopen(own_end, reading ? "r" : "w");
+  for (Opened& slot : opened) {
+    FILE* free_slot = nullptr;
+    if (stream != nullptr &&
+        slot.stream.compare_exchange_strong(free_slot, stream, std::memory_order_acq_rel)) {
+      slot.shell = shell;
+      return stream;
+    }
+  }
+  // No stream, or no slot to keep it in for pclose.
+  if (stream != nullptr)
+    fclose(stream);
+  else
+    close(own_end);
+  while (waitpid(shell, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  errno = stream != nullptr ? EMFILE : errno;
+  return nullptr;
+}
+
+// pclose of a stream popen_followed made: closed, then its shell's status; -1 (ECHILD) for any
+// other stream of this kind.
+int pclose_followed(Opened& slot, FILE* stream) {
+  const pid_t shell = slot.shell;
+  slot.stream.store(nullptr, std::memory_order_release);
+  fclose(stream);
+  int status = 0;
+  while (waitpid(shell, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return status;
 }
 
 // execl, execlp and execle: `exec(argv, envp)` with their arguments up to the null pointer as an
@@ -619,13 +824,21 @@ __attribute__((visibility("default"))) int posix_spawnp(pid_t* pid, const char* 
     return real().posix_spawnp(pid, file, actions, attributes, argv, given);
   });
 }
-// While the shell runs, another thread of the program that reads environ sees the variables too.
 __attribute__((visibility("default"))) int system(const char* command) {
-  if (command == nullptr) return real().system(command);  // "is there a shell?"
-  return with_environ_for_children([&] { return real().system(command); });
+  // command null: "is there a shell?"
+  if (!following || command == nullptr) return real().system(command);
+  return system_followed(command);
 }
 __attribute__((visibility("default"))) FILE* popen(const char* command, const char* mode) {
-  return with_environ_for_children([&] { return real().popen(command, mode); });
+  if (!following) return real().popen(command, mode);
+  return popen_followed(command, mode);
+}
+__attribute__((visibility("default"))) int pclose(FILE* stream) {
+  for (Opened& slot : opened) {
+    if (stream != nullptr && slot.stream.load(std::memory_order_acquire) == stream)
+      return pclose_followed(slot, stream);
+  }
+  return real().pclose(stream);
 }
 __attribute__((visibility("default"))) int execl(const char* path, const char* first,
                                                  ...) noexcept {

@@ -10,14 +10,24 @@
  *   process_tree starts          starts "process_tree allocate K" (this program's own file) six
  *                                ways: K = 1 posix_spawn, 2 posix_spawnp, 3 system, 4 popen,
  *                                5 fork + execv, 6 vfork + execve; returns 0 when each returned 0
- * Nothing else allocates: no stdio before the end, so each process's calls are exactly these. */
+ *   process_tree dlopen-fork N   forks N children that each end by _exit while a second thread
+ *                                opens and closes a library and walks the modules; returns 0 when
+ * every child ended within 10 s (none hung), else 1 process_tree system-setenv   runs system("sleep
+ * 0.2") while a second thread sets 200 variables; returns 0 when all 200 are then in its
+ * environment process_tree system-threads  two threads each run system("true") 20 times; returns 0
+ * when each returned 0 and its environment holds nothing of the hooks Nothing else allocates: no
+ * stdio before the end, so each process's calls are exactly these. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
+#include <link.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -102,6 +112,91 @@ static int killed(void) {
   return waitpid(child, &status, 0) == child && WIFSIGNALED(status) ? 0 : 1;
 }
 
+static volatile int stop_thread;
+
+static int count_module(struct dl_phdr_info* info, size_t size, void* modules) {
+  (void)info;
+  (void)size;
+  ++*(int*)modules;
+  return 0;
+}
+
+/* Holds the loader's locks as often as it can: opens and closes a library, walks the modules. */
+static void* open_and_close(void* unused) {
+  (void)unused;
+  int modules = 0;
+  while (!stop_thread) {
+    void* library = dlopen("libm.so.6", RTLD_NOW | RTLD_LOCAL);
+    if (library != NULL) dlclose(library);
+    for (int i = 0; i < 100; ++i) dl_iterate_phdr(count_module, &modules);
+  }
+  return NULL;
+}
+
+/* Waits for `child` up to 10 s; kills it and says so (1) when it has not ended by then. */
+static int ended_in_time(pid_t child) {
+  for (int waited_ms = 0; waited_ms < 10000; ++waited_ms) {
+    if (waitpid(child, NULL, WNOHANG) == child) return 1;
+    const struct timespec millisecond = {0, 1000000};
+    nanosleep(&millisecond, NULL);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  return 0;
+}
+
+static int dlopen_fork(int count) {
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, open_and_close, NULL) != 0) return 2;
+  int hung = 0;
+  for (int i = 0; i < count; ++i) {
+    const pid_t child = fork();
+    if (child < 0) return 2;
+    if (child == 0) _exit(0);
+    hung += !ended_in_time(child);
+  }
+  stop_thread = 1;
+  pthread_join(thread, NULL);
+  return hung == 0 ? 0 : 1;
+}
+
+static void* set_variables(void* unused) {
+  (void)unused;
+  char name[32];
+  for (int i = 0; i < 200; ++i) {
+    snprintf(name, sizeof name, "PROCESS_TREE_%d", i);
+    setenv(name, "x", 1);
+  }
+  return NULL;
+}
+
+static int system_setenv(void) {
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, set_variables, NULL) != 0) return 2;
+  const int status = system("sleep 0.2");
+  pthread_join(thread, NULL);
+  char name[32];
+  for (int i = 0; i < 200; ++i) {
+    snprintf(name, sizeof name, "PROCESS_TREE_%d", i);
+    if (getenv(name) == NULL) return 1;
+  }
+  return status == 0 ? 0 : 1;
+}
+
+static void* run_true(void* failed) {
+  for (int i = 0; i < 20; ++i) *(int*)failed |= system("true") != 0;
+  return NULL;
+}
+
+static int system_threads(void) {
+  int failed[2] = {0, 0};
+  pthread_t threads[2];
+  for (int i = 0; i < 2; ++i)
+    if (pthread_create(&threads[i], NULL, run_true, &failed[i]) != 0) return 2;
+  for (int i = 0; i < 2; ++i) pthread_join(threads[i], NULL);
+  return failed[0] || failed[1] || hooks_in_environment() ? 1 : 0;
+}
+
 static int starts(const char* self) {
   int failed = 0;
   char* argv[] = {(char*)self, "allocate", NULL, NULL};
@@ -145,7 +240,12 @@ int main(int argc, char** argv) {
   if (argc >= 3 && strcmp(argv[1], "workers") == 0) return workers(atoi(argv[2]));
   if (argc >= 4 && strcmp(argv[1], "hold") == 0) return hold(atoi(argv[2]), atoi(argv[3]));
   if (argc >= 2 && strcmp(argv[1], "killed") == 0) return killed();
+  if (argc >= 3 && strcmp(argv[1], "dlopen-fork") == 0) return dlopen_fork(atoi(argv[2]));
+  if (argc >= 2 && strcmp(argv[1], "system-setenv") == 0) return system_setenv();
+  if (argc >= 2 && strcmp(argv[1], "system-threads") == 0) return system_threads();
   if (argc >= 2 && strcmp(argv[1], "starts") == 0) return starts(argv[0]);
-  fprintf(stderr, "usage: process_tree allocate N | workers N | hold N MIB | killed | starts\n");
+  fprintf(stderr,
+          "usage: process_tree allocate N | workers N | hold N MIB | killed | starts | "
+          "dlopen-fork N | system-setenv | system-threads\n");
   return 2;
 }

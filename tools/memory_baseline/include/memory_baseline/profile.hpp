@@ -76,7 +76,10 @@ std::vector<std::filesystem::path> snapshot_files(const std::string& report_path
 std::vector<ProfileProcess> read_tree_reports(
     const std::string& report_path, std::int64_t runner_start_ns,
     const std::function<void(std::size_t, std::size_t)>& progress);
-// The tree's figures over `processes`.
+// What a process added to the live bytes it started with: its peak less what a fork child
+// inherited (its parent's blocks, copied, which the parent's figures hold already).
+std::uint64_t own_peak_live_bytes(const ProfileProcess& process);
+// The tree's figures over `processes`, each process's own peak summed.
 ProfileTree tree_of(const std::vector<ProfileProcess>& processes);
 
 // The whole document: figures, how the program ended, the RSS series, budgets and their verdict.

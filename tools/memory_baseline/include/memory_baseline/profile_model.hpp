@@ -111,14 +111,17 @@ struct ProfileProcess {
   // started there. 0 for a program started afresh.
   std::int64_t inherited_live_bytes = 0;
   std::optional<std::string> top_site;  // the site holding most at its peak
+  // Its allocations slower than --alloc-budget-us, and the slowest of them (0: none).
+  std::uint64_t latency_budget_violations = 0, worst_budget_violation_ns = 0;
 };
 // The tree's figures, over every process that wrote its own.
 struct ProfileTree {
   std::uint64_t processes = 0;
   std::uint64_t processes_without_figures = 0;
   std::uint64_t allocations = 0, frees = 0;
-  // Its peak of summed live bytes lies between these: the largest single process's peak, and the
-  // largest sum of the peaks of processes that ran at the same time.
+  // Its peak of summed live bytes lies between these: the largest single process's own peak, and
+  // the largest sum of the own peaks of processes that ran at the same time (own_peak_live_bytes:
+  // a fork child's less what it inherited).
   std::uint64_t peak_live_bytes_at_least = 0, peak_live_bytes_at_most = 0;
 };
 
@@ -258,7 +261,9 @@ constexpr auto json_fields(std::type_identity<ProfileProcess>) {
                     field("peak_live_bytes", &P::peak_live_bytes),
                     field("live_bytes", &P::live_bytes),
                     field("inherited_live_bytes", &P::inherited_live_bytes),
-                    field("top_site", &P::top_site, Empty::null)};
+                    field("top_site", &P::top_site, Empty::null),
+                    field("latency_budget_violations", &P::latency_budget_violations),
+                    field("worst_budget_violation_ns", &P::worst_budget_violation_ns)};
 }
 constexpr auto json_fields(std::type_identity<ProfileTree>) {
   using scenarios::json_record::field;

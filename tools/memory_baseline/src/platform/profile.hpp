@@ -32,9 +32,10 @@ bool follows_process_trees();
 // Makes the runner the parent of the processes of the program's tree whose parent ends before
 // them (Linux: a child subreaper), so that it can wait for the whole tree to end.
 void adopt_orphans();
-// Reaps the adopted processes that ended, but never `program` (its process::Process waits for it),
-// and returns the ids of the runner's children still running, `program` among them if it runs.
-std::vector<std::int64_t> reap_orphans(std::int64_t program);
+// Reaps the adopted processes that ended, but never `program` (its process::Process waits for it).
+void reap_orphans(std::int64_t program);
+// The ids of the runner's children still running.
+std::vector<std::int64_t> running_children();
 // Whether the hooks' library takes snapshots while the program runs here (Linux: on SIGUSR2 and as
 // the peak grows; Windows: none).
 bool takes_snapshots();

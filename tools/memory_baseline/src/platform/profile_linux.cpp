@@ -169,7 +169,7 @@ void adopt_orphans() {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
 }
 
-std::vector<std::int64_t> reap_orphans(std::int64_t program) {
+void reap_orphans(std::int64_t program) {
   for (;;) {
     siginfo_t ended{};
     // Looked at first (WNOWAIT), so that the program's own end is left to its process::Process.
@@ -178,6 +178,9 @@ std::vector<std::int64_t> reap_orphans(std::int64_t program) {
       break;
     waitpid(ended.si_pid, nullptr, 0);
   }
+}
+
+std::vector<std::int64_t> running_children() {
   // A child may belong to any of the runner's threads (the one that started it, or the one the
   // kernel gave an orphan to).
   std::vector<std::int64_t> running;

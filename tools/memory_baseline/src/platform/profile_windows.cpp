@@ -122,7 +122,9 @@ bool follows_process_trees() {
 // Nothing to adopt or reap: the hooks follow no child process here.
 void adopt_orphans() {}
 
-std::vector<std::int64_t> reap_orphans(std::int64_t) {
+void reap_orphans(std::int64_t) {}
+
+std::vector<std::int64_t> running_children() {
   return {};
 }
 
