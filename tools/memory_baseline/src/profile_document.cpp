@@ -29,6 +29,18 @@ scenarios::LatencyFigures latency_figures(std::istringstream& values) {
   return latency;
 }
 
+// A kStack line's values: the stack's figures and frames into `sites`.
+void read_stack(std::istringstream& values, alloc_hooks::RawSites& sites) {
+  std::uint32_t id = 0;
+  alloc_hooks::SiteFigures site;
+  values >> id >> site.live_bytes >> site.peak_snapshot_bytes >> site.allocated_bytes >>
+      site.allocations >> site.alloc_latency_ns;
+  sites.figures[id] = site;
+  std::vector<std::uintptr_t>& frames = sites.stacks[id];
+  for (std::string address; values >> address;)
+    frames.push_back(static_cast<std::uintptr_t>(std::stoull(address, nullptr, 16)));
+}
+
 ProfiledAllocation profiled_allocation(std::istringstream& values) {
   ProfiledAllocation allocation;
   values >> allocation.latency_ns >> allocation.size >> allocation.thread_id >> allocation.stack_id;
@@ -177,14 +189,7 @@ std::optional<ProfileDocument> parse_preload_report(const std::string& text,
       std::getline(words >> std::ws, path);
       sites.modules.push_back({path, static_cast<std::uintptr_t>(std::stoull(bias, nullptr, 16))});
     } else if (key == format::kStack) {
-      std::uint32_t id = 0;
-      alloc_hooks::SiteFigures site;
-      words >> id >> site.live_bytes >> site.peak_snapshot_bytes >> site.allocated_bytes >>
-          site.allocations >> site.alloc_latency_ns;
-      sites.figures[id] = site;
-      std::vector<std::uintptr_t>& frames = sites.stacks[id];
-      for (std::string address; words >> address;)
-        frames.push_back(static_cast<std::uintptr_t>(std::stoull(address, nullptr, 16)));
+      read_stack(words, sites);
     } else if (key == format::kSizedDeleteMismatch) {
       SizedDeleteMismatch& mismatch = figures.sized_delete_mismatches.emplace_back();
       words >> mismatch.requested_size >> mismatch.delete_size >> mismatch.thread_id;
@@ -238,14 +243,7 @@ std::optional<ReportedSnapshot> parse_snapshot(const std::string& text,
     } else if (key == format::kPeakLiveBytes) {
       words >> snapshot.peak_live_bytes;
     } else if (key == format::kStack) {
-      std::uint32_t id = 0;
-      alloc_hooks::SiteFigures site;
-      words >> id >> site.live_bytes >> site.peak_snapshot_bytes >> site.allocated_bytes >>
-          site.allocations >> site.alloc_latency_ns;
-      sites.figures[id] = site;
-      std::vector<std::uintptr_t>& frames = sites.stacks[id];
-      for (std::string address; words >> address;)
-        frames.push_back(static_cast<std::uintptr_t>(std::stoull(address, nullptr, 16)));
+      read_stack(words, sites);
     } else if (key == format::kEnd) {
       ended = true;
     }

@@ -16,11 +16,9 @@ void* map_zeroed_pages(std::size_t bytes);
 // Zero-filled memory the OS backs only where it is written; given back with unmap_pages.
 void* map_lazy_zeroed_pages(std::size_t bytes);
 void unmap_pages(void* pages, std::size_t bytes);
-// Has the OS back every page of [pages, pages + bytes) now, by writing a zero into each.
-inline void make_resident(void* pages, std::size_t bytes) {
-  auto* byte = static_cast<volatile unsigned char*>(pages);
-  for (std::size_t offset = 0; offset < bytes; offset += 4096) byte[offset] = 0;
-}
+// Has the OS back every page of [pages, pages + bytes) of a zero-filled mapping now, as if each
+// were written (the pages around the range's ends too).
+void make_resident(void* pages, std::size_t bytes);
 
 std::uint64_t current_thread_id();
 

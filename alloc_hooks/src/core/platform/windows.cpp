@@ -145,6 +145,12 @@ const char* environment(const char* name) {
   return std::getenv(name);
 }
 
+// A write into each page: the OS backs it then.
+void make_resident(void* pages, std::size_t bytes) {
+  auto* byte = static_cast<volatile unsigned char*>(pages);
+  for (std::size_t offset = 0; offset < bytes; offset += 4096) byte[offset] = 0;
+}
+
 void* map_lazy_zeroed_pages(std::size_t bytes) {
   // Committed pages are zero-filled and backed only once touched.
   return VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
