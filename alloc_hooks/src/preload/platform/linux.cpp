@@ -647,10 +647,13 @@ int system_followed(const char* command) {
   return status;
 }
 
-// The streams popen made here and their shells, for pclose; a slot is free while its stream is
-// null.
+// The streams popen made here, their descriptors and their shells, for pclose and for the shells of
+// later popen calls. A slot is claimed (kFilling), filled, then published (kOpen).
 struct Opened {
-  std::atomic<FILE*> stream;
+  enum State : int { kFree, kFilling, kOpen };
+  std::atomic<int> state;
+  FILE* stream;
+  int descriptor;
   pid_t shell;
 };
 constexpr std::size_t kMostOpened = 256;
@@ -674,12 +677,13 @@ FILE* popen_followed(const char* command, const char* mode) {
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, shells_end, target);
-  // The streams of earlier popen calls are not the shell's (POSIX).
+  // The streams of earlier popen calls are not the shell's (POSIX); closed before the pipe's end
+  // takes its place, which may be a number one of them had.
   for (const Opened& slot : opened) {
-    if (FILE* const earlier = slot.stream.load(std::memory_order_acquire))
-      posix_spawn_file_actions_addclose(&actions, fileno(earlier));
+    if (slot.state.load(std::memory_order_acquire) == Opened::kOpen)
+      posix_spawn_file_actions_addclose(&actions, slot.descriptor);
   }
+  posix_spawn_file_actions_adddup2(&actions, shells_end, target);
   char* argv[] = {const_cast<char*>("sh"), const_cast<char*>("-c"), const_cast<char*>("--"),
                   const_cast<char*>(command), nullptr};
   pid_t shell = 0;
@@ -696,10 +700,13 @@ FILE* popen_followed(const char* command, const char* mode) {
   if (mode[1] != 'e') fcntl(own_end, F_SETFD, 0);
   FILE* const stream = fdopen(own_end, reading ? "r" : "w");
   for (Opened& slot : opened) {
-    FILE* free_slot = nullptr;
-    if (stream != nullptr &&
-        slot.stream.compare_exchange_strong(free_slot, stream, std::memory_order_acq_rel)) {
+    int free_slot = Opened::kFree;
+    if (stream != nullptr && slot.state.compare_exchange_strong(free_slot, Opened::kFilling,
+                                                                std::memory_order_acquire)) {
+      slot.stream = stream;
+      slot.descriptor = own_end;
       slot.shell = shell;
+      slot.state.store(Opened::kOpen, std::memory_order_release);
       return stream;
     }
   }
@@ -714,11 +721,11 @@ FILE* popen_followed(const char* command, const char* mode) {
   return nullptr;
 }
 
-// pclose of a stream popen_followed made: closed, then its shell's status; -1 (ECHILD) for any
-// other stream of this kind.
+// pclose of a stream popen_followed made: closed, then its shell's status (-1 when it cannot be
+// had).
 int pclose_followed(Opened& slot, FILE* stream) {
   const pid_t shell = slot.shell;
-  slot.stream.store(nullptr, std::memory_order_release);
+  slot.state.store(Opened::kFree, std::memory_order_release);
   fclose(stream);
   int status = 0;
   while (waitpid(shell, &status, 0) < 0) {
@@ -835,7 +842,8 @@ __attribute__((visibility("default"))) FILE* popen(const char* command, const ch
 }
 __attribute__((visibility("default"))) int pclose(FILE* stream) {
   for (Opened& slot : opened) {
-    if (stream != nullptr && slot.stream.load(std::memory_order_acquire) == stream)
+    if (stream != nullptr && slot.state.load(std::memory_order_acquire) == Opened::kOpen &&
+        slot.stream == stream)
       return pclose_followed(slot, stream);
   }
   return real().pclose(stream);
