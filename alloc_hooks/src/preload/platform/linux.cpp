@@ -58,7 +58,7 @@ bool forked = false;          // a fork child followed: its modules come from /p
 
 // Following the tree: the environment entries a child gets back, kept before they were removed.
 bool following = false;
-char own_library[4096];  // this library's file, as the loader was given it
+char own_library[4096];  // this library's file, as the loader was given it (find_own_library)
 constexpr std::size_t kMostKeptVariables = 64;
 char kept_text[16384];
 char* kept_variables[kMostKeptVariables];
@@ -71,11 +71,9 @@ bool starts_with(const char* text, const char* prefix) {
 
 // Removes the entry naming this library from an LD_PRELOAD value, in place (it only shrinks).
 void remove_own_entry(char* value) {
-  Dl_info self{};
-  if (dladdr(reinterpret_cast<void*>(&remove_own_entry), &self) == 0 || self.dli_fname == nullptr)
-    return;
-  const char* own_name = std::strrchr(self.dli_fname, '/');
-  own_name = own_name != nullptr ? own_name + 1 : self.dli_fname;
+  if (own_library[0] == '\0') return;
+  const char* own_name = std::strrchr(own_library, '/');
+  own_name = own_name != nullptr ? own_name + 1 : own_library;
   char* write = value;
   const char* read = value;
   bool first = true;
@@ -96,12 +94,9 @@ void remove_own_entry(char* value) {
   *write = '\0';
 }
 
-// Copies the ALLOC_HOOKS_ variables (but the parent's name, which each child gets its own of) and
-// this library's file, for the programs this one starts.
+// Copies the ALLOC_HOOKS_ variables (but the parent's name, which each child gets its own of), for
+// the programs this one starts.
 void keep_for_children() {
-  Dl_info self{};
-  if (dladdr(reinterpret_cast<void*>(&keep_for_children), &self) != 0 && self.dli_fname != nullptr)
-    std::snprintf(own_library, sizeof own_library, "%s", self.dli_fname);
   std::size_t used = 0;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     const std::size_t length = std::strlen(*entry) + 1;
@@ -139,6 +134,10 @@ void find_real_functions();
 
 using Sigaction = int (*)(int, const struct sigaction*, struct sigaction*);
 Sigaction real_sigaction = nullptr;
+// The C++ runtime's __gnu_cxx::__freeres (free_cxx_runtime_pool), found at start: dlsym takes the
+// loader's lock, which a fork child must not wait for at its end.
+using Freeres = void (*)();
+Freeres cxx_freeres = nullptr;
 
 // The signals whose default action ends the process (SIGKILL and SIGSTOP cannot be caught), and
 // the real-time signals SIGRTMIN to SIGRTMAX (whose default ends it too; the C library keeps the
@@ -303,9 +302,18 @@ void identify(const char* parent) {
   name_report_after_tree();
 }
 
+// This library's file, found once at start: dladdr takes the loader's lock, which a fork child
+// must not wait for (list_modules_from_maps).
+void find_own_library() {
+  Dl_info self{};
+  if (dladdr(reinterpret_cast<void*>(&find_own_library), &self) != 0 && self.dli_fname != nullptr)
+    std::snprintf(own_library, sizeof own_library, "%s", self.dli_fname);
+}
+
 __attribute__((constructor)) void start_preloaded() {
   (void)active_backend();
   identity.pid = getpid();
+  find_own_library();
   find_real_functions();
   if (const char* path = platform::environment("ALLOC_HOOKS_PROFILE_OUT")) {
     std::snprintf(tree_report_path, sizeof tree_report_path, "%s", path);
@@ -445,10 +453,7 @@ void list_modules(ModuleLine line) {
 // (a dependency is finalized after it); an exception thrown after this is malloc'd as always,
 // only the pool that serves one when malloc fails is gone.
 void free_cxx_runtime_pool() {
-  using Freeres = void (*)();
-  if (const auto freeres =
-          reinterpret_cast<Freeres>(dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv")))
-    freeres();
+  if (cxx_freeres != nullptr) cxx_freeres();
 }
 
 // Writes the report once, in the process it belongs to (a fork child not followed writes none),
@@ -507,6 +512,7 @@ struct StartFunctions {
 
 void find_real_functions() {
   real_sigaction = reinterpret_cast<Sigaction>(dlsym(RTLD_NEXT, "sigaction"));
+  cxx_freeres = reinterpret_cast<Freeres>(dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv"));
   real_start.execve = reinterpret_cast<Execve>(dlsym(RTLD_NEXT, "execve"));
   real_start.execvpe = reinterpret_cast<Execve>(dlsym(RTLD_NEXT, "execvpe"));
   real_start.fexecve = reinterpret_cast<Fexecve>(dlsym(RTLD_NEXT, "fexecve"));
