@@ -5,6 +5,8 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <cstdlib>
+#include <mutex>
+#include <string>
 #include <unordered_map>
 
 #include "alloc_hooks/symbolize.hpp"
@@ -26,6 +28,11 @@ std::string file_name(const std::string& path) {
   const std::size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
+
+// The frames of each place read so far, by module file and offset, for every Symbolizer of the
+// process: reading a place decompresses and walks debug information, a lookup here does not.
+std::mutex places_lock;
+std::unordered_map<std::string, std::vector<Frame>> places;
 
 const Dwfl_Callbacks kCallbacks = {dwfl_build_id_find_elf, dwfl_standard_find_debuginfo,
                                    dwfl_offline_section_address, nullptr};
@@ -130,10 +137,23 @@ const std::vector<Frame>& Symbolizer::frames(std::uintptr_t return_address) {
     return frames;
   }
   Dwarf_Addr module_start = 0;
+  const char* file = nullptr;
   if (const char* name = dwfl_module_info(module, nullptr, &module_start, nullptr, nullptr, nullptr,
-                                          nullptr, nullptr))
+                                          &file, nullptr))
     outer.module = name;
   outer.offset = return_address - module_start;
+  // Another Symbolizer of this process may have read the same place of the same file (the
+  // processes of a profiled tree run the same programs and libraries, elsewhere in memory).
+  const std::string place =
+      std::string(file != nullptr ? file : outer.module) + '\0' + std::to_string(outer.offset);
+  {
+    const std::lock_guard<std::mutex> lock(places_lock);
+    if (const auto known = places.find(place); known != places.end()) {
+      frames = known->second;
+      for (Frame& frame : frames) frame.address = return_address;
+      return frames;
+    }
+  }
   if (const char* symbol = dwfl_module_addrname(module, call)) outer.function = demangled(symbol);
   if (Dwfl_Line* line = dwfl_module_getsrc(module, call)) {
     int number = 0;
@@ -166,6 +186,8 @@ const std::vector<Frame>& Symbolizer::frames(std::uintptr_t return_address) {
   }
   std::free(scopes);
   frames.push_back(std::move(outer));
+  const std::lock_guard<std::mutex> lock(places_lock);
+  places.emplace(place, frames);
   return frames;
 }
 
