@@ -21,6 +21,12 @@ void watch(std::uint64_t step, Reached reached) noexcept {
       std::memory_order_relaxed);
 }
 
+void restart(std::uint64_t live) noexcept {
+  calling.store(false, std::memory_order_relaxed);
+  if (watched_step != 0 && callback != nullptr)
+    next_peak.store((live / watched_step + 1) * watched_step, std::memory_order_relaxed);
+}
+
 void reach(std::uint64_t live) noexcept {
   std::uint64_t next = next_peak.load(std::memory_order_relaxed);
   const std::uint64_t after = (live / watched_step + 1) * watched_step;

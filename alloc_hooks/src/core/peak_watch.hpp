@@ -20,6 +20,9 @@ using Reached = void (*)(std::uint64_t live);
 // thread: one call at a time (a multiple reached meanwhile is passed over).
 void watch(std::uint64_t step, Reached reached) noexcept;
 
+// In a fork child (one thread): no call under way, and the next multiple the one above `live`.
+void restart(std::uint64_t live) noexcept;
+
 // The next multiple; UINT64_MAX when nothing is watched.
 extern std::atomic<std::uint64_t> next_peak;
 void reach(std::uint64_t live) noexcept;

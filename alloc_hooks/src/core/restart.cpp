@@ -1,10 +1,11 @@
 // Figures restarted in a fork child (restart.hpp): the counters are subtracted from a reading
 // taken at the restart, so no counter is rewritten under a reader; what a subtraction cannot
 // restart (the running maxima, the slowest lists, the worst budget violation, the per-site call
-// counts) is cleared in place, which is safe because one thread runs.
+// counts, the peak watch) is cleared in place, which is safe because one thread runs.
 #include "core/restart.hpp"
 
 #include "core/accounting.hpp"
+#include "core/peak_watch.hpp"
 #include "core/sampler.hpp"
 #include "core/stack_table.hpp"
 #include "core/thread_counters.hpp"
@@ -50,6 +51,7 @@ void restart_figures() noexcept {
   window_peak_live_bytes.store(live, std::memory_order_relaxed);
   window_max_alloc_ticks.store(0, std::memory_order_relaxed);
   sampler::note_peak(live);
+  peak_watch::restart(live);
 }
 
 Counters counters_since_restart() noexcept {

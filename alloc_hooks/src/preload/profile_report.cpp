@@ -141,6 +141,10 @@ bool write_profile_report_start(const char* path, const ProcessIdentity& process
   return report.close_file();
 }
 
+void restart_profile_snapshots() {
+  snapshot_being_written.store(false, std::memory_order_relaxed);
+}
+
 bool write_profile_snapshot(const char* path, unsigned index, long long time_ns,
                             const char* trigger) {
   if (snapshot_being_written.exchange(true, std::memory_order_acquire)) return false;

@@ -47,5 +47,9 @@ bool write_profile_report_start(const char* path, const ProcessIdentity& process
 bool write_profile_snapshot(const char* path, unsigned index, long long time_ns,
                             const char* trigger);
 
+// In a fork child (one thread): no snapshot is being written, whatever a parent thread was doing
+// at the fork.
+void restart_profile_snapshots();
+
 }  // namespace alloc_hooks::detail
 ALLOC_HOOKS_INTERNAL_END

@@ -248,6 +248,24 @@ TEST(ProfileTree, SystemLeavesTheProgramsEnvironmentToItsOtherThreads) {
   }
 }
 
+// popen as glibc makes it, followed or not: modes "er" and "re"; a stream closed with fclose
+// and then another popen (its descriptor may be the closed one's); popen "w" after the program
+// closed its own stdout (the shell's stdout is the pipe: the stack walker's pipe once took it).
+TEST(ProfileTree, PopenKeepsGlibcsBehaviour) {
+  for (const std::string follow : {"", "--no-follow"}) {
+    const Profile run =
+        profile(scratch() / ("popen" + follow), follow, kProcessTree + " popen-edges");
+    EXPECT_EQ(run.outcome.status, 0) << follow << ": " << run.outcome.err;
+  }
+}
+
+// SIGUSR2 to a process that takes no snapshot (a fork child not followed) does what its default
+// action does: it ends it.
+TEST(ProfileTree, TheSnapshotSignalEndsAProcessThatTakesNone) {
+  const Profile run = profile(scratch(), "--no-follow", kProcessTree + " usr2-child");
+  EXPECT_EQ(run.outcome.status, 0) << run.outcome.err;
+}
+
 // A profile inside a profiled tree (the program runs memory_baseline profile itself) is the inner
 // runner's own: its environment passes as given, and it writes its figures.
 TEST(ProfileTree, AProfileInsideATreeKeepsItsOwnFigures) {

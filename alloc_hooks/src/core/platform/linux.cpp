@@ -294,10 +294,21 @@ void prime_stack_walker(bool frame_pointers) {
     stack_walker = walk_unwind_tables;
     walker_name = "backtrace";
   }
-  // The first walk, at start-up: libunwind allocates its thread-local block, the frame-pointer
-  // walk reads the start-up thread's stack bounds.
+  // The first walk, at start-up: libunwind allocates its thread-local block and opens a pipe of
+  // its own (to check the memory it reads), the frame-pointer walk reads the start-up thread's
+  // stack bounds. The pipe must not take the number of a standard stream the process started
+  // without (a popen shell's stdout, when the program had closed its own): those are held on
+  // /dev/null meanwhile.
+  int placeholders[3];
+  int held = 0;
+  for (int stream = 0; stream < 3; ++stream) {
+    if (fcntl(stream, F_GETFD) >= 0 || errno != EBADF) continue;
+    const int placeholder = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (placeholder >= 0) placeholders[held++] = placeholder;
+  }
   void* frames[4];
   (void)stack_walker(frames, 4);
+  while (held > 0) close(placeholders[--held]);
 }
 
 int capture_stack(void** frames, int capacity) {

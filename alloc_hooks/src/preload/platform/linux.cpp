@@ -29,6 +29,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -204,8 +205,21 @@ void take_snapshot(const char* trigger) {
   errno = saved_errno;
 }
 
-void on_snapshot_signal(int) {
-  take_snapshot("signal");
+// In a process that takes no snapshot (a vfork child, a fork child not followed), the signal does
+// what it would without the hooks: its default action, which ends the process.
+void on_snapshot_signal(int signal) {
+  if (getpid() == identity.pid) {
+    take_snapshot("signal");
+    return;
+  }
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  real_sigaction(signal, &default_action, nullptr);
+  sigset_t just_this;
+  sigemptyset(&just_this);
+  sigaddset(&just_this, signal);
+  pthread_sigmask(SIG_UNBLOCK, &just_this, nullptr);
+  raise(signal);
 }
 
 void on_peak_step(std::uint64_t) {
@@ -342,6 +356,7 @@ void start_fork_child() {
   name_report_after_tree();
   report_written.store(false);
   snapshots_taken.store(0, std::memory_order_relaxed);
+  restart_profile_snapshots();
   restart_figures();
   write_profile_report_start(report_path, identity);
 }
@@ -660,17 +675,61 @@ struct Opened {
   std::atomic<int> state;
   FILE* stream;
   int descriptor;
+  dev_t device;  // the pipe's, to tell a descriptor closed by fclose and reused
+  ino_t inode;
   pid_t shell;
 };
+// One popen's spawn at a time, against pclose's close (the descriptors the shell must not inherit),
+// as glibc's popen and pclose hold their list's lock.
+pthread_mutex_t popen_lock = PTHREAD_MUTEX_INITIALIZER;
+
+// Whether the slot's stream is still open: a program may have closed it with fclose (glibc reaps
+// its shell then; here the next popen reaps it and frees the slot).
+bool still_open(Opened& slot) {
+  struct stat now {};
+  if (fstat(slot.descriptor, &now) == 0 && now.st_dev == slot.device && now.st_ino == slot.inode)
+    return true;
+  waitpid(slot.shell, nullptr, WNOHANG);
+  slot.state.store(Opened::kFree, std::memory_order_release);
+  return false;
+}
 constexpr std::size_t kMostOpened = 256;
 Opened opened[kMostOpened];
 
+// popen's mode as glibc reads it: 'r', 'w' and 'e' in any order, exactly one of 'r' and 'w'.
+bool read_popen_mode(const char* mode, bool& reading, bool& close_on_exec) {
+  bool writing = false;
+  reading = close_on_exec = false;
+  for (; *mode != '\0'; ++mode) {
+    if (*mode == 'r')
+      reading = true;
+    else if (*mode == 'w')
+      writing = true;
+    else if (*mode == 'e')
+      close_on_exec = true;
+    else
+      return false;
+  }
+  return reading != writing;
+}
+
+FILE* popen_locked(const char* command, bool reading, bool close_on_exec);
+
 FILE* popen_followed(const char* command, const char* mode) {
-  const bool reading = mode[0] == 'r';
-  if ((!reading && mode[0] != 'w') || (mode[1] != '\0' && std::strcmp(mode + 1, "e") != 0)) {
+  bool reading = false, close_on_exec = false;
+  if (!read_popen_mode(mode, reading, close_on_exec)) {
     errno = EINVAL;
     return nullptr;
   }
+  pthread_mutex_lock(&popen_lock);
+  FILE* const stream = popen_locked(command, reading, close_on_exec);
+  const int failure = errno;
+  pthread_mutex_unlock(&popen_lock);
+  errno = failure;
+  return stream;
+}
+
+FILE* popen_locked(const char* command, bool reading, bool close_on_exec) {
   int ends[2];
   if (pipe2(ends, O_CLOEXEC) != 0) return nullptr;
   const int own_end = reading ? ends[0] : ends[1];
@@ -685,8 +744,8 @@ FILE* popen_followed(const char* command, const char* mode) {
   posix_spawn_file_actions_init(&actions);
   // The streams of earlier popen calls are not the shell's (POSIX); closed before the pipe's end
   // takes its place, which may be a number one of them had.
-  for (const Opened& slot : opened) {
-    if (slot.state.load(std::memory_order_acquire) == Opened::kOpen)
+  for (Opened& slot : opened) {
+    if (slot.state.load(std::memory_order_acquire) == Opened::kOpen && still_open(slot))
       posix_spawn_file_actions_addclose(&actions, slot.descriptor);
   }
   posix_spawn_file_actions_adddup2(&actions, shells_end, target);
@@ -703,14 +762,18 @@ FILE* popen_followed(const char* command, const char* mode) {
     errno = failure;
     return nullptr;
   }
-  if (mode[1] != 'e') fcntl(own_end, F_SETFD, 0);
+  if (!close_on_exec) fcntl(own_end, F_SETFD, 0);
   FILE* const stream = fdopen(own_end, reading ? "r" : "w");
+  struct stat pipe_end {};
+  fstat(own_end, &pipe_end);
   for (Opened& slot : opened) {
     int free_slot = Opened::kFree;
     if (stream != nullptr && slot.state.compare_exchange_strong(free_slot, Opened::kFilling,
                                                                 std::memory_order_acquire)) {
       slot.stream = stream;
       slot.descriptor = own_end;
+      slot.device = pipe_end.st_dev;
+      slot.inode = pipe_end.st_ino;
       slot.shell = shell;
       slot.state.store(Opened::kOpen, std::memory_order_release);
       return stream;
@@ -730,9 +793,11 @@ FILE* popen_followed(const char* command, const char* mode) {
 // pclose of a stream popen_followed made: closed, then its shell's status (-1 when it cannot be
 // had).
 int pclose_followed(Opened& slot, FILE* stream) {
+  pthread_mutex_lock(&popen_lock);
   const pid_t shell = slot.shell;
-  slot.state.store(Opened::kFree, std::memory_order_release);
   fclose(stream);
+  slot.state.store(Opened::kFree, std::memory_order_release);
+  pthread_mutex_unlock(&popen_lock);
   int status = 0;
   while (waitpid(shell, &status, 0) < 0) {
     if (errno != EINTR) return -1;
@@ -849,7 +914,7 @@ __attribute__((visibility("default"))) FILE* popen(const char* command, const ch
 __attribute__((visibility("default"))) int pclose(FILE* stream) {
   for (Opened& slot : opened) {
     if (stream != nullptr && slot.state.load(std::memory_order_acquire) == Opened::kOpen &&
-        slot.stream == stream)
+        slot.stream == stream && fileno(stream) == slot.descriptor && still_open(slot))
       return pclose_followed(slot, stream);
   }
   return real().pclose(stream);

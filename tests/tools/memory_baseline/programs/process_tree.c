@@ -17,6 +17,12 @@
  *                                variables; returns 0 when all 200 are then in its environment
  *   process_tree system-threads  two threads each run system("true") 20 times; returns 0 when
  *                                each returned 0 and its environment holds nothing of the hooks
+ *   process_tree popen-edges     popen as glibc reads it: mode "er"; a stream closed with fclose,
+ *                                then another popen; popen "w" after closing its own stdout (the
+ *                                shell's stdout must be the pipe); returns 0 when each worked
+ *   process_tree usr2-child      forks a child that waits; SIGUSR2 to it must end it as its
+ *                                default action does; returns 0 when it did, 1 when it did
+ *                                something else or had not ended 10 s later
  * Nothing else allocates: no stdio before the end, so each process's calls are exactly these. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -201,6 +207,53 @@ static int system_threads(void) {
   return failed[0] || failed[1] || hooks_in_environment() ? 1 : 0;
 }
 
+static int read_hi(const char* mode) {
+  FILE* stream = popen("echo hi", mode);
+  char line[16] = {0};
+  if (stream == NULL || fgets(line, sizeof line, stream) == NULL) return 0;
+  return pclose(stream) == 0 && strcmp(line, "hi\n") == 0;
+}
+
+static int popen_edges(void) {
+  int failed = !read_hi("er") || !read_hi("re");
+  FILE* closed = popen("cat > /dev/null", "w");
+  if (closed == NULL) return 2;
+  /* fclose, not pclose, on purpose (glibc takes either): through a pointer GCC does not see. */
+  int (*volatile close_stream)(FILE*) = fclose;
+  close_stream(closed);
+  failed |= !read_hi("r");
+  /* The shell's stdout is the pipe's end even when the program's own was closed: what it writes
+   * to stdout reaches the pipe, and "cat" ends 0. */
+  const int saved = dup(STDOUT_FILENO);
+  close(STDOUT_FILENO);
+  FILE* writing = popen("cat > /dev/null", "w");
+  failed |= writing == NULL || fputs("to the shell\n", writing) < 0 || pclose(writing) != 0;
+  dup2(saved, STDOUT_FILENO);
+  close(saved);
+  return failed;
+}
+
+static int usr2_child(void) {
+  const pid_t child = fork();
+  if (child < 0) return 2;
+  if (child == 0) {
+    for (;;) pause();
+  }
+  const struct timespec moment = {0, 50000000};
+  nanosleep(&moment, NULL);
+  kill(child, SIGUSR2);
+  int status = 0;
+  for (int waited_ms = 0; waited_ms < 10000; ++waited_ms) {
+    if (waitpid(child, &status, WNOHANG) == child)
+      return WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR2 ? 0 : 1;
+    const struct timespec millisecond = {0, 1000000};
+    nanosleep(&millisecond, NULL);
+  }
+  kill(child, SIGKILL); /* the signal did not end it */
+  waitpid(child, NULL, 0);
+  return 1;
+}
+
 static int starts(const char* self) {
   int failed = 0;
   char* argv[] = {(char*)self, "allocate", NULL, NULL};
@@ -247,9 +300,11 @@ int main(int argc, char** argv) {
   if (argc >= 3 && strcmp(argv[1], "dlopen-fork") == 0) return dlopen_fork(atoi(argv[2]));
   if (argc >= 2 && strcmp(argv[1], "system-setenv") == 0) return system_setenv();
   if (argc >= 2 && strcmp(argv[1], "system-threads") == 0) return system_threads();
+  if (argc >= 2 && strcmp(argv[1], "popen-edges") == 0) return popen_edges();
+  if (argc >= 2 && strcmp(argv[1], "usr2-child") == 0) return usr2_child();
   if (argc >= 2 && strcmp(argv[1], "starts") == 0) return starts(argv[0]);
   fprintf(stderr,
           "usage: process_tree allocate N | workers N | hold N MIB | killed | starts | "
-          "dlopen-fork N | system-setenv | system-threads\n");
+          "dlopen-fork N | system-setenv | system-threads | popen-edges | usr2-child\n");
   return 2;
 }
