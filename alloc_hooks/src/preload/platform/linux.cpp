@@ -152,11 +152,8 @@ constexpr int kFatalSignals[] = {SIGHUP,  SIGINT,  SIGQUIT,   SIGILL,  SIGTRAP, 
 // with it as without the hooks. The default is set and the signal unblocked here, not left to
 // SA_RESETHAND and the handler's return: a runtime that installed its own handler over this one
 // may call this one as a function, from inside its handler (Go forwards signals so).
-void on_fatal_signal(int signal) {
-  const int saved_errno = errno;
-  char ended_by[32];
-  std::snprintf(ended_by, sizeof ended_by, "signal %d", signal);
-  write_report(ended_by);
+// `signal` again under its default action, unblocked.
+void raise_with_default_action(int signal) {
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
   real_sigaction(signal, &default_action, nullptr);
@@ -165,6 +162,14 @@ void on_fatal_signal(int signal) {
   sigaddset(&just_this, signal);
   pthread_sigmask(SIG_UNBLOCK, &just_this, nullptr);
   raise(signal);
+}
+
+void on_fatal_signal(int signal) {
+  const int saved_errno = errno;
+  char ended_by[32];
+  std::snprintf(ended_by, sizeof ended_by, "signal %d", signal);
+  write_report(ended_by);
+  raise_with_default_action(signal);
   errno = saved_errno;  // a fault raised here returns, and its instruction faults again
 }
 
@@ -212,14 +217,7 @@ void on_snapshot_signal(int signal) {
     take_snapshot("signal");
     return;
   }
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
-  real_sigaction(signal, &default_action, nullptr);
-  sigset_t just_this;
-  sigemptyset(&just_this);
-  sigaddset(&just_this, signal);
-  pthread_sigmask(SIG_UNBLOCK, &just_this, nullptr);
-  raise(signal);
+  raise_with_default_action(signal);
 }
 
 void on_peak_step(std::uint64_t) {
