@@ -167,12 +167,7 @@ std::vector<ProfileSnapshot> read_snapshots(const std::string& report_path,
     snapshot.trigger = reported->trigger;
     snapshot.live_bytes = reported->live_bytes;
     snapshot.peak_live_bytes = reported->peak_live_bytes;
-    const std::vector<alloc_hooks::Site> top = sites.top(alloc_hooks::SiteMeasure::live_bytes, 1);
-    if (!top.empty() && top.front().figures.live_bytes > 0) {
-      snapshot.top_site = fmt::format(
-          "{} ({})", top.front().where(),
-          alloc_hooks::format_bytes(static_cast<double>(top.front().figures.live_bytes)));
-    }
+    snapshot.top_site = top_site(sites, alloc_hooks::SiteMeasure::live_bytes);
     snapshot.live_folded = sites.folded_stacks(alloc_hooks::SiteMeasure::live_bytes);
   }
   std::sort(snapshots.begin(), snapshots.end(),

@@ -24,16 +24,17 @@ std::string read_whole(const fs::path& path) {
   return text.str();
 }
 
-// The site holding most at the process's peak: "where (bytes)".
-std::optional<std::string> top_site_of(const alloc_hooks::SiteReport& sites) {
-  const std::vector<alloc_hooks::Site> top = sites.top(alloc_hooks::SiteMeasure::peak_bytes, 1);
-  if (top.empty() || top.front().figures.peak_snapshot_bytes <= 0) return std::nullopt;
-  return fmt::format(
-      "{} ({})", top.front().where(),
-      alloc_hooks::format_bytes(static_cast<double>(top.front().figures.peak_snapshot_bytes)));
-}
-
 }  // namespace
+
+std::optional<std::string> top_site(const alloc_hooks::SiteReport& sites,
+                                    alloc_hooks::SiteMeasure measure) {
+  const std::vector<alloc_hooks::Site> top = sites.top(measure, 1);
+  if (top.empty()) return std::nullopt;
+  const std::int64_t bytes = alloc_hooks::measure_of(top.front().figures, measure);
+  if (bytes <= 0) return std::nullopt;
+  return fmt::format("{} ({})", top.front().where(),
+                     alloc_hooks::format_bytes(static_cast<double>(bytes)));
+}
 
 ProfileProcess tree_process(ReportedProcess reported, const alloc_hooks::SiteReport* sites,
                             std::int64_t runner_start_ns) {
@@ -43,7 +44,7 @@ ProfileProcess tree_process(ReportedProcess reported, const alloc_hooks::SiteRep
   };
   process.started_ms = since_start(reported.started_ns);
   process.ended_ms = since_start(reported.ended_ns);
-  if (sites != nullptr) process.top_site = top_site_of(*sites);
+  if (sites != nullptr) process.top_site = top_site(*sites, alloc_hooks::SiteMeasure::peak_bytes);
   return process;
 }
 

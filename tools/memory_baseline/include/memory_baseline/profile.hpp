@@ -62,6 +62,11 @@ struct ReportedSnapshot {
 std::optional<ReportedSnapshot> parse_snapshot(const std::string& text,
                                                alloc_hooks::RawSites& sites);
 
+// The site first by `measure` (bytes: the peak's or live), as "where (bytes)"; nullopt when none
+// holds any.
+std::optional<std::string> top_site(const alloc_hooks::SiteReport& sites,
+                                    alloc_hooks::SiteMeasure measure);
+
 // The tree (profile_tree.cpp). A process image from its report: started_ms and ended_ms counted
 // from `runner_start_ns` (the monotonic clock), its top site from `sites` (nullptr: none).
 ProfileProcess tree_process(ReportedProcess reported, const alloc_hooks::SiteReport* sites,
